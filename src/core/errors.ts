@@ -1,0 +1,27 @@
+// Errors are values with a place; the CLI maps them to exit codes (2 bad input, 3 dependency).
+// Nothing below the CLI calls process.exit.
+
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly detail: string,
+  ) {
+    super(`${file}${line === undefined ? '' : `:${line}`}: ${detail}`);
+  }
+}
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export class DependencyError extends Error {
+  override readonly name = 'DependencyError';
+}
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof InputError || err instanceof UsageError) return 2;
+  if (err instanceof DependencyError) return 3;
+  return 1;
+}
