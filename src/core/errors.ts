@@ -21,6 +21,8 @@ export class DependencyError extends Error {
 }
 
 export function exitCodeFor(err: unknown): number {
+  const own = (err as { code?: unknown } | null)?.code;
+  if (typeof own === 'number' && Number.isInteger(own)) return own;
   if (err instanceof InputError || err instanceof UsageError) return 2;
   if (err instanceof DependencyError) return 3;
   return 1;

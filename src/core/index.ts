@@ -1,4 +1,5 @@
 export * from './clock.js';
+export * from './duration.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './forecast.js';

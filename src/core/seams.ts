@@ -20,12 +20,18 @@ export interface FittedModel {
   predict(horizon: number, level: number): Forecast;
 }
 
+/** What the caller will ask of the fitted model, so a model can prepare for it (Prophet's interval). */
+export interface FitHint {
+  level?: number;
+  horizon?: number;
+}
+
 export interface Forecaster {
   readonly name: string;
   /** Fewest points this forecaster needs for `series` to be trusted (depends on its seasonality). */
   minPoints(series: Series): number;
   /** Fit on a series, with the events that touch its history and its future. */
-  fit(series: Series, events: readonly CalendarEvent[]): FittedModel;
+  fit(series: Series, events: readonly CalendarEvent[], hint?: FitHint): FittedModel;
 }
 
 export interface Clock {

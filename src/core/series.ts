@@ -5,8 +5,12 @@ export interface Series {
   name: string;
   timestamps: number[];
   values: Float64Array;
-  /** Sampling step in milliseconds, detected from the data. */
+  /** Sampling step in milliseconds, detected from the data (a month counts as 30.44 days). */
   stepMs: number;
+  /** Set when the series sits on a calendar-month grid (same day of month): the step in months. */
+  stepMonths?: number;
+  /** Where the series was read from, so later checks can name a file and line. */
+  source?: { file: string; firstLine: number; lastLine: number };
 }
 
 /** What a reader changed so the series could be trusted; reported to the user, never silent. */
@@ -21,4 +25,36 @@ export interface Repair {
 export interface SeriesSet {
   series: Series[];
   repairs: Repair[];
+}
+
+const DAY_MS = 86_400_000;
+
+/** The `horizon` timestamps that follow the series, on its grid (calendar months stay on their day). */
+export function futureTimestamps(
+  series: Pick<Series, 'timestamps' | 'stepMs' | 'stepMonths'>,
+  horizon: number,
+): number[] {
+  const last = series.timestamps[series.timestamps.length - 1];
+  if (last === undefined) throw new Error('futureTimestamps: empty series');
+  const out: number[] = [];
+  for (let k = 1; k <= horizon; k++) {
+    if (series.stepMonths) {
+      const d = new Date(last);
+      d.setUTCMonth(d.getUTCMonth() + k * series.stepMonths);
+      out.push(d.getTime());
+    } else {
+      out.push(last + k * series.stepMs);
+    }
+  }
+  return out;
+}
+
+/** Seasonal periods (in steps) worth modelling for a sampling step, shortest first. */
+export function naturalPeriods(stepMs: number, stepMonths?: number): number[] {
+  if (stepMonths) return stepMonths <= 3 ? [12 / stepMonths] : [];
+  const perDay = DAY_MS / stepMs;
+  if (stepMs <= DAY_MS / 2 && Number.isInteger(perDay)) return [perDay, perDay * 7];
+  if (stepMs === DAY_MS) return [7, 365];
+  if (stepMs === 7 * DAY_MS) return [52];
+  return [];
 }

@@ -1,0 +1,153 @@
+// Puts a sorted series on a regular grid: detects the step, fills small gaps by linear
+// interpolation (reported), and refuses what cannot be trusted (irregular sampling, long gaps).
+//
+// Rule: a gap of up to `maxGap` missing points is filled by a straight line between its two
+// neighbours; a longer gap is an error. Missing values (empty, NaN, NA) count as gap points.
+
+import { DateTime } from 'luxon';
+import type { Repair, Series } from '../core/series.js';
+
+export interface RawPoint {
+  t: number;
+  /** NaN marks a missing value. */
+  v: number;
+  line: number;
+}
+
+export interface RegularizeOptions {
+  name: string;
+  maxGap: number;
+  /** Reports a problem at a source line; must throw. */
+  fail: (line: number, message: string) => never;
+}
+
+const DAY = 86_400_000;
+
+/** Months between two instants on the same day-of-month grid, or undefined when not on one. */
+function monthGrid(points: readonly RawPoint[]): number[] | undefined {
+  if (points.length < 3) return undefined;
+  const first = DateTime.fromMillis(points[0]!.t, { zone: 'utc' });
+  const months: number[] = [];
+  for (const p of points) {
+    const d = DateTime.fromMillis(p.t, { zone: 'utc' });
+    if (d.day !== first.day || d.toFormat('HH:mm:ss.SSS') !== first.toFormat('HH:mm:ss.SSS'))
+      return undefined;
+    months.push(d.year * 12 + d.month);
+  }
+  return months;
+}
+
+function mostCommonDiff(diffs: readonly number[]): number {
+  const counts = new Map<number, number>();
+  for (const d of diffs) counts.set(d, (counts.get(d) ?? 0) + 1);
+  let best = diffs[0]!;
+  let bestCount = 0;
+  for (const [d, c] of counts) {
+    if (c > bestCount || (c === bestCount && d < best)) {
+      best = d;
+      bestCount = c;
+    }
+  }
+  return best;
+}
+
+export function regularize(
+  points: readonly RawPoint[],
+  opts: RegularizeOptions,
+): { series: Series; repairs: Repair[] } {
+  const { name, fail } = opts;
+  if (points.length < 2)
+    fail(points[0]?.line ?? 1, `series "${name}" has ${points.length} point(s); need at least 2`);
+  const months = monthGrid(points);
+  const diffs = months
+    ? months.slice(1).map((m, i) => m - months[i]!)
+    : points.slice(1).map((p, i) => p.t - points[i]!.t);
+  const step = mostCommonDiff(diffs);
+  const repairs: Repair[] = [];
+  const timestamps: number[] = [];
+  const values: number[] = [];
+  const base = DateTime.fromMillis(points[0]!.t, { zone: 'utc' });
+  const at = (k: number): number =>
+    months ? base.plus({ months: k * step }).toMillis() : points[0]!.t + k * step;
+
+  let k = 0;
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i]!;
+    if (i > 0) {
+      const d = diffs[i - 1]!;
+      const n = d / step;
+      if (!Number.isInteger(n)) {
+        const human = months ? `${d} months` : `${d / 1000}s`;
+        const stepHuman = months ? `${step} month(s)` : `${step / 1000}s`;
+        fail(
+          p.line,
+          `irregular sampling in "${name}": ${human} after the previous point, not a multiple of the step ${stepHuman}`,
+        );
+      }
+      if (n > 1) {
+        if (n - 1 > opts.maxGap) {
+          fail(
+            p.line,
+            `gap of ${n - 1} missing points in "${name}" before this row (more than --max-gap ${opts.maxGap}); fill it at the source or raise --max-gap`,
+          );
+        }
+        for (let j = 1; j < n; j++) {
+          timestamps.push(at(k + j));
+          values.push(Number.NaN);
+        }
+        repairs.push({ series: name, kind: 'gap-interpolated', at: at(k + 1), count: n - 1 });
+      }
+      k += n;
+    }
+    timestamps.push(at(k));
+    values.push(p.v);
+  }
+  fillMissing(values, name, points, timestamps, repairs, opts);
+  const stepMs = months ? step * 30.436875 * DAY : step;
+  const series: Series = { name, timestamps, values: Float64Array.from(values), stepMs };
+  if (months) series.stepMonths = step;
+  return { series, repairs };
+}
+
+/** Linear interpolation over runs of NaN; runs longer than maxGap or at either end are refused. */
+function fillMissing(
+  values: number[],
+  name: string,
+  points: readonly RawPoint[],
+  timestamps: readonly number[],
+  repairs: Repair[],
+  opts: RegularizeOptions,
+): void {
+  const lineOf = (t: number): number => {
+    const hit = points.find((p) => p.t >= t);
+    return hit?.line ?? points[points.length - 1]!.line;
+  };
+  for (let i = 0; i < values.length; ) {
+    if (!Number.isNaN(values[i]!)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < values.length && Number.isNaN(values[j]!)) j++;
+    const run = j - i;
+    if (i === 0 || j === values.length) {
+      opts.fail(
+        lineOf(timestamps[i]!),
+        `"${name}" ${i === 0 ? 'starts' : 'ends'} with a missing value; trim it or fill it at the source`,
+      );
+    }
+    if (run > opts.maxGap) {
+      opts.fail(
+        lineOf(timestamps[i]!),
+        `${run} consecutive missing values in "${name}" (more than --max-gap ${opts.maxGap})`,
+      );
+    }
+    const a = values[i - 1]!;
+    const b = values[j]!;
+    for (let m = i; m < j; m++) values[m] = a + ((b - a) * (m - i + 1)) / (run + 1);
+    // Gaps in time were already reported; report only values that were present but empty.
+    const reported = repairs.some((r) => r.at === timestamps[i]);
+    if (!reported) repairs.push({ series: name, kind: 'gap-interpolated', at: timestamps[i]!, count: run });
+    i = j;
+  }
+}
