@@ -1,0 +1,54 @@
+// MSTL decomposition (one seasonal term per natural period) with an AutoETS trend model,
+// from augurs. MSTL has no holiday term, so events are learned from in-sample residuals.
+
+import type { CalendarEvent } from '../core/events.js';
+import type { FittedModel, Forecaster } from '../core/seams.js';
+import { futureTimestamps, naturalPeriods, type Series } from '../core/series.js';
+import { applyEventEffects, separateEvents } from './events.js';
+import { seasonLength } from './naive.js';
+import { isNonNegative } from './quantile.js';
+import { shapeForecast } from './shape.js';
+import { mstlModule } from './wasm.js';
+
+export function mstlPeriods(series: Series): number[] {
+  return naturalPeriods(series.stepMs, series.stepMonths).filter((p) => series.values.length >= 2 * p);
+}
+
+export class MstlEts implements Forecaster {
+  readonly name = 'mstl';
+
+  minPoints(series: Series): number {
+    const first = naturalPeriods(series.stepMs, series.stepMonths)[0];
+    return Math.max(10, first ? 2 * first : 0);
+  }
+
+  fit(series: Series, events: readonly CalendarEvent[]): FittedModel {
+    const { MSTL } = mstlModule();
+    const { clean, effects: learned } = separateEvents(
+      series.timestamps,
+      series.values,
+      events,
+      seasonLength(series),
+    );
+    const model = MSTL.ets(mstlPeriods(series));
+    model.fit(clean);
+    const nonNegative = isNonNegative(series.values);
+    return {
+      predict(horizon: number, level: number) {
+        const out = model.predict(horizon, level);
+        const timestamps = futureTimestamps(series, horizon);
+        const raw = {
+          mean: out.point,
+          lower: out.intervals?.lower ?? out.point,
+          upper: out.intervals?.upper ?? out.point,
+        };
+        return shapeForecast(
+          applyEventEffects(timestamps, raw, events, learned),
+          timestamps,
+          level,
+          nonNegative,
+        );
+      },
+    };
+  }
+}

@@ -1,0 +1,141 @@
+// Prophet (Stan model compiled to WebAssembly, via augurs): piecewise-linear trend with
+// changepoints, daily/weekly/yearly seasonality where the data can support it, and calendar
+// events as holidays. Events never seen in the history cannot be learned by Prophet; their
+// `expectedEffect`, when given, is applied to the forecast instead.
+
+import { optimizer } from '@bsull/augurs-prophet-wasmstan';
+import type { CalendarEvent } from '../core/events.js';
+import type { FitHint, FittedModel, Forecaster } from '../core/seams.js';
+import { futureTimestamps, type Series } from '../core/series.js';
+import { applyEventEffects, seenInHistory } from './events.js';
+import { isNonNegative } from './quantile.js';
+import { shapeForecast } from './shape.js';
+import { prophetModule } from './wasm.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export interface ProphetSettings {
+  /**
+   * L-BFGS iteration budget. Prophet's default (10,000) is rarely reached but its last
+   * hundreds of iterations barely move the forecast; 250 keeps fits fast (see bench/).
+   */
+  maxIterations: number;
+  uncertaintySamples: number;
+  changepointPriorScale: number;
+  seed: number;
+}
+
+export const PROPHET_DEFAULTS: ProphetSettings = {
+  maxIterations: 250,
+  uncertaintySamples: 500,
+  changepointPriorScale: 0.05,
+  seed: 42,
+};
+
+type Seasonality = { type: 'manual'; enabled: boolean };
+const on = (enabled: boolean): Seasonality => ({ type: 'manual', enabled });
+
+/** Which seasonalities the sampling step and the span of history can support. */
+export function prophetSeasonalities(series: Series) {
+  const span = (series.timestamps.at(-1) ?? 0) - (series.timestamps[0] ?? 0);
+  return {
+    daily: series.stepMs < DAY && span >= 2 * DAY,
+    weekly: series.stepMs <= DAY && span >= 14 * DAY,
+    yearly: series.stepMs <= 31 * DAY && span >= 730 * DAY,
+  };
+}
+
+export class ProphetForecaster implements Forecaster {
+  readonly name = 'prophet';
+
+  constructor(private readonly settings: ProphetSettings = PROPHET_DEFAULTS) {}
+
+  minPoints(series: Series): number {
+    const perDay = DAY / series.stepMs;
+    if (series.stepMs < DAY) return Math.ceil(2 * perDay);
+    if (series.stepMs === DAY) return 14;
+    return 10;
+  }
+
+  fit(series: Series, events: readonly CalendarEvent[], hint: FitHint = {}): FittedModel {
+    const { Prophet } = prophetModule();
+    const seen = seenInHistory(series.timestamps, events);
+    const holidays = new Map<string, { occurrences: { start: number; end: number }[] }>();
+    for (const e of events) {
+      if (!seen.has(e.name)) continue;
+      const h = holidays.get(e.name) ?? { occurrences: [] };
+      h.occurrences.push({
+        start: Math.floor((e.start - e.lowerWindowMs) / 1000),
+        end: Math.ceil((e.end + e.upperWindowMs) / 1000),
+      });
+      holidays.set(e.name, h);
+    }
+    const unseen = events.filter((e) => !seen.has(e.name));
+    const s = prophetSeasonalities(series);
+    const ds = series.timestamps.map((t) => Math.round(t / 1000));
+    const nonNegative = isNonNegative(series.values);
+    const constant = series.values.every((v) => v === series.values[0]);
+    if (constant) return flatModel(series, unseen, nonNegative);
+    const settings = this.settings;
+    const models = new Map<number, InstanceType<typeof Prophet>>();
+    const fitAt = (level: number) => {
+      let m = models.get(level);
+      if (!m) {
+        m = new Prophet({
+          optimizer,
+          intervalWidth: level,
+          uncertaintySamples: settings.uncertaintySamples,
+          changepointPriorScale: settings.changepointPriorScale,
+          dailySeasonality: on(s.daily),
+          weeklySeasonality: on(s.weekly),
+          yearlySeasonality: on(s.yearly),
+          holidays,
+        });
+        try {
+          m.fit({ ds, y: series.values }, { iter: settings.maxIterations, seed: settings.seed });
+        } catch (err) {
+          throw new Error(`Prophet could not fit "${series.name}": ${(err as Error).message.split('\n')[0]}`);
+        }
+        models.set(level, m);
+      }
+      return m;
+    };
+    fitAt(hint.level ?? 0.8);
+    return {
+      predict(horizon: number, level: number) {
+        const timestamps = futureTimestamps(series, horizon);
+        const out = fitAt(level).predict({ ds: timestamps.map((t) => Math.round(t / 1000)) }).yhat;
+        const raw = {
+          mean: out.point,
+          lower: out.intervals?.lower ?? out.point,
+          upper: out.intervals?.upper ?? out.point,
+        };
+        return shapeForecast(
+          applyEventEffects(timestamps, raw, unseen, new Map()),
+          timestamps,
+          level,
+          nonNegative,
+        );
+      },
+    };
+  }
+}
+
+/** A constant history (Prophet's scaling divides by its range) forecasts itself, events aside. */
+function flatModel(series: Series, events: readonly CalendarEvent[], nonNegative: boolean): FittedModel {
+  const value = series.values[0] ?? 0;
+  return {
+    predict(horizon: number, level: number) {
+      const timestamps = futureTimestamps(series, horizon);
+      const flat = new Float64Array(horizon).fill(value);
+      const raw = { mean: flat, lower: flat, upper: flat };
+      return shapeForecast(
+        applyEventEffects(timestamps, raw, events, new Map()),
+        timestamps,
+        level,
+        nonNegative,
+      );
+    },
+  };
+}
