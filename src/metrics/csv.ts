@@ -151,8 +151,8 @@ export function parseCsv(file: string, text: string, opts: CsvOptions = {}): Ser
           `row has ${row.fields.length} fields; expected ${(header ?? row.fields).length}`,
         );
       const v = parseValue(file, cell, row.line, header?.[col] ?? String(col + 1));
-      let list = bySeries.get(seriesName);
-      if (!list) bySeries.set(seriesName, (list = []));
+      const list = bySeries.get(seriesName) ?? [];
+      if (list.length === 0) bySeries.set(seriesName, list);
       list.push({ t, v, line: row.line });
     }
   }
