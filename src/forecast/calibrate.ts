@@ -15,6 +15,8 @@ export interface Calibration {
 }
 
 const MIN_FACTOR = 0.25;
+/** Calibration points that count as much as the model's own interval (see shrinkage below). */
+const PRIOR_POINTS = 100;
 const MAX_FACTOR = 20;
 
 export function calibrationFromFolds(folds: readonly Fold[], level: number): Calibration {
@@ -31,7 +33,11 @@ export function calibrationFromFolds(folds: readonly Fold[], level: number): Cal
   const q = (1 + level) / 2;
   const clamp = (x: number) => Math.min(MAX_FACTOR, Math.max(MIN_FACTOR, Number.isFinite(x) ? x : 1));
   if (up.length === 0) return { lower: 1, upper: 1, points: 0 };
-  return { lower: clamp(quantile(down, q)), upper: clamp(quantile(up, q)), points: up.length };
+  // A few folds are recent and few: shrink the factor toward 1 (the model's own interval) in
+  // log space, trusting the folds in proportion to how many points they hold.
+  const w = up.length / (up.length + PRIOR_POINTS);
+  const shrink = (x: number) => Math.exp(w * Math.log(clamp(x)));
+  return { lower: shrink(quantile(down, q)), upper: shrink(quantile(up, q)), points: up.length };
 }
 
 export function applyCalibration(f: Forecast, c: Calibration, nonNegative: boolean): Forecast {

@@ -60,9 +60,9 @@ describe('calibration', () => {
         forecast: fc(new Array(n).fill(0), new Array(n).fill(-1), new Array(n).fill(1)),
       };
     };
-    const c = calibrationFromFolds([fold(2000)], 0.8);
-    expect(c.upper).toBeGreaterThan(11);
-    expect(c.upper).toBeLessThan(14.5); // 1.2816 * 10 = 12.8
+    const c = calibrationFromFolds([fold(20_000)], 0.8);
+    expect(c.upper).toBeGreaterThan(11.5);
+    expect(c.upper).toBeLessThan(14); // 1.2816 * 10 = 12.8, shrunk by 100/20100 in log space
     const test = fold(4000);
     const f = applyCalibration(test.forecast, c, false);
     let inside = 0;
@@ -71,6 +71,10 @@ describe('calibration', () => {
     });
     expect(inside / 4000).toBeGreaterThan(0.76);
     expect(inside / 4000).toBeLessThan(0.84);
+    // From 30 points the folds are trusted 30/130 of the way (log space), no more.
+    const few = calibrationFromFolds([fold(30)], 0.8);
+    expect(few.upper).toBeGreaterThan(1);
+    expect(few.upper).toBeLessThan(Math.exp((30 / 130) * Math.log(20)));
   });
 });
 
