@@ -1,0 +1,92 @@
+// `shadowcast forecast`: one series in, one forecast out (json or table), optionally written
+// with its chart to --out.
+
+import { join } from 'node:path';
+import type { ModelName } from '../forecast/index.js';
+import { renderForecastSvg } from '../report/chart.js';
+import { type ForecastResult, forecastPool } from '../schedule/forecast-pool.js';
+import { fmt, forecastJson, table, writeAtomically } from './output.js';
+
+export interface ForecastFlags {
+  input: string;
+  series?: string;
+  tz: string;
+  maxGap: number;
+  sort: boolean;
+  events: string[];
+  horizon: string;
+  level: number;
+  model: ModelName;
+  format: 'json' | 'table';
+  out?: string;
+}
+
+export function resultJson(r: ForecastResult): Record<string, unknown> {
+  return forecastJson(r.forecast, {
+    series: r.series.name,
+    model: r.model,
+    step_seconds: r.series.stepMs / 1000,
+    history_points: r.series.values.length,
+    events: r.events.length,
+    repairs: r.repairs.map((x) => ({ ...x, at: new Date(x.at).toISOString() })),
+    ...(r.report
+      ? {
+          weights: r.report.weights,
+          backtest: { folds: r.report.folds, horizon: r.report.horizon, scores: r.report.scores },
+          calibration: r.report.calibration,
+        }
+      : {}),
+  });
+}
+
+export function chartTitle(r: ForecastResult): string {
+  return `${r.series.name} — ${r.model}, ${Math.round(r.forecast.level * 100)}% interval`;
+}
+
+export async function forecastCommand(flags: ForecastFlags): Promise<void> {
+  const result = await forecastPool({
+    input: flags.input,
+    series: flags.series,
+    zone: flags.tz,
+    maxGap: flags.maxGap,
+    sort: flags.sort,
+    events: flags.events,
+    horizon: flags.horizon,
+    level: flags.level,
+    model: flags.model,
+  });
+  const json = resultJson(result);
+  if (flags.out) {
+    const svg = await renderForecastSvg({
+      title: chartTitle(result),
+      history: result.series,
+      forecast: result.forecast,
+      events: result.events,
+    });
+    await writeAtomically([
+      { path: join(flags.out, 'forecast.json'), content: `${JSON.stringify(json, null, 2)}\n` },
+      { path: join(flags.out, 'forecast.svg'), content: svg },
+    ]);
+  }
+  if (flags.format === 'json') {
+    process.stdout.write(`${JSON.stringify(json)}\n`);
+    return;
+  }
+  const f = result.forecast;
+  process.stdout.write(
+    `${result.series.name}: ${result.model}, ${f.mean.length} steps, ${Math.round(f.level * 100)}% interval, ` +
+      `${result.series.values.length} points of history, ${result.events.length} events, ${result.repairs.length} repairs\n\n`,
+  );
+  const rows = f.timestamps.map((t, i) => [new Date(t).toISOString(), f.lower[i]!, f.mean[i]!, f.upper[i]!]);
+  process.stdout.write(`${table(['timestamp', 'lower', 'mean', 'upper'], rows)}\n`);
+  if (result.report) {
+    const s = result.report.scores;
+    process.stdout.write(
+      `\nbacktest (${result.report.folds} folds): ` +
+        Object.entries(s)
+          .map(([k, v]) => `${k} MASE ${fmt(v.mase)}`)
+          .join(', ') +
+        '\n',
+    );
+  }
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// shadowcast's command line: parses flags, calls the modules, maps errors to exit codes
+// (0 ok, 1 run failed, 2 bad input or usage, 3 dependency unreachable). No logic of its own.
+
+import { Command, CommanderError, Option } from 'commander';
+import { exitCodeFor, UsageError } from '../core/errors.js';
+import { MODEL_NAMES } from '../forecast/index.js';
+import { backtestCommand } from './backtest.js';
+import { forecastCommand } from './forecast.js';
+import { runCommand } from './run.js';
+
+function levelOption(): Option {
+  return new Option('--level <p>', 'interval coverage, between 0 and 1').default(0.8).argParser(parseLevel);
+}
+
+function parseLevel(text: string): number {
+  const v = Number(text);
+  if (!(v > 0 && v < 1))
+    throw new UsageError(`--level "${text}": expected a number between 0 and 1, e.g. 0.8`);
+  return v;
+}
+
+function parseCount(flag: string) {
+  return (text: string): number => {
+    const v = Number(text);
+    if (!Number.isInteger(v) || v < 0) throw new UsageError(`${flag} "${text}": expected a whole number`);
+    return v;
+  };
+}
+
+function inputOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--input <file>', 'CSV: timestamp,value | timestamp,a,b,... | series,timestamp,value')
+    .option('--series <name>', 'which series to use when the file holds several')
+    .option('--tz <zone>', 'IANA time zone for timestamps without an offset', 'UTC')
+    .option(
+      '--max-gap <n>',
+      'longest run of missing points to fill by interpolation',
+      parseCount('--max-gap'),
+      6,
+    )
+    .option('--sort', 'sort rows by time first (files written newest-first)', false)
+    .option('--events <file...>', 'event calendars (.ics, .yaml)', [] as string[]);
+}
+
+export function program(): Command {
+  const root = new Command('shadowcast')
+    .description('Keeps infrastructure ahead of demand and of failures.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  inputOptions(root.command('forecast').description("forecast a series' demand with an interval"))
+    .requiredOption('--horizon <h>', 'steps (48) or a duration (48h, 2d)')
+    .addOption(levelOption())
+    .addOption(new Option('--model <name>', 'forecasting model').choices(MODEL_NAMES).default('auto'))
+    .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'))
+    .option('--out <dir>', 'also write forecast.json and forecast.svg here (atomically)')
+    .action(forecastCommand);
+
+  inputOptions(root.command('backtest').description('score every model on a rolling-origin backtest'))
+    .requiredOption('--horizon <h>', 'steps (48) or a duration (48h, 2d)')
+    .option('--folds <k>', 'number of rolling origins', parseCount('--folds'), 3)
+    .addOption(levelOption())
+    .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'))
+    .action(backtestCommand);
+
+  root
+    .command('run')
+    .description('run the main job for every pool in the forecast specs')
+    .option('--once', 'run once and exit (the only mode until scheduling lands)', false)
+    .option('--specs <dir>', 'directory of forecast specs', 'forecasts')
+    .option('--state <dir>', 'state directory for outputs', '.shadowcast')
+    .option('--pools <names...>', 'only these pools')
+    .action(runCommand);
+
+  return root;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      return 2;
+    }
+    process.stderr.write(`shadowcast: ${(err as Error).message}\n`);
+    if (exitCodeFor(err) === 1 && process.env.SHADOWCAST_DEBUG)
+      process.stderr.write(`${(err as Error).stack}\n`);
+    return exitCodeFor(err);
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,59 @@
+// Output helpers: the stable JSON shape of a forecast, a terminal table, and atomic writes
+// (temp file + rename) so a failed run never leaves a half-written file behind.
+
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Forecast } from '../core/forecast.js';
+
+export function round(v: number): number {
+  return Number(v.toPrecision(8));
+}
+
+/** The contract of `forecast --format json`: these four fields first, each of the horizon's length. */
+export function forecastJson(f: Forecast, extras: Record<string, unknown>): Record<string, unknown> {
+  return {
+    timestamps: f.timestamps.map((t) => new Date(t).toISOString()),
+    mean: Array.from(f.mean, round),
+    lower: Array.from(f.lower, round),
+    upper: Array.from(f.upper, round),
+    level: f.level,
+    ...extras,
+  };
+}
+
+export function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  return cells
+    .map((r, k) => {
+      const line = r.map((c, i) => String(c).padStart(widths[i]!)).join('  ');
+      return k === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
+}
+
+export function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a >= 1000) return v.toFixed(0);
+  if (a >= 10) return v.toFixed(1);
+  return v.toFixed(3);
+}
+
+/** Writes every file or none: all go to temp names first, then are renamed into place. */
+export async function writeAtomically(files: { path: string; content: string }[]): Promise<void> {
+  const temps: string[] = [];
+  try {
+    for (const f of files) {
+      await mkdir(dirname(f.path), { recursive: true });
+      const tmp = join(dirname(f.path), `.${randomBytes(6).toString('hex')}.tmp`);
+      temps.push(tmp);
+      await writeFile(tmp, f.content);
+    }
+    for (let i = 0; i < files.length; i++) await rename(temps[i]!, files[i]!.path);
+  } catch (err) {
+    await Promise.all(temps.map((t) => rm(t, { force: true })));
+    throw err;
+  }
+}

@@ -1,0 +1,218 @@
+// The command line as users and bots see it: the built CLI run as a child process.
+// `npm test` builds first, so dist/ is current.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const storefront = join(root, 'forecasts', 'data', 'storefront.csv');
+const calendar = join(root, 'forecasts', 'calendars', 'storefront.yaml');
+const deploys = join(root, 'forecasts', 'calendars', 'deploys.ics');
+
+function run(args: string[], cwd = root) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'shadowcast-cli-'));
+}
+
+describe('forecast --format json', () => {
+  const out = tmp();
+  const r = run([
+    'forecast',
+    '--input',
+    storefront,
+    '--series',
+    'location_4',
+    '--horizon',
+    '48h',
+    '--events',
+    calendar,
+    deploys,
+    '--format',
+    'json',
+    '--out',
+    out,
+  ]);
+
+  it('prints exactly one JSON object whose first fields are timestamps, mean, lower, upper of length H', () => {
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const json = JSON.parse(lines[0]!);
+    expect(Object.keys(json).slice(0, 4)).toEqual(['timestamps', 'mean', 'lower', 'upper']);
+    for (const k of ['timestamps', 'mean', 'lower', 'upper']) expect(json[k]).toHaveLength(48);
+    expect(json.timestamps[0]).toBe('2023-05-01T00:00:00.000Z');
+    json.mean.forEach((m: number, i: number) => {
+      expect(json.lower[i]).toBeLessThanOrEqual(m);
+      expect(m).toBeLessThanOrEqual(json.upper[i]);
+      expect(json.lower[i]).toBeGreaterThanOrEqual(0);
+    });
+    expect(json.model).toMatch(/^auto:/);
+    expect(json.events).toBeGreaterThan(0);
+    expect(json.backtest.scores.naive.mase).toBeGreaterThan(0);
+  });
+
+  it('writes the same JSON and an SVG chart to --out, and nothing else', () => {
+    expect(readdirSync(out).sort()).toEqual(['forecast.json', 'forecast.svg']);
+    expect(JSON.parse(readFileSync(join(out, 'forecast.json'), 'utf8'))).toEqual(JSON.parse(r.stdout));
+    const svg = readFileSync(join(out, 'forecast.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('80% interval');
+    expect(svg).toContain('May Day street market');
+  });
+});
+
+describe('bad input: exit 2, one line naming file:line, no output written', () => {
+  const dir = tmp();
+  const write = (name: string, text: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  const goodCsv = write('good.csv', readFileSync(storefront, 'utf8'));
+  const cases = [
+    {
+      name: 'CSV with a non-numeric value',
+      args: ['--input', write('bad.csv', 'ds,y\n2026-01-01 00:00:00,1\n2026-01-01 01:00:00,x\n')],
+      where: `${join(dir, 'bad.csv')}:3:`,
+    },
+    {
+      name: 'CSV out of order',
+      args: ['--input', write('unsorted.csv', 'ds,y\n2026-01-01 01:00:00,1\n2026-01-01 00:00:00,2\n')],
+      where: `${join(dir, 'unsorted.csv')}:3:`,
+    },
+    {
+      name: 'ICS with a broken date',
+      args: [
+        '--input',
+        goodCsv,
+        '--series',
+        'location_4',
+        '--events',
+        write(
+          'bad.ics',
+          'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:x\r\nDTSTART:20261301T000000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n',
+        ),
+      ],
+      where: `${join(dir, 'bad.ics')}:`,
+    },
+    {
+      name: 'YAML calendar with an unknown kind',
+      args: [
+        '--input',
+        goodCsv,
+        '--series',
+        'location_4',
+        '--events',
+        write('bad.yaml', 'events:\n  - name: launch\n    kind: party\n    start: 2023-05-01\n'),
+      ],
+      where: `${join(dir, 'bad.yaml')}:3:`,
+    },
+    {
+      name: 'YAML calendar that is not YAML',
+      args: [
+        '--input',
+        goodCsv,
+        '--series',
+        'location_4',
+        '--events',
+        write('broken.yaml', 'events:\n  - name: [unclosed\n'),
+      ],
+      where: `${join(dir, 'broken.yaml')}:`,
+    },
+  ];
+
+  it.each(cases)('$name', ({ args, where }) => {
+    const out = join(dir, `out-${Math.random().toString(36).slice(2)}`);
+    const r = run(['forecast', '--horizon', '24', '--format', 'json', '--out', out, ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(where);
+    expect(lines[0]).toMatch(new RegExp(`${where.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\d*:? ?\\S`));
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it.each([
+    { name: 'missing --horizon', args: ['forecast', '--input', goodCsv] },
+    { name: 'bad --level', args: ['forecast', '--input', goodCsv, '--horizon', '4', '--level', '80'] },
+    { name: 'bad --horizon', args: ['forecast', '--input', goodCsv, '--horizon', 'soon'] },
+    { name: 'unknown model', args: ['forecast', '--input', goodCsv, '--horizon', '4', '--model', 'oracle'] },
+    { name: 'missing file', args: ['forecast', '--input', join(dir, 'nope.csv'), '--horizon', '4'] },
+    {
+      name: 'too few points for the seasonality',
+      args: [
+        'forecast',
+        '--input',
+        write('short.csv', 'ds,y\n2026-01-01 00:00:00,1\n2026-01-01 01:00:00,2\n2026-01-01 02:00:00,3\n'),
+        '--horizon',
+        '4',
+        '--model',
+        'prophet',
+      ],
+    },
+  ])('usage: $name exits 2', ({ args }) => {
+    const r = run(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().length).toBeGreaterThan(0);
+  });
+});
+
+describe('backtest --format json', () => {
+  it('scores every model with MASE, sMAPE, coverage and width', () => {
+    const r = run([
+      'backtest',
+      '--input',
+      storefront,
+      '--series',
+      'location_41',
+      '--horizon',
+      '24',
+      '--folds',
+      '2',
+      '--format',
+      'json',
+    ]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(Object.keys(json.models)).toEqual(['auto', 'prophet', 'mstl', 'naive']);
+    for (const m of Object.values(json.models) as Record<string, number>[]) {
+      expect(m.mase).toBeGreaterThan(0);
+      expect(m.coverage).toBeGreaterThanOrEqual(0);
+      expect(m.coverage).toBeLessThanOrEqual(1);
+    }
+  });
+});
+
+describe('run --once (npm start)', () => {
+  it('forecasts every pool of the specs and writes JSON and chart under the state directory', () => {
+    const state = tmp();
+    const r = run(['run', '--once', '--specs', join(root, 'forecasts'), '--state', state]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('storefront');
+    expect(readdirSync(join(state, 'forecasts', 'storefront')).sort()).toEqual([
+      'forecast.json',
+      'forecast.svg',
+    ]);
+  });
+
+  it('reports a bad spec with its file and line and exits 2', () => {
+    const specs = tmp();
+    writeFileSync(
+      join(specs, 'pool.yaml'),
+      'pool: web\nsource:\n  kind: csv\n  file: x.csv\nhorizon: 24\nlevel: 3\n',
+    );
+    const r = run(['run', '--once', '--specs', specs, '--state', tmp()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${join(specs, 'pool.yaml')}:6: level:`);
+  });
+});
