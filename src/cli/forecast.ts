@@ -39,8 +39,9 @@ export function resultJson(r: ForecastResult): Record<string, unknown> {
   });
 }
 
-export function chartTitle(r: ForecastResult): string {
-  return `${r.series.name} — ${r.model}, ${Math.round(r.forecast.level * 100)}% interval`;
+export function chartTitle(r: ForecastResult, pool?: string): string {
+  const name = pool && pool !== r.series.name ? `${pool} (${r.series.name})` : r.series.name;
+  return `${name} — ${r.model}, ${Math.round(r.forecast.level * 100)}% interval`;
 }
 
 export async function forecastCommand(flags: ForecastFlags): Promise<void> {

@@ -35,6 +35,7 @@ export function table(header: string[], rows: (string | number)[][]): string {
 
 export function fmt(v: number): string {
   if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v)) return String(v);
   const a = Math.abs(v);
   if (a >= 1000) return v.toFixed(0);
   if (a >= 10) return v.toFixed(1);

@@ -44,7 +44,7 @@ export async function runCommand(flags: RunFlags): Promise<void> {
     const r = o.result;
     const dir = join(flags.state, 'forecasts', o.pool);
     const svg = await renderForecastSvg({
-      title: chartTitle(r),
+      title: chartTitle(r, o.pool),
       history: r.series,
       forecast: r.forecast,
       events: r.events,

@@ -2,13 +2,18 @@
 // changepoints, daily/weekly/yearly seasonality where the data can support it, and calendar
 // events as holidays. Events never seen in the history cannot be learned by Prophet; their
 // `expectedEffect`, when given, is applied to the forecast instead.
+//
+// The fit is seeded and so reproducible, but augurs draws Prophet's uncertainty samples from an
+// unseeded generator; to keep forecasts exact, sampling is off and the interval comes from the
+// in-sample residuals' empirical quantiles, widened season by season (see quantile.ts).
 
 import { optimizer } from '@bsull/augurs-prophet-wasmstan';
 import type { CalendarEvent } from '../core/events.js';
-import type { FitHint, FittedModel, Forecaster } from '../core/seams.js';
+import type { FittedModel, Forecaster } from '../core/seams.js';
 import { futureTimestamps, type Series } from '../core/series.js';
 import { applyEventEffects, seenInHistory } from './events.js';
-import { isNonNegative } from './quantile.js';
+import { seasonLength } from './naive.js';
+import { empiricalInterval, isNonNegative } from './quantile.js';
 import { shapeForecast } from './shape.js';
 import { prophetModule } from './wasm.js';
 
@@ -21,14 +26,12 @@ export interface ProphetSettings {
    * hundreds of iterations barely move the forecast; 250 keeps fits fast (see bench/).
    */
   maxIterations: number;
-  uncertaintySamples: number;
   changepointPriorScale: number;
   seed: number;
 }
 
 export const PROPHET_DEFAULTS: ProphetSettings = {
   maxIterations: 250,
-  uncertaintySamples: 500,
   changepointPriorScale: 0.05,
   seed: 42,
 };
@@ -58,7 +61,7 @@ export class ProphetForecaster implements Forecaster {
     return 10;
   }
 
-  fit(series: Series, events: readonly CalendarEvent[], hint: FitHint = {}): FittedModel {
+  fit(series: Series, events: readonly CalendarEvent[]): FittedModel {
     const { Prophet } = prophetModule();
     const seen = seenInHistory(series.timestamps, events);
     const holidays = new Map<string, { occurrences: { start: number; end: number }[] }>();
@@ -78,39 +81,28 @@ export class ProphetForecaster implements Forecaster {
     const constant = series.values.every((v) => v === series.values[0]);
     if (constant) return flatModel(series, unseen, nonNegative);
     const settings = this.settings;
-    const models = new Map<number, InstanceType<typeof Prophet>>();
-    const fitAt = (level: number) => {
-      let m = models.get(level);
-      if (!m) {
-        m = new Prophet({
-          optimizer,
-          intervalWidth: level,
-          uncertaintySamples: settings.uncertaintySamples,
-          changepointPriorScale: settings.changepointPriorScale,
-          dailySeasonality: on(s.daily),
-          weeklySeasonality: on(s.weekly),
-          yearlySeasonality: on(s.yearly),
-          holidays,
-        });
-        try {
-          m.fit({ ds, y: series.values }, { iter: settings.maxIterations, seed: settings.seed });
-        } catch (err) {
-          throw new Error(`Prophet could not fit "${series.name}": ${(err as Error).message.split('\n')[0]}`);
-        }
-        models.set(level, m);
-      }
-      return m;
-    };
-    fitAt(hint.level ?? 0.8);
+    const model = new Prophet({
+      optimizer,
+      uncertaintySamples: 0,
+      changepointPriorScale: settings.changepointPriorScale,
+      dailySeasonality: on(s.daily),
+      weeklySeasonality: on(s.weekly),
+      yearlySeasonality: on(s.yearly),
+      holidays,
+    });
+    try {
+      model.fit({ ds, y: series.values }, { iter: settings.maxIterations, seed: settings.seed });
+    } catch (err) {
+      throw new Error(`Prophet could not fit "${series.name}": ${(err as Error).message.split('\n')[0]}`);
+    }
+    const inSample = model.predict().yhat.point;
+    const residuals = series.values.map((y, i) => y - inSample[i]!);
+    const m = seasonLength(series);
     return {
       predict(horizon: number, level: number) {
         const timestamps = futureTimestamps(series, horizon);
-        const out = fitAt(level).predict({ ds: timestamps.map((t) => Math.round(t / 1000)) }).yhat;
-        const raw = {
-          mean: out.point,
-          lower: out.intervals?.lower ?? out.point,
-          upper: out.intervals?.upper ?? out.point,
-        };
+        const point = model.predict({ ds: timestamps.map((t) => Math.round(t / 1000)) }).yhat.point;
+        const raw = empiricalInterval(point, residuals, level, m);
         return shapeForecast(
           applyEventEffects(timestamps, raw, unseen, new Map()),
           timestamps,

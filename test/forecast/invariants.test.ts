@@ -61,3 +61,23 @@ describe.each(MODEL_NAMES)('%s forecasts', (name) => {
     );
   });
 });
+
+describe.each(MODEL_NAMES)('%s', (name) => {
+  it('is reproducible: the same input gives the same forecast, bit for bit', () => {
+    const series = {
+      name: 'r',
+      timestamps: Array.from({ length: 240 }, (_, i) => START + i * HOUR),
+      values: Float64Array.from(
+        { length: 240 },
+        (_, i) => 100 + 40 * Math.sin((i / 24) * 2 * Math.PI) + ((i * 7919) % 13),
+      ),
+      stepMs: HOUR,
+    };
+    const once = () => createForecaster(name).fit(series, [], { level: 0.8, horizon: 24 }).predict(24, 0.8);
+    const a = once();
+    const b = once();
+    expect(Array.from(b.mean)).toEqual(Array.from(a.mean));
+    expect(Array.from(b.lower)).toEqual(Array.from(a.lower));
+    expect(Array.from(b.upper)).toEqual(Array.from(a.upper));
+  });
+});
