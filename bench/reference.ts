@@ -228,7 +228,9 @@ export async function runReference(
   try {
     parsed = JSON.parse(stdout) as { results?: WireResult[] };
   } catch (err) {
-    throw new Error(`bench/reference.R printed something other than JSON: ${stdout.slice(0, 300)} (${err})`);
+    throw new Error(`bench/reference.R printed something other than JSON: ${stdout.slice(0, 300)}`, {
+      cause: err,
+    });
   }
   if (!Array.isArray(parsed.results)) throw new Error('bench/reference.R answered without a results array');
   return parsed.results.map((r): ReferenceResult => {

@@ -187,7 +187,7 @@ async function main(): Promise<void> {
   const r = process.env.BENCH_SKIP_R
     ? { ok: false as const, reason: 'BENCH_SKIP_R is set' }
     : referenceAvailable();
-  let rNote = '';
+  let rNote: string;
   if (r.ok) {
     progress('');
     process.stderr.write(`${markdown(rows.map(summarize), rows, bs, '(ours only, before R)')}\n`);

@@ -94,7 +94,9 @@ export class ProphetForecaster implements Forecaster {
     try {
       model.fit({ ds, y: series.values }, { iter: settings.maxIterations, seed: settings.seed });
     } catch (err) {
-      throw new Error(`Prophet could not fit "${series.name}": ${(err as Error).message.split('\n')[0]}`);
+      throw new Error(`Prophet could not fit "${series.name}": ${(err as Error).message.split('\n')[0]}`, {
+        cause: err,
+      });
     }
     const inSample = model.predict().yhat.point;
     const residuals = series.values.map((y, i) => y - inSample[i]!);

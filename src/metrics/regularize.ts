@@ -122,7 +122,7 @@ function fillMissing(
     const hit = points.find((p) => p.t >= t);
     return hit?.line ?? points[points.length - 1]!.line;
   };
-  for (let i = 0; i < values.length; ) {
+  for (let i = 0; i < values.length;) {
     if (!Number.isNaN(values[i]!)) {
       i++;
       continue;
