@@ -3,13 +3,15 @@
 # (ETS and auto.arima), fitted on the same series and holdouts as our forecasters.
 #
 # Input (stdin), one JSON object:
-#   {"level": 0.8,
+#   {"level": 0.8, "time_limit": 120,
 #    "jobs": [{"id": "peyton#0", "ds": [epoch seconds...], "y": [...], "horizon": 30,
 #              "freq_seconds": 86400, "season_length": 7, "models": ["prophet", "ets", "arima"]}]}
 # Output (stdout), one JSON object and nothing else:
 #   {"r_version": "...", "prophet_version": "...", "forecast_version": "...",
 #    "results": [{"id": ..., "model": "r-prophet" | "r-ets" | "r-arima", "mean": [...], "lower": [...],
 #                 "upper": [...], "seconds": n, "note"?: "...", "error"?: "..."}]}
+# "time_limit" (seconds, optional, default 120, null for none) bounds each fit: every fit runs in a forked
+# R process that is killed when it overruns, and the result carries {"error": "exceeded the ... limit"}.
 # Progress goes to stderr as "done i/n" lines, one per (job, model) pair.
 #
 # `seconds` is the elapsed wall-clock time of fit + predict only: R start-up, package loading and JSON
@@ -91,7 +93,9 @@ fit_ets <- function(y, horizon, season_length, level) {
 fit_arima <- function(y, horizon, season_length, level) {
   if (!have_forecast) stop("R package 'forecast' is not installed (apt-get install -y r-cran-forecast)")
   series <- stats::ts(y, frequency = max(1, season_length))
-  # Defaults: stepwise = TRUE, approximation = TRUE for long or highly seasonal series.
+  # Defaults: stepwise search, approximation = (n > 150 | frequency > 12), then exact (CSS-ML) refits of
+  # the best approximate models until one is usable. On long series those refits dominate: Peyton
+  # Manning (2,875 days, season 7) takes 10 s of search and 180 s of refits that fail one after another.
   fit <- forecast::auto.arima(series, stepwise = TRUE)
   method <- tryCatch(forecast:::arima.string(fit), error = function(e) NULL)
   fc_to_list(forecast::forecast(fit, h = horizon, level = level * 100), method)
@@ -99,29 +103,55 @@ fit_arima <- function(y, horizon, season_length, level) {
 
 MODEL_NAMES <- c(prophet = "r-prophet", ets = "r-ets", arima = "r-arima")
 
-run_model <- function(model, job, level) {
+# Runs fun() in a forked R process and returns its value; after `limit` seconds the child is killed and
+# this stops with a time-limit error. setTimeLimit() cannot bound these fits: auto.arima wraps every
+# candidate fit in try(), which swallows the time-limit error (R clears the limit when it fires) and
+# carries on, and Stan's optimiser is C++. Warnings raised in the child are re-raised here.
+# limit = Inf (or a platform without fork) runs fun() in this process.
+capped <- function(fun, limit) {
+  if (.Platform$OS.type != "unix" || !is.finite(limit)) return(fun())
+  job <- parallel::mcparallel(with_warnings(fun()), silent = TRUE, mc.set.seed = FALSE)
+  got <- parallel::mccollect(job, wait = FALSE, timeout = limit)
+  if (is.null(got)) {
+    tools::pskill(job$pid)
+    suppressWarnings(parallel::mccollect(job, wait = TRUE))
+    stop(sprintf("exceeded the %g s time limit (stopped)", limit), call. = FALSE)
+  }
+  out <- got[[1]]
+  if (inherits(out, "try-error")) {
+    cond <- attr(out, "condition")
+    stop(if (is.null(cond)) trimws(as.character(out)) else conditionMessage(cond), call. = FALSE)
+  }
+  if (is.null(out)) stop("the forked R process died without a result", call. = FALSE)
+  for (w in out$warnings) warning(w, call. = FALSE)
+  out$value
+}
+
+run_model <- function(model, job, level, limit = time_limit) {
   ds <- as.numeric(unlist(job$ds))
   y <- as.numeric(unlist(lapply(job$y, function(v) if (is.null(v)) NA_real_ else v)))
   horizon <- as.integer(job$horizon)
   season_length <- as.integer(if (is.null(job$season_length)) 1 else job$season_length)
   freq_seconds <- as.numeric(job$freq_seconds)
-  t0 <- proc.time()[["elapsed"]]
-  # A bound per fit: auto.arima on long series with a 24-step season can run for many minutes,
-  # and one slow fit must not hold up the whole benchmark. Overruns are reported as errors.
-  setTimeLimit(elapsed = time_limit, transient = TRUE)
-  on.exit(setTimeLimit(elapsed = Inf), add = TRUE)
-  out <- with_warnings(switch(model,
-    prophet = fit_prophet(ds, y, horizon, freq_seconds, level),
-    ets = fit_ets(y, horizon, season_length, level),
-    arima = fit_arima(y, horizon, season_length, level),
-    stop(sprintf("unknown model '%s'", model))
-  ))
-  setTimeLimit(elapsed = Inf)
-  seconds <- proc.time()[["elapsed"]] - t0
+  timed <- function() {
+    # Prophet's intervals are simulated; seeding per fit makes each result independent of job order.
+    set.seed(42)
+    t0 <- proc.time()[["elapsed"]]
+    res <- switch(model,
+      prophet = fit_prophet(ds, y, horizon, freq_seconds, level),
+      ets = fit_ets(y, horizon, season_length, level),
+      arima = fit_arima(y, horizon, season_length, level),
+      stop(sprintf("unknown model '%s'", model))
+    )
+    res$seconds <- proc.time()[["elapsed"]] - t0
+    res
+  }
+  # A bound per fit, so one slow fit cannot hold up the whole benchmark; overruns are reported as errors.
+  out <- with_warnings(capped(timed, limit))
   res <- out$value
   notes <- c(res$note, if (length(out$warnings)) paste("warning:", out$warnings))
   list(
-    mean = res$mean, lower = res$lower, upper = res$upper, seconds = seconds,
+    mean = res$mean, lower = res$lower, upper = res$upper, seconds = res$seconds,
     note = if (length(notes)) paste(notes, collapse = "; ") else NULL
   )
 }
@@ -135,7 +165,10 @@ warm_up <- function(models, level) {
     y = as.list(10 + sin(2 * pi * (0:(n - 1)) / 7) + 0.01 * (0:(n - 1))),
     horizon = 3, season_length = 7, freq_seconds = 86400
   )
-  for (model in models) try(utils::capture.output(suppressMessages(run_model(model, job, level))), silent = TRUE)
+  # In this process (limit Inf), so forked fits inherit the warmed-up state.
+  for (model in models) {
+    try(utils::capture.output(suppressMessages(run_model(model, job, level, limit = Inf))), silent = TRUE)
+  }
 }
 
 # ---- main -------------------------------------------------------------------------------------------
@@ -145,9 +178,9 @@ input <- paste(readLines(stdin_con, warn = FALSE), collapse = "\n")
 close(stdin_con)
 req <- jsonlite::fromJSON(input, simplifyVector = FALSE)
 level <- if (is.null(req$level)) 0.8 else as.numeric(req$level)
-time_limit <- if (is.null(req$time_limit)) 120 else as.numeric(req$time_limit)
+# Wall-clock bound (seconds) on each fit; see capped(). Absent means 120; null (JSON of Infinity) none.
+time_limit <- if (!("time_limit" %in% names(req))) 120 else if (is.null(req$time_limit)) Inf else as.numeric(req$time_limit)
 jobs <- req$jobs
-set.seed(42) # Prophet's intervals are simulated
 
 job_models <- lapply(jobs, function(job) {
   ms <- unlist(job$models)

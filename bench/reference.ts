@@ -164,14 +164,25 @@ function validate(job: ReferenceJob): void {
 export async function runReference(
   jobs: ReferenceJob[],
   level: number,
-  opts?: { onProgress?: (done: number, total: number) => void; timeLimitSeconds?: number },
+  opts?: {
+    onProgress?: (done: number, total: number) => void;
+    /**
+     * Wall-clock bound on each fit (default 120; Infinity for none). Each fit runs in a forked R process
+     * that is killed when it overruns; its result then carries `error`. Unbounded, auto.arima on the
+     * 2,875 daily Peyton Manning points takes over three minutes, almost all of it failed exact refits.
+     */
+    timeLimitSeconds?: number;
+  },
 ): Promise<ReferenceResult[]> {
   if (!(level > 0 && level < 1)) throw new Error(`interval level must be in (0, 1), got ${level}`);
   jobs.forEach(validate);
   if (jobs.length === 0) return [];
+  const timeLimit = opts?.timeLimitSeconds ?? 120;
+  if (!(timeLimit > 0)) throw new Error(`timeLimitSeconds must be positive, got ${timeLimit}`);
   const payload = JSON.stringify({
     level,
-    time_limit: opts?.timeLimitSeconds ?? 120,
+    // JSON turns Infinity into null, which the script reads as "no limit".
+    time_limit: timeLimit,
     jobs: jobs.map((job) => ({
       id: job.id,
       ds: job.timestamps.map((t) => t / 1000),

@@ -79,7 +79,7 @@ async function reference(bs: BenchSeries[]): Promise<Row[]> {
   );
   const results = await runReference(jobs, LEVEL, {
     onProgress: (d, t) => progress(`[R] ${d}/${t}`),
-    timeLimitSeconds: Number(process.env.BENCH_R_TIME_LIMIT ?? 120),
+    timeLimitSeconds: Number(process.env.BENCH_R_TIME_LIMIT ?? 30),
   });
   const rows: Row[] = [];
   for (const model of ['r-prophet', 'r-ets', 'r-arima'] as const) {

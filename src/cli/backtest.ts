@@ -9,24 +9,16 @@ import { backtest, rollingOrigins, type Scores, scoreFolds } from '../forecast/b
 import { createForecaster, MODEL_NAMES } from '../forecast/index.js';
 import { seasonLength } from '../forecast/naive.js';
 import { loadSeries } from '../schedule/forecast-pool.js';
+import { type InputFlags, seriesRequest } from './input-flags.js';
 import { table } from './output.js';
 
-export interface BacktestFlags {
-  input: string;
-  series?: string;
-  tz: string;
-  maxGap: number;
-  sort: boolean;
-  events: string[];
-  horizon: string;
+export interface BacktestFlags extends InputFlags {
   folds: number;
-  level: number;
-  format: 'json' | 'table';
 }
 
 export async function backtestCommand(flags: BacktestFlags): Promise<void> {
   if (flags.folds < 1) throw new UsageError('--folds must be at least 1');
-  const { series } = await loadSeries({ ...flags, zone: flags.tz, model: 'auto' });
+  const { series } = await loadSeries(seriesRequest(flags));
   const horizon = parseHorizon(flags.horizon, series.stepMs);
   const end = futureTimestamps(series, 1)[0]!;
   const events = await eventsFromFiles(flags.events, series.timestamps[0]!, end, { timezone: flags.tz });

@@ -5,19 +5,11 @@ import { join } from 'node:path';
 import type { ModelName } from '../forecast/index.js';
 import { renderForecastSvg } from '../report/chart.js';
 import { type ForecastResult, forecastPool } from '../schedule/forecast-pool.js';
+import { type InputFlags, seriesRequest } from './input-flags.js';
 import { fmt, forecastJson, table, writeAtomically } from './output.js';
 
-export interface ForecastFlags {
-  input: string;
-  series?: string;
-  tz: string;
-  maxGap: number;
-  sort: boolean;
-  events: string[];
-  horizon: string;
-  level: number;
+export interface ForecastFlags extends InputFlags {
   model: ModelName;
-  format: 'json' | 'table';
   out?: string;
 }
 
@@ -46,11 +38,7 @@ export function chartTitle(r: ForecastResult, pool?: string): string {
 
 export async function forecastCommand(flags: ForecastFlags): Promise<void> {
   const result = await forecastPool({
-    input: flags.input,
-    series: flags.series,
-    zone: flags.tz,
-    maxGap: flags.maxGap,
-    sort: flags.sort,
+    ...seriesRequest(flags),
     events: flags.events,
     horizon: flags.horizon,
     level: flags.level,

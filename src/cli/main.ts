@@ -7,6 +7,7 @@ import { exitCodeFor, UsageError } from '../core/errors.js';
 import { MODEL_NAMES } from '../forecast/index.js';
 import { backtestCommand } from './backtest.js';
 import { forecastCommand } from './forecast.js';
+import { inputOptions, parseCount } from './input-flags.js';
 import { runCommand } from './run.js';
 
 function levelOption(): Option {
@@ -18,29 +19,6 @@ function parseLevel(text: string): number {
   if (!(v > 0 && v < 1))
     throw new UsageError(`--level "${text}": expected a number between 0 and 1, e.g. 0.8`);
   return v;
-}
-
-function parseCount(flag: string) {
-  return (text: string): number => {
-    const v = Number(text);
-    if (!Number.isInteger(v) || v < 0) throw new UsageError(`${flag} "${text}": expected a whole number`);
-    return v;
-  };
-}
-
-function inputOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('--input <file>', 'CSV: timestamp,value | timestamp,a,b,... | series,timestamp,value')
-    .option('--series <name>', 'which series to use when the file holds several')
-    .option('--tz <zone>', 'IANA time zone for timestamps without an offset', 'UTC')
-    .option(
-      '--max-gap <n>',
-      'longest run of missing points to fill by interpolation',
-      parseCount('--max-gap'),
-      6,
-    )
-    .option('--sort', 'sort rows by time first (files written newest-first)', false)
-    .option('--events <file...>', 'event calendars (.ics, .yaml)', [] as string[]);
 }
 
 export function program(): Command {

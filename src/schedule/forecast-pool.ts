@@ -13,13 +13,16 @@ import type { AutoReport } from '../forecast/index.js';
 import { createForecaster, type ModelName } from '../forecast/index.js';
 import { CsvSource } from '../metrics/csv.js';
 
-export interface ForecastRequest {
+export interface SeriesRequest {
   input: string;
   /** Series to forecast when the file holds several. */
   series?: string;
   zone?: string;
   maxGap?: number;
   sort?: boolean;
+}
+
+export interface ForecastRequest extends SeriesRequest {
   events: string[];
   horizon: string;
   level: number;
@@ -35,7 +38,7 @@ export interface ForecastResult {
   report?: AutoReport;
 }
 
-export async function loadSeries(req: ForecastRequest): Promise<{ series: Series; repairs: Repair[] }> {
+export async function loadSeries(req: SeriesRequest): Promise<{ series: Series; repairs: Repair[] }> {
   const source = new CsvSource(req.input, readInput, {
     zone: req.zone,
     maxGap: req.maxGap,
