@@ -6,6 +6,7 @@ import { extname } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { CalendarEvent } from '../core/events.js';
 import type { EventCalendar } from '../core/seams.js';
+import { byStart } from './fields.js';
 import { parseIcsCalendar } from './ics.js';
 import { parseYamlCalendar } from './yaml.js';
 
@@ -63,5 +64,5 @@ export async function eventsFromFiles(
 ): Promise<CalendarEvent[]> {
   const calendars = await Promise.all(paths.map((p) => readCalendarFile(p, opts)));
   const lists = await Promise.all(calendars.map((c) => c.events(start, end)));
-  return lists.flat().sort((a, b) => a.start - b.start || a.end - b.end || a.name.localeCompare(b.name));
+  return lists.flat().sort(byStart);
 }

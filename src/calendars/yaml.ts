@@ -5,9 +5,10 @@
 import { DateTime, Duration, IANAZone } from 'luxon';
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { InputError, UsageError } from '../core/errors.js';
+import { InputError } from '../core/errors.js';
 import { type CalendarEvent, EVENT_KINDS, eventsInRange } from '../core/events.js';
 import type { EventCalendar } from '../core/seams.js';
+import { byStart, checkedEffect, checkedWindowMs, fallbackZone, messageOf, notAKind } from './fields.js';
 
 export interface YamlOptions {
   /** IANA zone for times without an offset when the file names none; default UTC. */
@@ -40,7 +41,7 @@ const EventSchema = z.strictObject(
       .min(1, 'name is empty'),
     kind: z
       .enum(EVENT_KINDS, {
-        error: (iss) => `kind ${JSON.stringify(iss.input)} is not one of ${EVENT_KINDS.join(', ')}`,
+        error: (iss) => notAKind(`kind ${JSON.stringify(iss.input)}`),
       })
       .optional(),
     start: z.string({
@@ -122,10 +123,6 @@ class Places {
   }
 }
 
-function messageOf(err: unknown): string {
-  return String(err instanceof Error ? err.message : err).split('\n')[0] ?? '';
-}
-
 function eventLabel(raw: unknown, index: number): string {
   const name = (raw as { name?: unknown } | null)?.name;
   return typeof name === 'string' && name.trim()
@@ -200,15 +197,6 @@ function parseSpan(value: string | number): Duration | undefined {
   return iso;
 }
 
-/** Relative effect from 0.3, `+0.3`, `30%` or `+30%`; same grammar as the .ics reader's. */
-function parseEffect(value: string | number): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(%?)$/.exec(value.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  return m[2] ? n / 100 : n;
-}
-
 function toEvent(file: string, raw: RawEvent, zone: string, at: (field?: string) => number): CalendarEvent {
   const fail = (field: string | undefined, message: string) =>
     new InputError(file, at(field), `event ${JSON.stringify(raw.name)}: ${message}`);
@@ -243,11 +231,12 @@ function toEvent(file: string, raw: RawEvent, zone: string, at: (field?: string)
   const windowMs = (field: 'lower_window' | 'upper_window'): number => {
     const value = raw[field];
     if (value === undefined) return 0;
-    const duration = parseSpan(value);
-    if (!duration) throw fail(field, `${field} ${show(value)} is not a duration ${DURATION_HINT}`);
-    const ms = duration.as('milliseconds');
-    if (ms < 0) throw fail(field, `${field} ${show(value)} must not be negative`);
-    return ms;
+    return checkedWindowMs(
+      parseSpan(value)?.as('milliseconds'),
+      `${field} ${show(value)}`,
+      `a duration ${DURATION_HINT}`,
+      (message) => fail(field, message),
+    );
   };
 
   const event: CalendarEvent = {
@@ -260,25 +249,18 @@ function toEvent(file: string, raw: RawEvent, zone: string, at: (field?: string)
     source: { file, line: at() },
   };
   if (raw.expected_effect !== undefined) {
-    const effect = parseEffect(raw.expected_effect);
-    const shown = show(raw.expected_effect);
-    if (effect === undefined) {
-      throw fail(
-        'expected_effect',
-        `expected_effect ${shown} is not a number like 0.3 or a percentage like +30%`,
-      );
-    }
-    if (effect < -1) throw fail('expected_effect', `expected_effect ${shown} would make demand negative`);
-    event.expectedEffect = effect;
+    event.expectedEffect = checkedEffect(
+      raw.expected_effect,
+      `expected_effect ${show(raw.expected_effect)}`,
+      (message) => fail('expected_effect', message),
+    );
   }
   return event;
 }
 
 /** Every event of the file, checked; throws InputError at the first problem. */
 export function parseYamlEvents(file: string, text: string, opts: YamlOptions = {}): CalendarEvent[] {
-  const fallbackZone = opts.timezone ?? 'UTC';
-  if (!IANAZone.isValidZone(fallbackZone))
-    throw new UsageError(`unknown time zone ${JSON.stringify(fallbackZone)}`);
+  const defaultZone = fallbackZone(opts.timezone);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const broken = doc.errors[0];
@@ -307,14 +289,10 @@ export function parseYamlEvents(file: string, text: string, opts: YamlOptions = 
       `timezone ${JSON.stringify(timezone)} is not an IANA time zone like Europe/Berlin`,
     );
   }
-  const zone = timezone ?? fallbackZone;
+  const zone = timezone ?? defaultZone;
   return events.map((raw, i) =>
     toEvent(file, raw, zone, (field) => places.line(field ? ['events', i, field] : ['events', i])),
   );
-}
-
-function byStart(a: CalendarEvent, b: CalendarEvent): number {
-  return a.start - b.start || a.end - b.end || a.name.localeCompare(b.name);
 }
 
 /** Parses and checks `text` now (throwing InputError at the first problem); queries filter the list. */

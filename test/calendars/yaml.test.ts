@@ -1,11 +1,9 @@
 // The YAML event-list reader with the real yaml, zod and luxon: end vs duration, windows, effects,
 // time zones, the exact file:line of every refusal, and properties over random input.
 
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { eventsFromFiles, loadCalendar, readCalendarFile } from '../../src/calendars/index.js';
 import { parseYamlCalendar, parseYamlEvents } from '../../src/calendars/yaml.js';
 import { InputError } from '../../src/core/errors.js';
 import { type CalendarEvent, EVENT_KINDS } from '../../src/core/events.js';
@@ -457,59 +455,5 @@ describe('yaml: properties', () => {
       ),
       { numRuns: 500 },
     );
-  });
-});
-
-// The factory in src/calendars/index.ts, exercised here with both readers' fixture files.
-describe('calendar files', () => {
-  const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/calendars/${name}`, import.meta.url));
-
-  it('eventsFromFiles merges .ics and .yaml events sorted by start', async () => {
-    const events = await eventsFromFiles(
-      [fixture('deploys.ics'), fixture('campaigns.yaml')],
-      Date.parse('2026-11-20T00:00:00Z'),
-      Date.parse('2026-12-31T00:00:00Z'),
-    );
-    expect(events.map((e) => [e.name, e.kind, iso(e.start), e.source?.line])).toEqual([
-      ['Weekly release', 'deploy', '2026-11-23T09:00:00.000Z', 4],
-      ['Black Friday sale', 'campaign', '2026-11-26T23:00:00.000Z', 4],
-      ['Weekly release', 'deploy', '2026-11-30T09:00:00.000Z', 4],
-      ['Weekly release', 'deploy', '2026-12-07T09:00:00.000Z', 4],
-      ['Weekly release', 'deploy', '2026-12-14T09:00:00.000Z', 4],
-      ['Weekly release', 'deploy', '2026-12-21T09:00:00.000Z', 4],
-      ['Christmas', 'holiday', '2026-12-24T23:00:00.000Z', 11],
-    ]);
-  });
-
-  const refusals: { name: string; run: () => Promise<unknown>; message: string }[] = [
-    {
-      name: 'unknown extension',
-      run: async () => loadCalendar('events.json', '[]'),
-      message: 'events.json: not a calendar file: extension ".json" (expected .ics, .yaml or .yml)',
-    },
-    {
-      name: 'no extension',
-      run: async () => loadCalendar('events', ''),
-      message: 'events: not a calendar file: no extension (expected .ics, .yaml or .yml)',
-    },
-    {
-      name: 'missing file',
-      run: () => readCalendarFile('/nonexistent/deploys.ics'),
-      message: '/nonexistent/deploys.ics: cannot read the calendar (ENOENT)',
-    },
-    {
-      name: 'extension picks the reader',
-      run: async () => loadCalendar('cal.YML', 'hello'),
-      message: 'cal.YML:1: expected a list of events, or a mapping with "events:"',
-    },
-  ];
-
-  it.each(refusals)('$name', async ({ run, message }) => {
-    const failure = await run().then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    expect(failure).toBeInstanceOf(InputError);
-    expect((failure as InputError).message).toBe(message);
   });
 });
