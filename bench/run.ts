@@ -104,6 +104,7 @@ async function reference(bs: BenchSeries[]): Promise<Row[]> {
         seconds += r.seconds;
         folds.push({ origin, actual: b.series.values.slice(origin, origin + b.horizon), forecast });
       }
+      if (folds.length < origins.length) continue; // a holdout failed: leave the series out
       perSeries[b.id] = {
         ...scoreFolds(b.series, folds, seasonLength(b.series)),
         seconds: seconds / origins.length,
@@ -112,6 +113,15 @@ async function reference(bs: BenchSeries[]): Promise<Row[]> {
     rows.push({ model, perSeries });
   }
   return rows;
+}
+
+/** Seconds with three decimals, or two significant digits below a hundredth. */
+function secs(s: number): string {
+  return s >= 0.01 ? s.toFixed(3) : s.toPrecision(2);
+}
+
+function ratio(x: number): string {
+  return x >= 100 ? `${Math.round(x / 10) * 10}x` : `${x.toFixed(x >= 10 ? 0 : 1)}x`;
 }
 
 interface Summary {
@@ -147,7 +157,7 @@ function markdown(summaries: Summary[], rows: Row[], bs: BenchSeries[], rNote: s
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...summaries.map(
       (s) =>
-        `| ${s.model}${s.series < bs.length ? ` (${s.series} of ${bs.length} series)` : ''} | ${s.mase.toFixed(3)} | ${s.smape.toFixed(2)} | ${s.coverage.toFixed(3)} | ${s.width.toFixed(3)} | ${s.seconds.toFixed(3)} | ${rp ? `${(rp.seconds / s.seconds).toFixed(1)}x` : 'n/a'} |`,
+        `| ${s.model}${s.series < bs.length ? ` (${s.series} of ${bs.length} series)` : ''} | ${s.mase.toFixed(3)} | ${s.smape.toFixed(2)} | ${s.coverage.toFixed(3)} | ${s.width.toFixed(3)} | ${secs(s.seconds)} | ${rp ? ratio(rp.seconds / s.seconds) : 'n/a'} |`,
     ),
     '',
     'Seconds per fit+predict, per series (R Prophet over ours in brackets):',
@@ -160,8 +170,8 @@ function markdown(summaries: Summary[], rows: Row[], bs: BenchSeries[], rNote: s
         const sec = r.perSeries[b.id]?.seconds;
         if (sec === undefined) return 'n/a';
         return ref !== undefined && !r.model.startsWith('r-')
-          ? `${sec.toFixed(3)} (${(ref / sec).toFixed(0)}x)`
-          : sec.toFixed(3);
+          ? `${secs(sec)} (${ratio(ref / sec)})`
+          : secs(sec);
       });
       return `| ${b.id} | ${b.series.values.length} | ${cells.join(' | ')} |`;
     }),
