@@ -2,7 +2,7 @@
 // `npm test` builds first, so dist/ is current.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -194,6 +194,23 @@ describe('backtest --format json', () => {
 });
 
 describe('run --once (npm start)', () => {
+  it('is what `npm start` runs, and on the embedded default it prints the summary and writes the chart', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const prefix = 'node dist/src/cli/main.js ';
+    expect(pkg.scripts.start?.startsWith(prefix)).toBe(true);
+    const args = pkg.scripts.start!.slice(prefix.length).split(' ');
+    const cwd = tmp();
+    cpSync(join(root, 'forecasts'), join(cwd, 'forecasts'), { recursive: true });
+    const r = run(args, cwd);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/storefront\s+auto:\w+\s+720\s+48\s/);
+    const svg = readFileSync(join(cwd, '.shadowcast', 'forecasts', 'storefront', 'forecast.svg'), 'utf8');
+    expect(svg).toContain('storefront (location_4)');
+  });
+
   it('forecasts every pool of the specs and writes JSON and chart under the state directory', () => {
     const state = tmp();
     const r = run(['run', '--once', '--specs', join(root, 'forecasts'), '--state', state]);
