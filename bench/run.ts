@@ -7,10 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Forecast } from '../src/core/forecast.js';
-import { futureTimestamps } from '../src/core/series.js';
+import { futureTimestamps, seasonLength } from '../src/core/series.js';
 import { type Fold, prefix, rollingOrigins, type Scores, scoreFolds } from '../src/forecast/backtest.js';
 import { createForecaster, type MODEL_NAMES } from '../src/forecast/index.js';
-import { seasonLength } from '../src/forecast/naive.js';
 import { referenceAvailable, runReference } from './reference.js';
 import { type BenchSeries, benchSeries } from './series.js';
 

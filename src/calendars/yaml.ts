@@ -15,7 +15,7 @@ export interface YamlOptions {
   timezone?: string;
 }
 
-const FIELDS = [
+export const FIELDS = [
   'name',
   'kind',
   'start',

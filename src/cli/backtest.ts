@@ -4,10 +4,9 @@
 import { eventsFromFiles } from '../calendars/index.js';
 import { parseHorizon } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
-import { futureTimestamps } from '../core/series.js';
+import { futureTimestamps, seasonLength } from '../core/series.js';
 import { backtest, rollingOrigins, type Scores, scoreFolds } from '../forecast/backtest.js';
 import { createForecaster, MODEL_NAMES } from '../forecast/index.js';
-import { seasonLength } from '../forecast/naive.js';
 import { loadSeries } from '../schedule/forecast-pool.js';
 import { type InputFlags, seriesRequest } from './input-flags.js';
 import { table } from './output.js';

@@ -36,6 +36,20 @@ export function chartTitle(r: ForecastResult, pool?: string): string {
   return `${name} — ${r.model}, ${Math.round(r.forecast.level * 100)}% interval`;
 }
 
+/** forecast.json and forecast.svg in `dir`, both or neither. */
+export async function writeForecastFiles(dir: string, r: ForecastResult, pool?: string): Promise<void> {
+  const svg = await renderForecastSvg({
+    title: chartTitle(r, pool),
+    history: r.series,
+    forecast: r.forecast,
+    events: r.events,
+  });
+  await writeAtomically([
+    { path: join(dir, 'forecast.json'), content: `${JSON.stringify(resultJson(r), null, 2)}\n` },
+    { path: join(dir, 'forecast.svg'), content: svg },
+  ]);
+}
+
 export async function forecastCommand(flags: ForecastFlags): Promise<void> {
   const result = await forecastPool({
     ...seriesRequest(flags),
@@ -45,18 +59,7 @@ export async function forecastCommand(flags: ForecastFlags): Promise<void> {
     model: flags.model,
   });
   const json = resultJson(result);
-  if (flags.out) {
-    const svg = await renderForecastSvg({
-      title: chartTitle(result),
-      history: result.series,
-      forecast: result.forecast,
-      events: result.events,
-    });
-    await writeAtomically([
-      { path: join(flags.out, 'forecast.json'), content: `${JSON.stringify(json, null, 2)}\n` },
-      { path: join(flags.out, 'forecast.svg'), content: svg },
-    ]);
-  }
+  if (flags.out) await writeForecastFiles(flags.out, result);
   if (flags.format === 'json') {
     process.stdout.write(`${JSON.stringify(json)}\n`);
     return;

@@ -3,10 +3,9 @@
 
 import { join, relative } from 'node:path';
 import { exitCodeFor, UsageError } from '../core/errors.js';
-import { renderForecastSvg } from '../report/chart.js';
 import { forecastSpecs, loadSpecs } from '../schedule/run.js';
-import { chartTitle, resultJson } from './forecast.js';
-import { fmt, table, writeAtomically } from './output.js';
+import { writeForecastFiles } from './forecast.js';
+import { fmt, table } from './output.js';
 
 export interface RunFlags {
   once: boolean;
@@ -43,16 +42,7 @@ export async function runCommand(flags: RunFlags): Promise<void> {
     }
     const r = o.result;
     const dir = join(flags.state, 'forecasts', o.pool);
-    const svg = await renderForecastSvg({
-      title: chartTitle(r, o.pool),
-      history: r.series,
-      forecast: r.forecast,
-      events: r.events,
-    });
-    await writeAtomically([
-      { path: join(dir, 'forecast.json'), content: `${JSON.stringify(resultJson(r), null, 2)}\n` },
-      { path: join(dir, 'forecast.svg'), content: svg },
-    ]);
+    await writeForecastFiles(dir, r, o.pool);
     const f = r.forecast;
     let peak = 0;
     for (let i = 1; i < f.upper.length; i++) if (f.upper[i]! > f.upper[peak]!) peak = i;

@@ -58,3 +58,9 @@ export function naturalPeriods(stepMs: number, stepMonths?: number): number[] {
   if (stepMs === 7 * DAY_MS) return [52];
   return [];
 }
+
+/** The season a model repeats or scales by: the shortest natural period the history holds twice, else 1. */
+export function seasonLength(series: Pick<Series, 'stepMs' | 'stepMonths' | 'values'>): number {
+  const periods = naturalPeriods(series.stepMs, series.stepMonths);
+  return periods.find((p) => series.values.length >= 2 * p) ?? 1;
+}

@@ -5,10 +5,9 @@
 import type { CalendarEvent } from '../core/events.js';
 import type { Forecast } from '../core/forecast.js';
 import type { FitHint, FittedModel, Forecaster } from '../core/seams.js';
-import type { Series } from '../core/series.js';
+import { type Series, seasonLength } from '../core/series.js';
 import { backtest, type Fold, rollingOrigins, type Scores, scoreFolds } from './backtest.js';
 import { applyCalibration, type Calibration, calibrationFromFolds } from './calibrate.js';
-import { seasonLength } from './naive.js';
 import { isNonNegative } from './quantile.js';
 
 export interface AutoReport {

@@ -3,9 +3,8 @@
 
 import type { CalendarEvent } from '../core/events.js';
 import type { FittedModel, Forecaster } from '../core/seams.js';
-import { futureTimestamps, naturalPeriods, type Series } from '../core/series.js';
+import { futureTimestamps, naturalPeriods, type Series, seasonLength } from '../core/series.js';
 import { applyEventEffects, separateEvents } from './events.js';
-import { seasonLength } from './naive.js';
 import { isNonNegative } from './quantile.js';
 import { shapeForecast } from './shape.js';
 import { mstlModule } from './wasm.js';

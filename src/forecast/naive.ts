@@ -3,15 +3,10 @@
 
 import type { CalendarEvent } from '../core/events.js';
 import type { FittedModel, Forecaster } from '../core/seams.js';
-import { futureTimestamps, naturalPeriods, type Series } from '../core/series.js';
+import { futureTimestamps, type Series, seasonLength } from '../core/series.js';
 import { applyEventEffects, separateEvents } from './events.js';
 import { empiricalInterval, isNonNegative } from './quantile.js';
 import { shapeForecast } from './shape.js';
-
-export function seasonLength(series: Pick<Series, 'stepMs' | 'stepMonths' | 'values'>): number {
-  const periods = naturalPeriods(series.stepMs, series.stepMonths);
-  return periods.find((p) => series.values.length >= 2 * p) ?? 1;
-}
 
 export class SeasonalNaive implements Forecaster {
   readonly name = 'naive';

@@ -10,9 +10,8 @@
 import { optimizer } from '@bsull/augurs-prophet-wasmstan';
 import type { CalendarEvent } from '../core/events.js';
 import type { FittedModel, Forecaster } from '../core/seams.js';
-import { futureTimestamps, type Series } from '../core/series.js';
+import { futureTimestamps, type Series, seasonLength } from '../core/series.js';
 import { applyEventEffects, seenInHistory } from './events.js';
-import { seasonLength } from './naive.js';
 import { empiricalInterval, isNonNegative } from './quantile.js';
 import { shapeForecast } from './shape.js';
 import { prophetModule } from './wasm.js';
