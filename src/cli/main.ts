@@ -5,9 +5,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeFor, UsageError } from '../core/errors.js';
 import { MODEL_NAMES } from '../forecast/index.js';
+import { DEFAULT_COUPLING } from '../risk/propagate-compile.js';
 import { backtestCommand } from './backtest.js';
 import { forecastCommand } from './forecast.js';
 import { inputOptions, parseCount } from './input-flags.js';
+import { parseCoupling, riskPropagateCommand } from './risk-propagate.js';
+import { riskScoreCommand } from './risk-score.js';
+import { riskTrainCommand } from './risk-train.js';
 import { runCommand } from './run.js';
 
 function levelOption(): Option {
@@ -50,6 +54,68 @@ export function program(): Command {
     .option('--state <dir>', 'state directory for outputs', '.shadowcast')
     .option('--pools <names...>', 'only these pools')
     .action(runCommand);
+
+  // ── risk: node failure risk and how failures spread over the service graph ──
+  const risk = root
+    .command('risk')
+    .description('score node failure risk and spread it over the service graph');
+  risk
+    .command('propagate')
+    .description('spread failure probabilities over the service graph by Monte Carlo')
+    .requiredOption(
+      '--graph <file>',
+      'JSON {"nodes": [...], "edges": [...]} or CSV from,to,weight[,timestamp]',
+    )
+    .option('--nodes <file>', 'nodes CSV id,group,tier,criticality,capacity,load (with a CSV graph)')
+    .requiredOption(
+      '--initial <file>',
+      "each node's own failure probability: CSV node,score or node,timestamp,score, or JSON",
+    )
+    .requiredOption('--trials <n>', 'Monte Carlo trials', parseCount('--trials'))
+    .option('--seed <s>', 'random seed (same seed, same result)', parseCount('--seed'), 1)
+    .option(
+      '--coupling <c>',
+      "how strongly a dependency's failure takes down its callers",
+      parseCoupling,
+      DEFAULT_COUPLING,
+    )
+    .option(
+      '--half-life <dur>',
+      'an observed call weighs half as much every DUR before --as-of (default: no decay)',
+    )
+    .option('--as-of <time>', 'time the call weights are valued at (default: the latest observation)')
+    .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'))
+    .action(riskPropagateCommand);
+  risk
+    .command('score')
+    .description("score each row's failure probability, causally (row i uses rows up to i)")
+    .requiredOption(
+      '--input <file>',
+      'CSV timestamp,value | timestamp,metric1,metric2,... | node,metric,timestamp,value',
+    )
+    .option('--model <file>', 'model from `risk train` (default: the built-in model)')
+    .addOption(new Option('--format <f>', 'output format').choices(['csv', 'json']).default('csv'))
+    .addOption(
+      new Option('--criticality <c>', 'workload criticality for the standby decision (json)').default(
+        'normal',
+      ),
+    )
+    .option('--tz <zone>', 'zone of timestamps without an offset', 'UTC')
+    .action(riskScoreCommand);
+  risk
+    .command('train')
+    .description('fit and calibrate a risk model from labelled history')
+    .requiredOption('--input <file>', 'node metrics, as for `risk score`')
+    .requiredOption(
+      '--labels <file>',
+      'CSV [node,]timestamp (one row per failure) or [node,]timestamp,label (0/1 per row)',
+    )
+    .requiredOption('--out <file>', 'where to write the model (JSON)')
+    .option('--horizon <dur>', 'a score is the probability of failing within this long', '6h')
+    .option('--seed <s>', 'seed of the fit/calibration split', parseCount('--seed'), 1)
+    .option('--tz <zone>', 'zone of timestamps without an offset', 'UTC')
+    .action(riskTrainCommand);
+  // ── end risk ──
 
   return root;
 }

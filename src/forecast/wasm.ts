@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import * as ets from '@bsull/augurs/ets';
 import * as mstl from '@bsull/augurs/mstl';
 import * as prophet from '@bsull/augurs/prophet';
 
@@ -25,4 +26,9 @@ export function prophetModule(): typeof prophet {
 export function mstlModule(): typeof mstl {
   load('mstl', mstl.initSync);
   return mstl;
+}
+
+export function etsModule(): typeof ets {
+  load('ets', ets.initSync);
+  return ets;
 }

@@ -1,0 +1,67 @@
+// `shadowcast risk train`: fits the classifier and every calibration from labelled history and
+// writes the model as JSON (atomically), for `risk score --model`. Prints what it learned from.
+
+import { parseDuration } from '../core/duration.js';
+import { InputError, UsageError } from '../core/errors.js';
+import { parseLabelsCsv } from '../metrics/labels-csv.js';
+import { parseNodeCsv } from '../metrics/node-csv.js';
+import { type LabeledNode, trainRiskModel } from '../risk/train.js';
+import { readInput } from '../schedule/forecast-pool.js';
+import { writeAtomically } from './output.js';
+
+export interface RiskTrainFlags {
+  input: string;
+  labels: string;
+  out: string;
+  horizon: string;
+  seed: number;
+  tz: string;
+}
+
+export async function riskTrainCommand(flags: RiskTrainFlags): Promise<void> {
+  const horizonMs = parseDuration(flags.horizon);
+  if (horizonMs === undefined || !(horizonMs > 0)) {
+    throw new UsageError(`--horizon "${flags.horizon}": expected a duration like 6h or 90m`);
+  }
+  const file = parseNodeCsv(flags.input, await readInput(flags.input), flags.tz);
+  const labels = parseLabelsCsv(flags.labels, await readInput(flags.labels), flags.tz);
+  const known = new Set(file.nodes.map((n) => n.node));
+  for (const node of labels.keys()) {
+    if (!known.has(node)) {
+      throw new InputError(
+        flags.labels,
+        undefined,
+        `labels name node "${node}", which ${flags.input} does not hold`,
+      );
+    }
+  }
+  const nodes: LabeledNode[] = file.nodes.map((n) => {
+    const l = labels.get(n.node);
+    return {
+      id: n.node,
+      timestamps: n.timestamps,
+      metrics: n.metrics,
+      failures: (l?.failures ?? []).map((at) => ({ at })),
+      exclude: l?.incidents ?? [],
+    };
+  });
+  let model;
+  try {
+    model = trainRiskModel(nodes, {
+      horizonMinutes: horizonMs / 60_000,
+      seed: flags.seed,
+      source: flags.input,
+    });
+  } catch (err) {
+    throw new InputError(flags.labels, undefined, (err as Error).message);
+  }
+  await writeAtomically([{ path: flags.out, content: `${JSON.stringify(model, null, 1)}\n` }]);
+  const t = model.trained;
+  process.stdout.write(
+    [
+      `trained on ${t.nodes} node(s), ${t.rows} rows, ${t.failures} failure(s), ${t.positiveRows} warning rows`,
+      `horizon ${model.horizonMinutes} min; consensus weights: residual ${model.weights.residual.toFixed(2)}, classifier ${model.weights.classifier.toFixed(2)}`,
+      `wrote ${flags.out}`,
+    ].join('\n') + '\n',
+  );
+}

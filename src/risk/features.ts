@@ -1,0 +1,227 @@
+// Causal features of a node's metrics, row by row: how far each metric has climbed above the top
+// of its own normal range (the trailing day, an hour ago), for how long, how fast, and how far it
+// sits above its seasonal forecast. Failure precursors push resource metrics up (memory, disk,
+// latency, errors, temperature, CPU steal), so deviations count upward: feed "used", not "free".
+// Features are folded across metrics (largest, second largest), so one model serves nodes with
+// any set of metrics, named or not.
+
+import { EwStats, Ring, RollingMin, zScore } from './stats.js';
+import { RESIDUAL_DEFAULTS, SeasonalResidual } from './residual.js';
+
+export const FEATURE_NAMES = [
+  'excess_floor_max',
+  'excess_floor_2nd',
+  'excess_slow_max',
+  'excess_slow_2nd',
+  'above_share_max',
+  'climb_max',
+  'climb_2nd',
+  'resid_max',
+  'resid_2nd',
+  'level_max',
+] as const;
+
+export interface FeatureSettings {
+  /** The normal range is the trailing window of this many minutes... */
+  rangeMinutes: number;
+  /** ...ending this long ago, so a degradation under way does not widen its own yardstick. */
+  rangeLagMinutes: number;
+  /** The span a climb is measured over. */
+  climbMinutes: number;
+  /** Half-life of the slow level compared with the range. */
+  slowMinutes: number;
+}
+
+export const FEATURE_DEFAULTS: FeatureSettings = {
+  rangeMinutes: 1440,
+  rangeLagMinutes: 60,
+  climbMinutes: 60,
+  slowMinutes: 30,
+};
+
+export interface MetricRow {
+  /**
+   * How far above the top of its normal range the metric's floor is (the lowest value of the last
+   * 15 minutes), in range spreads: a spike cannot raise a floor, a leak or a full disk does.
+   */
+  excessFloor: number;
+  /** The same for the slow level: sustained, not a spike. */
+  excessSlow: number;
+  /** Share of recent rows whose floor is above the top of the normal range. */
+  aboveShare: number;
+  /** Rise of the slow level over the climb span, in spreads. */
+  climb: number;
+  /** Seasonal-forecast residual z (see residual.ts). */
+  resid: number;
+  /** Fast level against a slow exponentially weighted mean and spread, as a z-score. */
+  level: number;
+}
+
+const MINUTE = 60_000;
+const RANGE_BUCKET_MINUTES = 5;
+const FLOOR_MINUTES = 15;
+
+/** The normal range of a metric: median and top of its 5-minute means over a lagged trailing window. */
+class NormalRange {
+  private readonly ring: Ring;
+  private bucket = Number.NaN;
+  private sum = 0;
+  private n = 0;
+  median = Number.NaN;
+  top = Number.NaN;
+
+  constructor(
+    private readonly windowBuckets: number,
+    private readonly lagBuckets: number,
+  ) {
+    this.ring = new Ring(windowBuckets + lagBuckets);
+  }
+
+  push(t: number, x: number): void {
+    const b = Math.floor(t / (RANGE_BUCKET_MINUTES * MINUTE));
+    if (b !== this.bucket) {
+      if (this.n > 0) {
+        this.ring.push(this.sum / this.n);
+        this.recompute();
+      }
+      this.bucket = b;
+      this.sum = 0;
+      this.n = 0;
+    }
+    this.sum += x;
+    this.n++;
+  }
+
+  private recompute(): void {
+    const values: number[] = [];
+    for (let k = this.lagBuckets; k < this.ring.length; k++) values.push(this.ring.ago(k));
+    // A range needs a few hours behind it; until then there is no yardstick.
+    if (values.length < Math.min(36, this.windowBuckets)) return;
+    values.sort((a, b) => a - b);
+    this.median = values[values.length >> 1]!;
+    this.top = values[values.length - 1]!;
+  }
+
+  get ready(): boolean {
+    return Number.isFinite(this.top);
+  }
+
+  /** (x - top) / spread: above 0 means beyond anything the window saw. */
+  excess(x: number): number {
+    if (!Number.isFinite(this.top)) return 0;
+    const spread = Math.max(this.top - this.median, 1e-9 + 0.02 * Math.abs(this.top));
+    const e = (x - this.top) / spread;
+    return Math.max(-20, Math.min(20, e));
+  }
+}
+
+/** One metric's online state. */
+class MetricState {
+  private readonly fast = new EwStats(5);
+  private readonly floor: RollingMin;
+  private readonly slow: EwStats;
+  private readonly baseline: EwStats;
+  private readonly above: EwStats;
+  private readonly climbRing: Ring;
+  private readonly range: NormalRange;
+  private readonly residual = new SeasonalResidual(RESIDUAL_DEFAULTS);
+
+  constructor(rowsPerMinute: number, s: FeatureSettings) {
+    const r = (minutes: number) => Math.max(1, Math.round(minutes * rowsPerMinute));
+    this.slow = new EwStats(r(s.slowMinutes));
+    this.floor = new RollingMin(r(FLOOR_MINUTES));
+    this.baseline = new EwStats(r(s.rangeMinutes / 2));
+    this.above = new EwStats(r(s.climbMinutes / 2));
+    this.climbRing = new Ring(r(s.climbMinutes) + 1);
+    this.range = new NormalRange(
+      Math.round(s.rangeMinutes / RANGE_BUCKET_MINUTES),
+      Math.round(s.rangeLagMinutes / RANGE_BUCKET_MINUTES),
+    );
+  }
+
+  get ready(): boolean {
+    return this.range.ready;
+  }
+
+  push(t: number, x: number): MetricRow {
+    const resid = this.residual.push(t, x);
+    if (!Number.isFinite(x))
+      return { excessFloor: 0, excessSlow: 0, aboveShare: 0, climb: 0, resid, level: 0 };
+    this.fast.push(x);
+    this.slow.push(x);
+    // The range and baseline as they stood before this row, so a row never explains itself.
+    const excessFloor = this.range.excess(this.floor.push(x));
+    const excessSlow = this.range.excess(this.slow.mean);
+    this.above.push(excessFloor > 0 ? 1 : 0);
+    this.climbRing.push(this.slow.mean);
+    const then = this.climbRing.ago(this.climbRing.size - 1);
+    const climb = Number.isFinite(then) ? this.range.excess(this.slow.mean) - this.range.excess(then) : 0;
+    const level = zScore(this.fast.mean, this.baseline.mean, this.baseline.std, this.baseline.mean);
+    this.baseline.push(x);
+    this.range.push(t, x);
+    return { excessFloor, excessSlow, aboveShare: this.above.mean, climb, resid, level };
+  }
+}
+
+/** A node's features, row by row, for whatever metrics its rows carry. */
+export class NodeFeatures {
+  private readonly metrics = new Map<string, MetricState>();
+  private readonly rowsPerMinute: number;
+
+  constructor(
+    stepMs: number,
+    private readonly settings: FeatureSettings = FEATURE_DEFAULTS,
+  ) {
+    this.rowsPerMinute = MINUTE / stepMs;
+  }
+
+  /** The folded feature vector (in FEATURE_NAMES order), the per-metric rows, and the most deviant metric. */
+  push(
+    t: number,
+    values: Readonly<Record<string, number>>,
+  ): { vector: Float64Array; rows: Map<string, MetricRow>; blame: string | undefined; ready: boolean } {
+    const rows = new Map<string, MetricRow>();
+    for (const [name, x] of Object.entries(values)) {
+      let state = this.metrics.get(name);
+      if (!state) {
+        state = new MetricState(this.rowsPerMinute, this.settings);
+        this.metrics.set(name, state);
+      }
+      rows.set(name, state.push(t, x));
+    }
+    let ready = false;
+    for (const state of this.metrics.values()) ready ||= state.ready;
+    return { vector: fold(rows), rows, blame: blame(rows), ready };
+  }
+}
+
+function topTwo(values: number[]): [number, number] {
+  let a = -Infinity;
+  let b = -Infinity;
+  for (const v of values) {
+    if (v > a) [a, b] = [v, a];
+    else if (v > b) b = v;
+  }
+  return [Number.isFinite(a) ? a : 0, Number.isFinite(b) ? b : 0];
+}
+
+function fold(rows: Map<string, MetricRow>): Float64Array {
+  const all = [...rows.values()];
+  const col = (k: keyof MetricRow) => all.map((r) => r[k]);
+  const [floor1, floor2] = topTwo(col('excessFloor'));
+  const [slow1, slow2] = topTwo(col('excessSlow'));
+  const [above1] = topTwo(col('aboveShare'));
+  const [climb1, climb2] = topTwo(col('climb'));
+  const [resid1, resid2] = topTwo(col('resid'));
+  const [level1] = topTwo(col('level'));
+  return Float64Array.of(floor1, floor2, slow1, slow2, above1, climb1, climb2, resid1, resid2, level1);
+}
+
+function blame(rows: Map<string, MetricRow>): string | undefined {
+  let best: string | undefined;
+  let worst = 0;
+  for (const [name, r] of rows) {
+    if (r.excessSlow > worst) [best, worst] = [name, r.excessSlow];
+  }
+  return best;
+}

@@ -1,0 +1,66 @@
+// Isotonic calibration: a non-decreasing step map from a raw score to the observed frequency of
+// failure, fitted by pool-adjacent-violators. It keeps the models' ranking and only re-labels it,
+// so a calibrated 0.7 means "about 70% of training rows scored like this failed within the horizon".
+
+export interface IsotonicMap {
+  /** Upper raw-score edge of each step, increasing. */
+  x: number[];
+  /** Calibrated probability of each step, non-decreasing. */
+  y: number[];
+}
+
+/** Fit on raw scores and 0/1 outcomes. `prior` pseudo-rows at the base rate shrink tiny steps. */
+export function fitIsotonic(scores: ArrayLike<number>, outcomes: ArrayLike<number>, prior = 2): IsotonicMap {
+  const n = scores.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+  let positives = 0;
+  for (let i = 0; i < n; i++) positives += outcomes[i]!;
+  const base = n ? positives / n : 0;
+  // Blocks of tied scores first, then merge neighbours while they violate monotonicity.
+  const xs: number[] = [];
+  const sums: number[] = [];
+  const weights: number[] = [];
+  for (const i of order) {
+    const s = scores[i]!;
+    if (xs.length && xs[xs.length - 1] === s) {
+      sums[sums.length - 1]! += outcomes[i]!;
+      weights[weights.length - 1]! += 1;
+      continue;
+    }
+    xs.push(s);
+    sums.push(outcomes[i]!);
+    weights.push(1);
+  }
+  const bx: number[] = [];
+  const bs: number[] = [];
+  const bw: number[] = [];
+  for (let k = 0; k < xs.length; k++) {
+    bx.push(xs[k]!);
+    bs.push(sums[k]! + prior * base);
+    bw.push(weights[k]! + prior);
+    while (bx.length > 1 && bs.at(-2)! / bw.at(-2)! >= bs.at(-1)! / bw.at(-1)!) {
+      const s = bs.pop()!;
+      const w = bw.pop()!;
+      const x = bx.pop()!;
+      bs[bs.length - 1]! += s - prior * base;
+      bw[bw.length - 1]! += w - prior;
+      bx[bx.length - 1] = x;
+    }
+  }
+  return { x: bx, y: bs.map((s, k) => s / bw[k]!) };
+}
+
+/** The calibrated probability of a raw score: the step whose edge is the first at or above it. */
+export function applyIsotonic(map: IsotonicMap, score: number): number {
+  const { x, y } = map;
+  if (!x.length) return 0;
+  let lo = 0;
+  let hi = x.length - 1;
+  if (score > x[hi]!) return y[hi]!;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (x[mid]! >= score) hi = mid;
+    else lo = mid + 1;
+  }
+  return y[lo]!;
+}

@@ -1,0 +1,83 @@
+// From a node's score stream to a standby decision: at the provision threshold a shadow node is
+// pre-provisioned; the work moves only when the score has stayed at or above the transition
+// threshold for the dwell time, so one spike never moves a workload. Critical workloads act
+// earlier: their thresholds are lowered by the policy's criticality adjustment.
+
+import type { Criticality } from '../core/graph.js';
+
+export interface StandbyPolicy {
+  /** Score at which a standby node is provisioned (0.7). */
+  provision: number;
+  /** Score at which the work moves, once it has held for `dwellMs` (0.9). */
+  transition: number;
+  dwellMs: number;
+  /** A provisioned standby is released after the score stays below provision - hysteresis this long. */
+  releaseMs: number;
+  hysteresis: number;
+  /** Subtracted from both thresholds: a critical workload provisions earlier. */
+  criticality: Record<Criticality, number>;
+}
+
+export const STANDBY_DEFAULTS: StandbyPolicy = {
+  provision: 0.7,
+  transition: 0.9,
+  dwellMs: 10 * 60_000,
+  releaseMs: 30 * 60_000,
+  hysteresis: 0.1,
+  criticality: { low: -0.05, normal: 0, high: 0.05, critical: 0.1 },
+};
+
+export type StandbyState = 'ok' | 'provision' | 'transition';
+
+export interface Thresholds {
+  provision: number;
+  transition: number;
+}
+
+export function thresholdsFor(policy: StandbyPolicy, criticality: Criticality): Thresholds {
+  const shift = policy.criticality[criticality] ?? 0;
+  const clamp = (v: number) => Math.min(0.99, Math.max(0.01, v));
+  const provision = clamp(policy.provision - shift);
+  return { provision, transition: Math.max(provision, clamp(policy.transition - shift)) };
+}
+
+/** One node's decision, fed its scores in time order. `transition` holds until `reset` (the move is done). */
+export class StandbyDecider {
+  private state: StandbyState = 'ok';
+  private aboveTransitionSince = Number.NaN;
+  private belowReleaseSince = Number.NaN;
+  readonly thresholds: Thresholds;
+
+  constructor(
+    private readonly policy: StandbyPolicy = STANDBY_DEFAULTS,
+    criticality: Criticality = 'normal',
+  ) {
+    this.thresholds = thresholdsFor(policy, criticality);
+  }
+
+  update(t: number, score: number): StandbyState {
+    const { provision, transition } = this.thresholds;
+    if (this.state === 'transition') return this.state;
+    if (score >= transition) {
+      if (Number.isNaN(this.aboveTransitionSince)) this.aboveTransitionSince = t;
+    } else this.aboveTransitionSince = Number.NaN;
+    if (score >= provision) {
+      this.state = 'provision';
+      this.belowReleaseSince = Number.NaN;
+    } else if (this.state === 'provision' && score < provision - this.policy.hysteresis) {
+      if (Number.isNaN(this.belowReleaseSince)) this.belowReleaseSince = t;
+      if (t - this.belowReleaseSince >= this.policy.releaseMs) this.state = 'ok';
+    } else this.belowReleaseSince = Number.NaN;
+    if (!Number.isNaN(this.aboveTransitionSince) && t - this.aboveTransitionSince >= this.policy.dwellMs) {
+      this.state = 'transition';
+    }
+    return this.state;
+  }
+
+  /** After the work has moved (or the node was replaced), start over. */
+  reset(): void {
+    this.state = 'ok';
+    this.aboveTransitionSince = Number.NaN;
+    this.belowReleaseSince = Number.NaN;
+  }
+}
