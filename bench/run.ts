@@ -1,7 +1,8 @@
-// `npm run bench`: accuracy (MASE, sMAPE, interval coverage and width) and fit+predict time
+// `npm run bench`: (1) accuracy (MASE, sMAPE, interval coverage and width) and fit+predict time
 // of every forecaster on the real series of ../shared/data, over the same rolling-origin
-// holdouts, side by side with R's Prophet, ETS and auto.arima when R is installed, in one run.
-// Writes bench/results/forecast.{json,md} and prints the markdown table.
+// holdouts, side by side with R's Prophet, ETS and auto.arima when R is installed, in one run;
+// (2) failure-risk detection on the labelled SMD set and scoring throughput; (3) failure
+// propagation at fleet scale. Writes bench/results/<section>.{json,md} and prints the tables.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -10,7 +11,9 @@ import type { Forecast } from '../src/core/forecast.js';
 import { futureTimestamps, seasonLength } from '../src/core/series.js';
 import { type Fold, prefix, rollingOrigins, type Scores, scoreFolds } from '../src/forecast/backtest.js';
 import { createForecaster, type MODEL_NAMES } from '../src/forecast/index.js';
+import { benchPropagation } from './propagate.js';
 import { referenceAvailable, runReference } from './reference.js';
+import { benchRisk } from './risk.js';
 import { type BenchSeries, benchSeries } from './series.js';
 
 const LEVEL = 0.8;
@@ -187,7 +190,7 @@ function markdown(summaries: Summary[], rows: Row[], bs: BenchSeries[], rNote: s
   return `${lines.join('\n')}\n`;
 }
 
-async function main(): Promise<void> {
+async function benchForecast(): Promise<void> {
   const root = repoRoot();
   const bs = benchSeries(root);
   const rows: Row[] = [];
@@ -216,6 +219,25 @@ async function main(): Promise<void> {
   );
   writeFileSync(join(out, 'forecast.md'), md);
   process.stdout.write(md);
+}
+
+/** Runs each section and writes bench/results/<section>.{md,json}; BENCH_ONLY=forecast,risk,propagate picks. */
+async function main(): Promise<void> {
+  const only = process.env.BENCH_ONLY?.split(',') ?? ['forecast', 'risk', 'propagate'];
+  const out = resolve(repoRoot(), 'bench', 'results');
+  mkdirSync(out, { recursive: true });
+  if (only.includes('forecast')) await benchForecast();
+  for (const [name, run] of [
+    ['risk', benchRisk],
+    ['propagate', benchPropagation],
+  ] as const) {
+    if (!only.includes(name)) continue;
+    const result = await run();
+    progress('');
+    writeFileSync(join(out, `${name}.json`), `${JSON.stringify(result.json, null, 2)}\n`);
+    writeFileSync(join(out, `${name}.md`), `${result.markdown}\n`);
+    process.stdout.write(`\n${result.markdown}\n`);
+  }
 }
 
 main().catch((err) => {

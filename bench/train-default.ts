@@ -6,8 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { trainRiskModel } from '../src/risk/train.js';
-import { labeledNode } from './risk.js';
-import { injectedEpisodes } from './risk-data.js';
+import { labeledNode, TRAIN_SOURCE, trainEpisodes } from './risk.js';
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -15,10 +14,7 @@ function repoRoot(): string {
   return dirname(dir);
 }
 
-const nodes = injectedEpisodes('train', 1).map(labeledNode);
-const model = trainRiskModel(nodes, {
-  source: 'built-in: degradations injected into the SMD train split (npm run train-default, seed 1)',
-});
+const model = trainRiskModel(trainEpisodes().map(labeledNode), { source: TRAIN_SOURCE });
 const out = join(repoRoot(), 'src', 'risk', 'default-model.json');
 writeFileSync(out, `${JSON.stringify(model, null, 1)}\n`);
 process.stderr.write(`wrote ${out}: ${model.trained.failures} failures, ${model.trained.rows} rows\n`);

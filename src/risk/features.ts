@@ -35,7 +35,7 @@ export interface FeatureSettings {
 export const FEATURE_DEFAULTS: FeatureSettings = {
   rangeMinutes: 1440,
   rangeLagMinutes: 60,
-  climbMinutes: 60,
+  climbMinutes: 180,
   slowMinutes: 30,
 };
 

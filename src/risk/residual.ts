@@ -42,7 +42,7 @@ export class SeasonalResidual {
   private mean: Float64Array | undefined;
   private half: Float64Array | undefined;
   private fittedAt = 0;
-  private readonly recent = new EwStats(5);
+  private readonly recent = new EwStats(30);
 
   constructor(private readonly settings: ResidualSettings = RESIDUAL_DEFAULTS) {}
 
