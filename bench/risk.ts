@@ -6,8 +6,8 @@
 
 import { fitIsotonic, applyIsotonic } from '../src/risk/isotonic.js';
 import { evaluate, type EventMetrics, metricsTable } from '../src/risk/evaluate.js';
-import { NodeScorer, type RiskModelFile, scoreVector } from '../src/risk/model.js';
-import { featureRows, type LabeledNode, rowLabels, trainRiskModel } from '../src/risk/train.js';
+import { NodeScorer, type RiskModelFile } from '../src/risk/model.js';
+import { type LabeledNode, rowLabels, trainRiskModel } from '../src/risk/train.js';
 import { RollingZ, zCoverage } from '../src/risk/zscore.js';
 import { type Episode, injectedEpisodes, smdLabelledEpisodes } from './risk-data.js';
 
@@ -25,7 +25,10 @@ export function labeledNode(e: Episode): LabeledNode {
     id: e.id,
     timestamps: e.timestamps,
     metrics: e.metrics,
-    failures: e.failureAt === undefined ? [] : [{ at: at(e.failureAt), onset: at(e.onsetAt ?? e.failureAt) }],
+    failures:
+      e.failureAt === undefined
+        ? []
+        : [{ at: at(e.failureAt), onset: at(e.onsetAt ?? e.failureAt), metrics: e.affected ?? [] }],
     exclude,
   };
 }
@@ -42,8 +45,10 @@ export function trainEpisodes(): Episode[] {
 
 export interface ScoredEpisode {
   episode: Episode;
-  vectors: Float64Array[];
   zscore: Float64Array;
+  residual: Float64Array;
+  classifier: Float64Array;
+  consensus: Float64Array;
 }
 
 function progress(text: string): void {
@@ -51,25 +56,38 @@ function progress(text: string): void {
   else process.stderr.write(`${text}\n`);
 }
 
-export function featurise(
+/** Every row of every episode through the online scorer (and the z-score), as it would run live. */
+export function scoreEpisodes(
+  model: RiskModelFile,
   episodes: Episode[],
   label: string,
 ): { scored: ScoredEpisode[]; seconds: number; rows: number } {
   const t0 = performance.now();
   let rows = 0;
   const scored = episodes.map((episode, k) => {
-    progress(`[risk] features ${label} ${k + 1}/${episodes.length}`);
-    const vectors = featureRows(episode.timestamps, episode.metrics);
-    const z = new RollingZ();
+    progress(`[risk] scoring ${label} ${k + 1}/${episodes.length}`);
+    const n = episode.timestamps.length;
     const names = Object.keys(episode.metrics);
-    const zscore = new Float64Array(episode.timestamps.length);
-    for (let i = 0; i < zscore.length; i++) {
+    const scorer = new NodeScorer(model, MINUTE);
+    const z = new RollingZ();
+    const out = {
+      episode,
+      zscore: new Float64Array(n),
+      residual: new Float64Array(n),
+      classifier: new Float64Array(n),
+      consensus: new Float64Array(n),
+    };
+    for (let i = 0; i < n; i++) {
       const values: Record<string, number> = {};
-      for (const n of names) values[n] = episode.metrics[n]![i]!;
-      zscore[i] = z.update(values);
+      for (const name of names) values[name] = episode.metrics[name]![i]!;
+      const s = scorer.update({ t: episode.timestamps[i]!, values });
+      out.consensus[i] = s.score;
+      out.residual[i] = s.parts.residual ?? 0;
+      out.classifier[i] = s.parts.classifier ?? 0;
+      out.zscore[i] = z.update(values);
     }
-    rows += episode.timestamps.length;
-    return { episode, vectors, zscore };
+    rows += n;
+    return out;
   });
   return { scored, seconds: (performance.now() - t0) / 1000, rows };
 }
@@ -79,37 +97,26 @@ export interface DetectorScores {
   perEpisode: Float64Array[];
 }
 
-/** Every detector's score series on each episode. `zMap` calibrates the z-score on the train split. */
+/** Every detector's score series on each episode. `zMap` and `zTuned` come from the train split. */
 export function detectorScores(
-  model: RiskModelFile,
   scored: ScoredEpisode[],
   zMap: ReturnType<typeof fitIsotonic>,
   zTuned: number,
 ) {
-  const names = [
-    'residual',
-    'classifier',
-    'consensus',
-    'z-score',
-    'z-score (calibrated)',
-    `z-score (tuned: |z| >= ${zTuned})`,
+  return [
+    { name: 'residual', perEpisode: scored.map((s) => s.residual) },
+    { name: 'classifier', perEpisode: scored.map((s) => s.classifier) },
+    { name: 'consensus', perEpisode: scored.map((s) => s.consensus) },
+    { name: 'z-score', perEpisode: scored.map((s) => s.zscore.map(zCoverage)) },
+    {
+      name: 'z-score (calibrated)',
+      perEpisode: scored.map((s) => s.zscore.map((z) => applyIsotonic(zMap, z))),
+    },
+    {
+      name: `z-score (tuned: |z| >= ${zTuned})`,
+      perEpisode: scored.map((s) => s.zscore.map((z) => tunedZ(z, zTuned))),
+    },
   ];
-  const out: DetectorScores[] = names.map((name) => ({ name, perEpisode: [] }));
-  for (const s of scored) {
-    const n = s.vectors.length;
-    const cols = out.map(() => new Float64Array(n));
-    for (let i = 0; i < n; i++) {
-      const p = scoreVector(model, s.vectors[i]!);
-      cols[0]![i] = p.residual;
-      cols[1]![i] = p.classifier;
-      cols[2]![i] = p.consensus;
-      cols[3]![i] = zCoverage(s.zscore[i]!);
-      cols[4]![i] = applyIsotonic(zMap, s.zscore[i]!);
-      cols[5]![i] = tunedZ(s.zscore[i]!, zTuned);
-    }
-    cols.forEach((c, k) => out[k]!.perEpisode.push(c));
-  }
-  return out;
 }
 
 /** The z-score on the policy's scale: |z| = k reads 0.7 (provision), 1.29k reads 0.9. */
@@ -182,16 +189,16 @@ function throughput(model: RiskModelFile, e: Episode) {
 }
 
 export async function benchRisk(): Promise<{ markdown: string; json: unknown }> {
-  const train = featurise(trainEpisodes(), 'train');
-  const nodes = train.scored.map((s) => labeledNode(s.episode));
-  const model = trainRiskModel(nodes, { source: TRAIN_SOURCE });
+  const trainSet = trainEpisodes();
+  const model = trainRiskModel(trainSet.map(labeledNode), { source: TRAIN_SOURCE });
+  const train = scoreEpisodes(model, trainSet, 'train');
   const zMap = zCalibration(train.scored, model.horizonMinutes);
   const zTuned = tuneZ(train.scored);
-  const trainRows = evaluateAll(detectorScores(model, train.scored, zMap, zTuned), train.scored);
-  const test = featurise(injectedEpisodes('test', 2), 'test');
-  const testRows = evaluateAll(detectorScores(model, test.scored, zMap, zTuned), test.scored);
-  const smd = process.env.BENCH_SKIP_SMD ? undefined : featurise(smdLabelledEpisodes(), 'smd');
-  const smdRows = smd ? evaluateAll(detectorScores(model, smd.scored, zMap, zTuned), smd.scored) : [];
+  const trainRows = evaluateAll(detectorScores(train.scored, zMap, zTuned), train.scored);
+  const test = scoreEpisodes(model, injectedEpisodes('test', 2), 'test');
+  const testRows = evaluateAll(detectorScores(test.scored, zMap, zTuned), test.scored);
+  const smd = process.env.BENCH_SKIP_SMD ? undefined : scoreEpisodes(model, smdLabelledEpisodes(), 'smd');
+  const smdRows = smd ? evaluateAll(detectorScores(smd.scored, zMap, zTuned), smd.scored) : [];
   const speed = throughput(model, smdLabelledEpisodes()[0]!);
   const calibrated = (k: keyof RiskModelFile['calibration']) =>
     Math.max(...model.calibration[k].y).toFixed(3);

@@ -55,6 +55,23 @@ export interface MetricRow {
   resid: number;
   /** Fast level against a slow exponentially weighted mean and spread, as a z-score. */
   level: number;
+  /** Typical minute-to-minute change, in range spreads: spiky metrics cross their range often. */
+  jitter: number;
+}
+
+/** What the classifier sees of one metric at one row, in this order. */
+export const METRIC_FEATURES = [
+  'excess_floor',
+  'excess_slow',
+  'above_share',
+  'climb',
+  'resid',
+  'level',
+  'jitter',
+] as const;
+
+export function metricVector(r: MetricRow): Float64Array {
+  return Float64Array.of(r.excessFloor, r.excessSlow, r.aboveShare, r.climb, r.resid, r.level, r.jitter);
 }
 
 const MINUTE = 60_000;
@@ -106,12 +123,20 @@ class NormalRange {
     return Number.isFinite(this.top);
   }
 
+  private get spread(): number {
+    return Math.max(this.top - this.median, 1e-9 + 0.02 * Math.abs(this.top));
+  }
+
   /** (x - top) / spread: above 0 means beyond anything the window saw. */
   excess(x: number): number {
     if (!Number.isFinite(this.top)) return 0;
-    const spread = Math.max(this.top - this.median, 1e-9 + 0.02 * Math.abs(this.top));
-    const e = (x - this.top) / spread;
-    return Math.max(-20, Math.min(20, e));
+    return Math.max(-20, Math.min(20, (x - this.top) / this.spread));
+  }
+
+  /** A difference in spreads. */
+  relative(d: number): number {
+    if (!Number.isFinite(this.top)) return 0;
+    return Math.min(20, d / this.spread);
   }
 }
 
@@ -125,6 +150,8 @@ class MetricState {
   private readonly climbRing: Ring;
   private readonly range: NormalRange;
   private readonly residual = new SeasonalResidual(RESIDUAL_DEFAULTS);
+  private readonly change: EwStats;
+  private last = Number.NaN;
 
   constructor(rowsPerMinute: number, s: FeatureSettings) {
     const r = (minutes: number) => Math.max(1, Math.round(minutes * rowsPerMinute));
@@ -132,6 +159,7 @@ class MetricState {
     this.floor = new RollingMin(r(FLOOR_MINUTES));
     this.baseline = new EwStats(r(s.rangeMinutes / 2));
     this.above = new EwStats(r(s.climbMinutes / 2));
+    this.change = new EwStats(r(s.rangeMinutes / 4));
     this.climbRing = new Ring(r(s.climbMinutes) + 1);
     this.range = new NormalRange(
       Math.round(s.rangeMinutes / RANGE_BUCKET_MINUTES),
@@ -146,7 +174,7 @@ class MetricState {
   push(t: number, x: number): MetricRow {
     const resid = this.residual.push(t, x);
     if (!Number.isFinite(x))
-      return { excessFloor: 0, excessSlow: 0, aboveShare: 0, climb: 0, resid, level: 0 };
+      return { excessFloor: 0, excessSlow: 0, aboveShare: 0, climb: 0, resid, level: 0, jitter: 0 };
     this.fast.push(x);
     this.slow.push(x);
     // The range and baseline as they stood before this row, so a row never explains itself.
@@ -157,9 +185,12 @@ class MetricState {
     const then = this.climbRing.ago(this.climbRing.size - 1);
     const climb = Number.isFinite(then) ? this.range.excess(this.slow.mean) - this.range.excess(then) : 0;
     const level = zScore(this.fast.mean, this.baseline.mean, this.baseline.std, this.baseline.mean);
+    const jitter = this.range.relative(this.change.count ? this.change.mean : 0);
+    if (Number.isFinite(this.last)) this.change.push(Math.abs(x - this.last));
+    this.last = x;
     this.baseline.push(x);
     this.range.push(t, x);
-    return { excessFloor, excessSlow, aboveShare: this.above.mean, climb, resid, level };
+    return { excessFloor, excessSlow, aboveShare: this.above.mean, climb, resid, level, jitter };
   }
 }
 

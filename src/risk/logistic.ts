@@ -14,12 +14,14 @@ export interface LogisticModel {
 }
 
 export interface LogisticOptions {
+  /** Weight of each row (default 1): a subsample's rows weigh the rows they stand for. */
+  weights?: ArrayLike<number>;
   /** Strength of the L2 penalty on the (standardised) weights; the intercept is not penalised. */
   l2: number;
   maxIterations: number;
 }
 
-const DEFAULTS: LogisticOptions = { l2: 1, maxIterations: 50 };
+const DEFAULTS = { l2: 1, maxIterations: 50 };
 
 /** Signed log: keeps the side of the range a value is on, tames the heavy tails. */
 function transform(x: number): number {
@@ -33,6 +35,7 @@ export function fitLogistic(
   options: Partial<LogisticOptions> = {},
 ): LogisticModel {
   const { l2, maxIterations } = { ...DEFAULTS, ...options };
+  const rowWeight = (i: number) => options.weights?.[i] ?? 1;
   const n = rows.length;
   const d = rows[0]?.length ?? 0;
   if (n === 0) throw new Error('no rows to train the classifier on');
@@ -53,8 +56,8 @@ export function fitLogistic(
       xa[0] = 1;
       xa.set(xi, 1);
       const p = sigmoid(dot(w, xi));
-      const g = p - y[i]!;
-      const h = Math.max(p * (1 - p), 1e-9);
+      const g = (p - y[i]!) * rowWeight(i);
+      const h = Math.max(p * (1 - p), 1e-9) * rowWeight(i);
       for (let a = 0; a < k; a++) {
         const va = xa[a]!;
         grad[a]! += g * va;

@@ -1,12 +1,20 @@
 // A trained risk model as plain JSON, and the online scorer that applies it to one node. Two
 // models of different kinds score each row: the seasonal-forecast residual detector (unsupervised)
-// and the logistic classifier on the folded features (learned). Each is calibrated into the
+// and the logistic classifier on each metric's features (learned; a node's classifier score is
+// its most alarming metric's). Each is calibrated into the
 // probability of a failure within the model's horizon; the consensus is their skill-weighted mean,
 // calibrated once more.
 
 import { z } from 'zod';
 import type { NodeSample, RiskModel, RiskScore } from '../core/risk.js';
-import { FEATURE_DEFAULTS, FEATURE_NAMES, type FeatureSettings, NodeFeatures } from './features.js';
+import {
+  FEATURE_DEFAULTS,
+  FEATURE_NAMES,
+  type FeatureSettings,
+  type MetricRow,
+  metricVector,
+  NodeFeatures,
+} from './features.js';
 import { applyIsotonic, type IsotonicMap } from './isotonic.js';
 import { type LogisticModel, predictLogistic } from './logistic.js';
 
@@ -64,12 +72,31 @@ export interface ModelParts {
   consensus: number;
 }
 
-/** Calibrated parts and consensus of one folded feature vector. */
-export function scoreVector(model: RiskModelFile, vector: Float64Array): ModelParts {
+/** The classifier's raw output for a node: its highest per-metric probability, and that metric. */
+export function classifierRaw(
+  model: RiskModelFile,
+  rows: ReadonlyMap<string, MetricRow>,
+): { raw: number; metric: string | undefined } {
+  let raw = 0;
+  let metric: string | undefined;
+  for (const [name, r] of rows) {
+    const p = predictLogistic(model.classifier, metricVector(r));
+    if (p > raw) [raw, metric] = [p, name];
+  }
+  return { raw, metric };
+}
+
+/** Calibrated parts and consensus of one row, from its folded vector and per-metric rows. */
+export function scoreRow(
+  model: RiskModelFile,
+  vector: Float64Array,
+  rows: ReadonlyMap<string, MetricRow>,
+): ModelParts & { metric: string | undefined } {
   const residual = applyIsotonic(model.calibration.residual, vector[RESID]!);
-  const classifier = applyIsotonic(model.calibration.classifier, predictLogistic(model.classifier, vector));
+  const { raw, metric } = classifierRaw(model, rows);
+  const classifier = applyIsotonic(model.calibration.classifier, raw);
   const mixed = model.weights.residual * residual + model.weights.classifier * classifier;
-  return { residual, classifier, consensus: applyIsotonic(model.calibration.consensus, mixed) };
+  return { residual, classifier, consensus: applyIsotonic(model.calibration.consensus, mixed), metric };
 }
 
 export function residualRaw(vector: Float64Array): number {
@@ -89,10 +116,11 @@ export class NodeScorer implements RiskModel {
   }
 
   update(sample: NodeSample): RiskScore {
-    const { vector, blame, ready } = this.features.push(sample.t, sample.values);
+    const { vector, rows, ready } = this.features.push(sample.t, sample.values);
     // Until some metric has a normal range (three hours of history), there is nothing to judge.
     if (!ready) return { t: sample.t, score: 0, parts: { residual: 0, classifier: 0 } };
-    const parts = scoreVector(this.model, vector);
+    const parts = scoreRow(this.model, vector, rows);
+    const blame = parts.metric;
     const out: RiskScore = {
       t: sample.t,
       score: parts.consensus,

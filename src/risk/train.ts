@@ -3,7 +3,15 @@
 // is fitted on some nodes and every calibration is fitted on the others, so no calibration has
 // seen the rows its model learned from.
 
-import { FEATURE_DEFAULTS, FEATURE_NAMES, type FeatureSettings, NodeFeatures } from './features.js';
+import { mulberry32 } from './degrade.js';
+import {
+  FEATURE_DEFAULTS,
+  type FeatureSettings,
+  METRIC_FEATURES,
+  type MetricRow,
+  metricVector,
+  NodeFeatures,
+} from './features.js';
 import { applyIsotonic, fitIsotonic } from './isotonic.js';
 import { fitLogistic, predictLogistic } from './logistic.js';
 import { MODEL_FORMAT, type RiskModelFile, residualRaw } from './model.js';
@@ -14,9 +22,11 @@ export interface LabeledNode {
   metrics: Readonly<Record<string, Float64Array>>;
   /**
    * When the node failed (epoch ms), and when its degradation began if that is known: rows before
-   * the onset cannot foretell the failure, so they are not taught as its warning.
+   * the onset cannot foretell the failure, so they are not taught as its warning. `metrics` names
+   * the metrics that carried the warning when known; otherwise each warning row teaches the
+   * classifier with its most deviant metric.
    */
-  failures: readonly { at: number; onset?: number }[];
+  failures: readonly { at: number; onset?: number; metrics?: readonly string[] }[];
   /** Spans [start, end) whose rows teach nothing: an incident in progress, or the detector's warm-up. */
   exclude?: readonly { start: number; end: number }[];
 }
@@ -46,21 +56,19 @@ export function stepOf(timestamps: readonly number[]): number {
   return gaps[gaps.length >> 1] ?? 60_000;
 }
 
-/** The folded feature vector of every row of a node, in order. */
-export function featureRows(
+/** Each row's folded vector and per-metric rows, computed causally as the scorer sees them. */
+export function* featureRows(
   timestamps: readonly number[],
   metrics: Readonly<Record<string, Float64Array>>,
   settings: FeatureSettings = FEATURE_DEFAULTS,
-): Float64Array[] {
+): Generator<{ vector: Float64Array; rows: Map<string, MetricRow>; ready: boolean }> {
   const features = new NodeFeatures(stepOf(timestamps), settings);
   const names = Object.keys(metrics);
-  const out: Float64Array[] = [];
   for (let i = 0; i < timestamps.length; i++) {
     const values: Record<string, number> = {};
     for (const name of names) values[name] = metrics[name]![i]!;
-    out.push(features.push(timestamps[i]!, values).vector);
+    yield features.push(timestamps[i]!, values);
   }
-  return out;
 }
 
 /** 1 where a failure follows within the horizon, 0 where none does, NaN where the row is excluded. */
@@ -78,35 +86,77 @@ export function rowLabels(node: LabeledNode, horizonMs: number): Float64Array {
   return labels;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Share of (row, metric) pairs of healthy rows kept to teach the classifier; each weighs 1 / share. */
+const NEGATIVE_SHARE = 0.05;
+
+/** Per-metric instances for the classifier: warning metrics of warning rows, a sample of healthy ones. */
+interface Instances {
+  vectors: Float64Array[];
+  labels: number[];
+  weights: number[];
 }
 
-interface Rows {
-  vectors: Float64Array[];
+/** Node-level rows for calibration: raw residual score, every metric's features, the label. */
+interface CalRows {
+  residual: number[];
+  metrics: Float64Array[][];
   labels: number[];
 }
 
-function collect(nodes: readonly LabeledNode[], settings: FeatureSettings, horizonMs: number): Rows {
-  const vectors: Float64Array[] = [];
-  const labels: number[] = [];
+function warningMetrics(node: LabeledNode, t: number, rows: Map<string, MetricRow>): readonly string[] {
+  const failure = node.failures.find((f) => f.at > t);
+  if (failure?.metrics?.length) return failure.metrics;
+  let best: string | undefined;
+  let worst = -Infinity;
+  for (const [name, r] of rows) if (r.excessSlow > worst) [best, worst] = [name, r.excessSlow];
+  return best === undefined ? [] : [best];
+}
+
+function instances(nodes: readonly LabeledNode[], o: TrainOptions, horizonMs: number): Instances {
+  const rand = mulberry32(o.seed + 1);
+  const out: Instances = { vectors: [], labels: [], weights: [] };
   for (const node of nodes) {
-    const rows = featureRows(node.timestamps, node.metrics, settings);
     const y = rowLabels(node, horizonMs);
-    for (let i = 0; i < rows.length; i++) {
-      if (Number.isNaN(y[i]!)) continue;
-      vectors.push(rows[i]!);
-      labels.push(y[i]!);
+    let i = 0;
+    for (const { rows, ready } of featureRows(node.timestamps, node.metrics, o.features)) {
+      const label = y[i]!;
+      const t = node.timestamps[i++]!;
+      if (Number.isNaN(label) || !ready) continue;
+      if (label === 1) {
+        for (const m of warningMetrics(node, t, rows)) {
+          const r = rows.get(m);
+          if (!r) continue;
+          out.vectors.push(metricVector(r));
+          out.labels.push(1);
+          out.weights.push(1);
+        }
+        continue;
+      }
+      for (const r of rows.values()) {
+        if (rand() >= NEGATIVE_SHARE) continue;
+        out.vectors.push(metricVector(r));
+        out.labels.push(0);
+        out.weights.push(1 / NEGATIVE_SHARE);
+      }
     }
   }
-  return { vectors, labels };
+  return out;
+}
+
+function calibrationRows(nodes: readonly LabeledNode[], o: TrainOptions, horizonMs: number): CalRows {
+  const out: CalRows = { residual: [], metrics: [], labels: [] };
+  for (const node of nodes) {
+    const y = rowLabels(node, horizonMs);
+    let i = 0;
+    for (const { vector, rows, ready } of featureRows(node.timestamps, node.metrics, o.features)) {
+      const label = y[i++]!;
+      if (Number.isNaN(label) || !ready) continue;
+      out.residual.push(residualRaw(vector));
+      out.metrics.push([...rows.values()].map(metricVector));
+      out.labels.push(label);
+    }
+  }
+  return out;
 }
 
 /** Brier skill score against always predicting the base rate; 0 when it is no better. */
@@ -144,41 +194,41 @@ export function trainRiskModel(
     throw new Error(`need at least 2 labelled failures to train and calibrate; found ${failures}`);
   const horizonMs = o.horizonMinutes * 60_000;
   const { fit, calibrate } = splitNodes(nodes, o.calibrationShare, o.seed);
-  const fitRows = collect(fit, o.features, horizonMs);
-  const calRows = collect(calibrate, o.features, horizonMs);
-  if (!fitRows.labels.includes(1) || !calRows.labels.includes(1))
+  const teach = instances(fit, o, horizonMs);
+  const cal = calibrationRows(calibrate, o, horizonMs);
+  if (!teach.labels.includes(1) || !cal.labels.includes(1))
     throw new Error(
       'the labelled failures fall on too few nodes to both fit and calibrate; add labelled nodes',
     );
-  const classifier = fitLogistic(fitRows.vectors, fitRows.labels);
-  const residualRawScores = calRows.vectors.map(residualRaw);
-  const classifierRaw = calRows.vectors.map((v) => predictLogistic(classifier, v));
-  const residual = fitIsotonic(residualRawScores, calRows.labels);
-  const classifierMap = fitIsotonic(classifierRaw, calRows.labels);
+  const classifier = fitLogistic(teach.vectors, teach.labels, { weights: teach.weights });
+  const classifierRaw = cal.metrics.map((ms) =>
+    Math.max(0, ...ms.map((v) => predictLogistic(classifier, v))),
+  );
+  const residual = fitIsotonic(cal.residual, cal.labels);
+  const classifierMap = fitIsotonic(classifierRaw, cal.labels);
   const apply = (map: typeof residual, raw: number[]) => raw.map((r) => applyIsotonic(map, r));
-  const pResidual = apply(residual, residualRawScores);
+  const pResidual = apply(residual, cal.residual);
   const pClassifier = apply(classifierMap, classifierRaw);
-  const skillR = brierSkill(pResidual, calRows.labels);
-  const skillC = brierSkill(pClassifier, calRows.labels);
+  const skillR = brierSkill(pResidual, cal.labels);
+  const skillC = brierSkill(pClassifier, cal.labels);
   const total = skillR + skillC;
   const weights =
     total > 0 ? { residual: skillR / total, classifier: skillC / total } : { residual: 0.5, classifier: 0.5 };
   const mixed = pResidual.map((p, i) => weights.residual * p + weights.classifier * pClassifier[i]!);
-  const all = [...fitRows.labels, ...calRows.labels];
   return {
     format: MODEL_FORMAT,
     version: 1,
     horizonMinutes: o.horizonMinutes,
     features: o.features,
-    featureNames: [...FEATURE_NAMES],
+    featureNames: [...METRIC_FEATURES],
     classifier,
-    calibration: { residual, classifier: classifierMap, consensus: fitIsotonic(mixed, calRows.labels) },
+    calibration: { residual, classifier: classifierMap, consensus: fitIsotonic(mixed, cal.labels) },
     weights,
     trained: {
       nodes: nodes.length,
-      rows: all.length,
+      rows: teach.labels.length + cal.labels.length,
       failures,
-      positiveRows: all.filter((v) => v === 1).length,
+      positiveRows: teach.labels.filter((v) => v === 1).length + cal.labels.filter((v) => v === 1).length,
       source: o.source,
     },
   };
