@@ -50,19 +50,9 @@ export const DEGRADATION_KINDS: readonly DegradationKind[] = [
   'noisy-neighbour',
 ];
 
-export type Rng = () => number;
+import { mulberry32, type Rng } from '../core/random.js';
 
-/** mulberry32 (Tommy Ettinger's 32-bit generator): tiny, fast, well studied, uniform in [0, 1). */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Rng };
 
 function between(rng: Rng, lo: number, hi: number): number {
   return lo + (hi - lo) * rng();

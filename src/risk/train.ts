@@ -3,7 +3,7 @@
 // is fitted on some nodes and every calibration is fitted on the others, so no calibration has
 // seen the rows its model learned from.
 
-import { mulberry32 } from './degrade.js';
+import { mulberry32 } from '../core/random.js';
 import {
   FEATURE_DEFAULTS,
   type FeatureSettings,

@@ -5,16 +5,9 @@ import type { Series } from '../../src/core/series.js';
 export const HOUR = 3_600_000;
 export const START = Date.UTC(2026, 0, 5); // a Monday
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../src/core/random.js';
+
+export { rng };
 
 export function hourlyDemand(
   hours: number,
