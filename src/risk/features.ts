@@ -34,7 +34,7 @@ export interface FeatureSettings {
 
 export const FEATURE_DEFAULTS: FeatureSettings = {
   rangeMinutes: 1440,
-  rangeLagMinutes: 60,
+  rangeLagMinutes: 360,
   climbMinutes: 180,
   slowMinutes: 30,
 };
@@ -57,6 +57,8 @@ export interface MetricRow {
   level: number;
   /** Typical minute-to-minute change, in range spreads: spiky metrics cross their range often. */
   jitter: number;
+  /** How far the excess now passes the highest this metric showed over a day ending 6 hours ago. */
+  novelty: number;
 }
 
 /** What the classifier sees of one metric at one row, in this order. */
@@ -68,10 +70,20 @@ export const METRIC_FEATURES = [
   'resid',
   'level',
   'jitter',
+  'novelty',
 ] as const;
 
 export function metricVector(r: MetricRow): Float64Array {
-  return Float64Array.of(r.excessFloor, r.excessSlow, r.aboveShare, r.climb, r.resid, r.level, r.jitter);
+  return Float64Array.of(
+    r.excessFloor,
+    r.excessSlow,
+    r.aboveShare,
+    r.climb,
+    r.resid,
+    r.level,
+    r.jitter,
+    r.novelty,
+  );
 }
 
 const MINUTE = 60_000;
@@ -152,6 +164,10 @@ class MetricState {
   private readonly residual = new SeasonalResidual(RESIDUAL_DEFAULTS);
   private readonly change: EwStats;
   private last = Number.NaN;
+  /** Running maximum of the excess over a day that ended `rangeLag` ago, as a minimum of its negation. */
+  private readonly pastExcess: RollingMin;
+  private readonly delayedExcess: Ring;
+  private previousMax = Number.NaN;
 
   constructor(rowsPerMinute: number, s: FeatureSettings) {
     const r = (minutes: number) => Math.max(1, Math.round(minutes * rowsPerMinute));
@@ -160,6 +176,8 @@ class MetricState {
     this.baseline = new EwStats(r(s.rangeMinutes / 2));
     this.above = new EwStats(r(s.climbMinutes / 2));
     this.change = new EwStats(r(s.rangeMinutes / 4));
+    this.pastExcess = new RollingMin(r(s.rangeMinutes));
+    this.delayedExcess = new Ring(r(s.rangeLagMinutes) + 1);
     this.climbRing = new Ring(r(s.climbMinutes) + 1);
     this.range = new NormalRange(
       Math.round(s.rangeMinutes / RANGE_BUCKET_MINUTES),
@@ -174,11 +192,21 @@ class MetricState {
   push(t: number, x: number): MetricRow {
     const resid = this.residual.push(t, x);
     if (!Number.isFinite(x))
-      return { excessFloor: 0, excessSlow: 0, aboveShare: 0, climb: 0, resid, level: 0, jitter: 0 };
+      return {
+        excessFloor: 0,
+        excessSlow: 0,
+        aboveShare: 0,
+        climb: 0,
+        resid,
+        level: 0,
+        jitter: 0,
+        novelty: 0,
+      };
     this.fast.push(x);
     this.slow.push(x);
     // The range and baseline as they stood before this row, so a row never explains itself.
-    const excessFloor = this.range.excess(this.floor.push(x));
+    this.floor.push(x);
+    const excessFloor = this.range.excess(this.fast.mean);
     const excessSlow = this.range.excess(this.slow.mean);
     this.above.push(excessFloor > 0 ? 1 : 0);
     this.climbRing.push(this.slow.mean);
@@ -186,11 +214,22 @@ class MetricState {
     const climb = Number.isFinite(then) ? this.range.excess(this.slow.mean) - this.range.excess(then) : 0;
     const level = zScore(this.fast.mean, this.baseline.mean, this.baseline.std, this.baseline.mean);
     const jitter = this.range.relative(this.change.count ? this.change.mean : 0);
+    // Compared with the excursions of a day that ended as long ago as the range does, so a
+    // degradation under way never becomes its own yardstick.
+    const novelty =
+      this.range.ready && Number.isFinite(this.previousMax)
+        ? Math.min(20, excessFloor - this.previousMax)
+        : 0;
+    if (this.range.ready) {
+      this.delayedExcess.push(excessFloor);
+      const delayed = this.delayedExcess.ago(this.delayedExcess.size - 1);
+      if (Number.isFinite(delayed)) this.previousMax = -this.pastExcess.push(-delayed);
+    }
     if (Number.isFinite(this.last)) this.change.push(Math.abs(x - this.last));
     this.last = x;
     this.baseline.push(x);
     this.range.push(t, x);
-    return { excessFloor, excessSlow, aboveShare: this.above.mean, climb, resid, level, jitter };
+    return { excessFloor, excessSlow, aboveShare: this.above.mean, climb, resid, level, jitter, novelty };
   }
 }
 

@@ -14,6 +14,8 @@ export interface LogisticModel {
 }
 
 export interface LogisticOptions {
+  /** Features whose weight may not be negative (more deviation never means less risk). */
+  monotone?: readonly boolean[];
   /** Weight of each row (default 1): a subsample's rows weigh the rows they stand for. */
   weights?: ArrayLike<number>;
   /** Strength of the L2 penalty on the (standardised) weights; the intercept is not penalised. */
@@ -45,6 +47,54 @@ export function fitLogistic(
   for (const r of rows) for (let j = 0; j < d; j++) scale[j]! += (transform(r[j]!) - centre[j]!) ** 2 / n;
   for (let j = 0; j < d; j++) scale[j] = Math.sqrt(scale[j]!) || 1;
   const z = rows.map((r) => standardise(r, centre, scale));
+  // Risk must not fall as a deviation grows: weights marked monotone may not go negative. An
+  // active set: fit, pin the most negative monotone weight at 0, refit, until none is negative.
+  const pinned = new Array<boolean>(d).fill(false);
+  let w = newton(z, y, rowWeight, l2, maxIterations, pinned);
+  for (;;) {
+    let worst = -1;
+    for (let j = 0; j < d; j++) {
+      if (options.monotone?.[j] && !pinned[j] && w[j + 1]! < 0 && (worst < 0 || w[j + 1]! < w[worst + 1]!))
+        worst = j;
+    }
+    if (worst < 0) break;
+    pinned[worst] = true;
+    w = newton(z, y, rowWeight, l2, maxIterations, pinned);
+  }
+  return { centre, scale, weights: w };
+}
+
+export function predictLogistic(model: LogisticModel, row: ArrayLike<number>): number {
+  return sigmoid(dot(model.weights, standardise(row, model.centre, model.scale)));
+}
+
+function standardise(row: ArrayLike<number>, centre: number[], scale: number[]): Float64Array {
+  const out = new Float64Array(centre.length);
+  for (let j = 0; j < centre.length; j++) out[j] = (transform(row[j]!) - centre[j]!) / scale[j]!;
+  return out;
+}
+
+function dot(w: number[], x: Float64Array): number {
+  let s = w[0]!;
+  for (let j = 0; j < x.length; j++) s += w[j + 1]! * x[j]!;
+  return s;
+}
+
+function sigmoid(v: number): number {
+  return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+}
+
+/** Newton's method for the penalised log-likelihood, with `pinned` weights held at 0. */
+function newton(
+  z: readonly Float64Array[],
+  y: ArrayLike<number>,
+  rowWeight: (i: number) => number,
+  l2: number,
+  maxIterations: number,
+  pinned: readonly boolean[],
+): number[] {
+  const n = z.length;
+  const d = pinned.length;
   let w = new Array<number>(d + 1).fill(0);
   for (let iter = 0; iter < maxIterations; iter++) {
     const grad = new Array<number>(d + 1).fill(0);
@@ -68,6 +118,11 @@ export function fitLogistic(
     for (let a = 1; a < k; a++) {
       grad[a]! += l2 * w[a]!;
       hess[a * k + a]! += l2;
+      if (pinned[a - 1]) {
+        grad[a] = 0;
+        for (let b = 0; b < k; b++) hess[a * k + b] = hess[b * k + a] = 0;
+        hess[a * k + a] = 1;
+      }
     }
     const H = new Matrix(k, k);
     for (let a = 0; a < k; a++)
@@ -76,25 +131,5 @@ export function fitLogistic(
     w = w.map((v, k) => v - step[k]!);
     if (Math.max(...step.map(Math.abs)) < 1e-8) break;
   }
-  return { centre, scale, weights: w };
-}
-
-export function predictLogistic(model: LogisticModel, row: ArrayLike<number>): number {
-  return sigmoid(dot(model.weights, standardise(row, model.centre, model.scale)));
-}
-
-function standardise(row: ArrayLike<number>, centre: number[], scale: number[]): Float64Array {
-  const out = new Float64Array(centre.length);
-  for (let j = 0; j < centre.length; j++) out[j] = (transform(row[j]!) - centre[j]!) / scale[j]!;
-  return out;
-}
-
-function dot(w: number[], x: Float64Array): number {
-  let s = w[0]!;
-  for (let j = 0; j < x.length; j++) s += w[j + 1]! * x[j]!;
-  return s;
-}
-
-function sigmoid(v: number): number {
-  return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+  return w;
 }

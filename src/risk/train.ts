@@ -200,7 +200,11 @@ export function trainRiskModel(
     throw new Error(
       'the labelled failures fall on too few nodes to both fit and calibrate; add labelled nodes',
     );
-  const classifier = fitLogistic(teach.vectors, teach.labels, { weights: teach.weights });
+  const classifier = fitLogistic(teach.vectors, teach.labels, {
+    weights: teach.weights,
+    // More deviation never means less risk; jitter is context (a spiky metric's crossings matter less).
+    monotone: METRIC_FEATURES.map((name) => name !== 'jitter'),
+  });
   const classifierRaw = cal.metrics.map((ms) =>
     Math.max(0, ...ms.map((v) => predictLogistic(classifier, v))),
   );
