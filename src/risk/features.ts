@@ -1,16 +1,17 @@
 // Causal features of a node's metrics, row by row: how far each metric has climbed above the top
-// of its own normal range (the trailing day, an hour ago), for how long, how fast, and how far it
-// sits above its seasonal forecast. Failure precursors push resource metrics up (memory, disk,
-// latency, errors, temperature, CPU steal), so deviations count upward: feed "used", not "free".
-// Features are folded across metrics (largest, second largest), so one model serves nodes with
-// any set of metrics, named or not.
+// of its own normal range (a trailing day that ended 6 hours ago), past its own earlier
+// excursions, for how long, how fast, and how far it sits above its seasonal forecast. Failure
+// precursors push resource metrics up (memory, disk, latency, errors, temperature, CPU steal), so
+// deviations count upward: feed "used", not "free". Each metric is described on its own (for the
+// classifier) and folded across metrics (for the residual detector), so one model serves nodes
+// with any set of metrics, named or not.
 
 import { EwStats, Ring, RollingMin, zScore } from './stats.js';
 import { RESIDUAL_DEFAULTS, SeasonalResidual } from './residual.js';
 
 export const FEATURE_NAMES = [
-  'excess_floor_max',
-  'excess_floor_2nd',
+  'excess_fast_max',
+  'excess_fast_2nd',
   'excess_slow_max',
   'excess_slow_2nd',
   'above_share_max',
@@ -41,13 +42,12 @@ export const FEATURE_DEFAULTS: FeatureSettings = {
 
 export interface MetricRow {
   /**
-   * How far above the top of its normal range the metric's floor is (the lowest value of the last
-   * 15 minutes), in range spreads: a spike cannot raise a floor, a leak or a full disk does.
+   * How far above the top of its normal range the metric's 5-minute level is, in range spreads.
    */
-  excessFloor: number;
+  excessFast: number;
   /** The same for the slow level: sustained, not a spike. */
   excessSlow: number;
-  /** Share of recent rows whose floor is above the top of the normal range. */
+  /** Share of recent rows above the top of the normal range. */
   aboveShare: number;
   /** Rise of the slow level over the climb span, in spreads. */
   climb: number;
@@ -63,7 +63,7 @@ export interface MetricRow {
 
 /** What the classifier sees of one metric at one row, in this order. */
 export const METRIC_FEATURES = [
-  'excess_floor',
+  'excess_fast',
   'excess_slow',
   'above_share',
   'climb',
@@ -75,7 +75,7 @@ export const METRIC_FEATURES = [
 
 export function metricVector(r: MetricRow): Float64Array {
   return Float64Array.of(
-    r.excessFloor,
+    r.excessFast,
     r.excessSlow,
     r.aboveShare,
     r.climb,
@@ -88,7 +88,6 @@ export function metricVector(r: MetricRow): Float64Array {
 
 const MINUTE = 60_000;
 const RANGE_BUCKET_MINUTES = 5;
-const FLOOR_MINUTES = 15;
 
 /** The normal range of a metric: median and top of its 5-minute means over a lagged trailing window. */
 class NormalRange {
@@ -155,7 +154,6 @@ class NormalRange {
 /** One metric's online state. */
 class MetricState {
   private readonly fast = new EwStats(5);
-  private readonly floor: RollingMin;
   private readonly slow: EwStats;
   private readonly baseline: EwStats;
   private readonly above: EwStats;
@@ -172,7 +170,6 @@ class MetricState {
   constructor(rowsPerMinute: number, s: FeatureSettings) {
     const r = (minutes: number) => Math.max(1, Math.round(minutes * rowsPerMinute));
     this.slow = new EwStats(r(s.slowMinutes));
-    this.floor = new RollingMin(r(FLOOR_MINUTES));
     this.baseline = new EwStats(r(s.rangeMinutes / 2));
     this.above = new EwStats(r(s.climbMinutes / 2));
     this.change = new EwStats(r(s.rangeMinutes / 4));
@@ -193,7 +190,7 @@ class MetricState {
     const resid = this.residual.push(t, x);
     if (!Number.isFinite(x))
       return {
-        excessFloor: 0,
+        excessFast: 0,
         excessSlow: 0,
         aboveShare: 0,
         climb: 0,
@@ -205,10 +202,9 @@ class MetricState {
     this.fast.push(x);
     this.slow.push(x);
     // The range and baseline as they stood before this row, so a row never explains itself.
-    this.floor.push(x);
-    const excessFloor = this.range.excess(this.fast.mean);
+    const excessFast = this.range.excess(this.fast.mean);
     const excessSlow = this.range.excess(this.slow.mean);
-    this.above.push(excessFloor > 0 ? 1 : 0);
+    this.above.push(excessFast > 0 ? 1 : 0);
     this.climbRing.push(this.slow.mean);
     const then = this.climbRing.ago(this.climbRing.size - 1);
     const climb = Number.isFinite(then) ? this.range.excess(this.slow.mean) - this.range.excess(then) : 0;
@@ -217,11 +213,9 @@ class MetricState {
     // Compared with the excursions of a day that ended as long ago as the range does, so a
     // degradation under way never becomes its own yardstick.
     const novelty =
-      this.range.ready && Number.isFinite(this.previousMax)
-        ? Math.min(20, excessFloor - this.previousMax)
-        : 0;
+      this.range.ready && Number.isFinite(this.previousMax) ? Math.min(20, excessFast - this.previousMax) : 0;
     if (this.range.ready) {
-      this.delayedExcess.push(excessFloor);
+      this.delayedExcess.push(excessFast);
       const delayed = this.delayedExcess.ago(this.delayedExcess.size - 1);
       if (Number.isFinite(delayed)) this.previousMax = -this.pastExcess.push(-delayed);
     }
@@ -229,7 +223,7 @@ class MetricState {
     this.last = x;
     this.baseline.push(x);
     this.range.push(t, x);
-    return { excessFloor, excessSlow, aboveShare: this.above.mean, climb, resid, level, jitter, novelty };
+    return { excessFast, excessSlow, aboveShare: this.above.mean, climb, resid, level, jitter, novelty };
   }
 }
 
@@ -278,13 +272,13 @@ function topTwo(values: number[]): [number, number] {
 function fold(rows: Map<string, MetricRow>): Float64Array {
   const all = [...rows.values()];
   const col = (k: keyof MetricRow) => all.map((r) => r[k]);
-  const [floor1, floor2] = topTwo(col('excessFloor'));
+  const [fast1, fast2] = topTwo(col('excessFast'));
   const [slow1, slow2] = topTwo(col('excessSlow'));
   const [above1] = topTwo(col('aboveShare'));
   const [climb1, climb2] = topTwo(col('climb'));
   const [resid1, resid2] = topTwo(col('resid'));
   const [level1] = topTwo(col('level'));
-  return Float64Array.of(floor1, floor2, slow1, slow2, above1, climb1, climb2, resid1, resid2, level1);
+  return Float64Array.of(fast1, fast2, slow1, slow2, above1, climb1, climb2, resid1, resid2, level1);
 }
 
 function blame(rows: Map<string, MetricRow>): string | undefined {
