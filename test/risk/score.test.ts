@@ -1,4 +1,4 @@
-// The failure probability score on real server metrics (a slice of SMD machine-2-1): causal (a
+// The failure probability score on real server metrics (a committed slice of SMD machine-2-1): causal (a
 // row's score never depends on later rows), within [0, 1], silent during warm-up, and rising when
 // a metric climbs far above its normal range.
 
@@ -9,14 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { defaultModel } from '../../src/risk/default-model.js';
 import { scoreNode } from '../../src/risk/score.js';
 
-const file = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'smd', 'machine-2-1.train.csv');
+// The first 2000 rows of four metrics of SMD machine-2-1 (provenance in the fixture's README).
+const file = resolve(import.meta.dirname, '..', 'fixtures', 'smd', 'machine-2-1.slice.csv');
 const METRICS = ['dim_0', 'dim_2', 'dim_12', 'dim_19'];
 
 function slice(rows: number) {
-  const lines = readFileSync(
-    process.env.SHADOWCAST_DATA ? resolve(process.env.SHADOWCAST_DATA, 'smd', 'machine-2-1.train.csv') : file,
-    'utf8',
-  )
+  const lines = readFileSync(file, 'utf8')
+    .trim()
     .split('\n')
     .slice(0, rows + 1);
   const header = lines[0]!.split(',');
