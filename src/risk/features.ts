@@ -134,8 +134,12 @@ class NormalRange {
     return Number.isFinite(this.top);
   }
 
+  /** At least a few typical minute-to-minute changes: a metric that is flat most of the day
+   * would otherwise read every blip as a leap. */
+  noise = 0;
+
   private get spread(): number {
-    return Math.max(this.top - this.median, 1e-9 + 0.02 * Math.abs(this.top));
+    return Math.max(this.top - this.median, 3 * this.noise, 1e-9 + 0.02 * Math.abs(this.top));
   }
 
   /** (x - top) / spread: above 0 means beyond anything the window saw. */
@@ -202,6 +206,7 @@ class MetricState {
     this.fast.push(x);
     this.slow.push(x);
     // The range and baseline as they stood before this row, so a row never explains itself.
+    this.range.noise = this.change.count ? this.change.mean : 0;
     const excessFast = this.range.excess(this.fast.mean);
     const excessSlow = this.range.excess(this.slow.mean);
     this.above.push(excessFast > 0 ? 1 : 0);
@@ -223,7 +228,16 @@ class MetricState {
     this.last = x;
     this.baseline.push(x);
     this.range.push(t, x);
-    return { excessFast, excessSlow, aboveShare: this.above.mean, climb, resid, level, jitter, novelty };
+    return {
+      excessFast,
+      excessSlow,
+      aboveShare: this.above.mean,
+      climb,
+      resid,
+      level,
+      jitter,
+      novelty,
+    };
   }
 }
 
