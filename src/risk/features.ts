@@ -2,25 +2,11 @@
 // of its own normal range (a trailing day that ended 6 hours ago), past its own earlier
 // excursions, for how long, how fast, and how far it sits above its seasonal forecast. Failure
 // precursors push resource metrics up (memory, disk, latency, errors, temperature, CPU steal), so
-// deviations count upward: feed "used", not "free". Each metric is described on its own (for the
-// classifier) and folded across metrics (for the residual detector), so one model serves nodes
-// with any set of metrics, named or not.
+// deviations count upward: feed "used", not "free". Each metric is described on its own, so one
+// model serves nodes with any set of metrics, named or not.
 
 import { EwStats, Ring, RollingMin, zScore } from './stats.js';
 import { RESIDUAL_DEFAULTS, SeasonalResidual } from './residual.js';
-
-export const FEATURE_NAMES = [
-  'excess_fast_max',
-  'excess_fast_2nd',
-  'excess_slow_max',
-  'excess_slow_2nd',
-  'above_share_max',
-  'climb_max',
-  'climb_2nd',
-  'resid_max',
-  'resid_2nd',
-  'level_max',
-] as const;
 
 export interface FeatureSettings {
   /** The normal range is the trailing window of this many minutes... */
@@ -241,6 +227,12 @@ class MetricState {
   }
 }
 
+export interface NodeRow {
+  rows: Map<string, MetricRow>;
+  residual: number;
+  ready: boolean;
+}
+
 /** A node's features, row by row, for whatever metrics its rows carry. */
 export class NodeFeatures {
   private readonly metrics = new Map<string, MetricState>();
@@ -253,11 +245,11 @@ export class NodeFeatures {
     this.rowsPerMinute = MINUTE / stepMs;
   }
 
-  /** The folded feature vector (in FEATURE_NAMES order), the per-metric rows, and the most deviant metric. */
-  push(
-    t: number,
-    values: Readonly<Record<string, number>>,
-  ): { vector: Float64Array; rows: Map<string, MetricRow>; blame: string | undefined; ready: boolean } {
+  /**
+   * Every metric's row, the largest seasonal-forecast residual (the residual detector's raw
+   * score), and whether any metric has a normal range yet.
+   */
+  push(t: number, values: Readonly<Record<string, number>>): NodeRow {
     const rows = new Map<string, MetricRow>();
     for (const [name, x] of Object.entries(values)) {
       let state = this.metrics.get(name);
@@ -269,37 +261,8 @@ export class NodeFeatures {
     }
     let ready = false;
     for (const state of this.metrics.values()) ready ||= state.ready;
-    return { vector: fold(rows), rows, blame: blame(rows), ready };
+    let residual = 0;
+    for (const r of rows.values()) residual = Math.max(residual, r.resid);
+    return { rows, residual, ready };
   }
-}
-
-function topTwo(values: number[]): [number, number] {
-  let a = -Infinity;
-  let b = -Infinity;
-  for (const v of values) {
-    if (v > a) [a, b] = [v, a];
-    else if (v > b) b = v;
-  }
-  return [Number.isFinite(a) ? a : 0, Number.isFinite(b) ? b : 0];
-}
-
-function fold(rows: Map<string, MetricRow>): Float64Array {
-  const all = [...rows.values()];
-  const col = (k: keyof MetricRow) => all.map((r) => r[k]);
-  const [fast1, fast2] = topTwo(col('excessFast'));
-  const [slow1, slow2] = topTwo(col('excessSlow'));
-  const [above1] = topTwo(col('aboveShare'));
-  const [climb1, climb2] = topTwo(col('climb'));
-  const [resid1, resid2] = topTwo(col('resid'));
-  const [level1] = topTwo(col('level'));
-  return Float64Array.of(fast1, fast2, slow1, slow2, above1, climb1, climb2, resid1, resid2, level1);
-}
-
-function blame(rows: Map<string, MetricRow>): string | undefined {
-  let best: string | undefined;
-  let worst = 0;
-  for (const [name, r] of rows) {
-    if (r.excessSlow > worst) [best, worst] = [name, r.excessSlow];
-  }
-  return best;
 }

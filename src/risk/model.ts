@@ -1,15 +1,13 @@
 // A trained risk model as plain JSON, and the online scorer that applies it to one node. Two
 // models of different kinds score each row: the seasonal-forecast residual detector (unsupervised)
-// and the logistic classifier on each metric's features (learned; a node's classifier score is
-// its most alarming metric's). Each is calibrated into the
-// probability of a failure within the model's horizon; the consensus is their skill-weighted mean,
-// calibrated once more.
+// and the logistic classifier on each metric's features (learned; a node's classifier score is its
+// most alarming metric's). Each is calibrated into the probability of a failure within the
+// model's horizon; the consensus is their skill-weighted mean, calibrated once more.
 
 import { z } from 'zod';
 import type { NodeSample, RiskModel, RiskScore } from '../core/risk.js';
 import {
   FEATURE_DEFAULTS,
-  FEATURE_NAMES,
   type FeatureSettings,
   type MetricRow,
   metricVector,
@@ -63,9 +61,6 @@ export const RiskModelSchema = z.object({
   }),
 });
 
-/** The index of the residual detector's raw score in the feature vector. */
-const RESID = FEATURE_NAMES.indexOf('resid_max');
-
 export interface ModelParts {
   residual: number;
   classifier: number;
@@ -86,21 +81,17 @@ export function classifierRaw(
   return { raw, metric };
 }
 
-/** Calibrated parts and consensus of one row, from its folded vector and per-metric rows. */
+/** Calibrated parts and consensus of one row, from the residual detector's raw score and the metrics' rows. */
 export function scoreRow(
   model: RiskModelFile,
-  vector: Float64Array,
+  residualRaw: number,
   rows: ReadonlyMap<string, MetricRow>,
 ): ModelParts & { metric: string | undefined } {
-  const residual = applyIsotonic(model.calibration.residual, vector[RESID]!);
+  const residual = applyIsotonic(model.calibration.residual, residualRaw);
   const { raw, metric } = classifierRaw(model, rows);
   const classifier = applyIsotonic(model.calibration.classifier, raw);
   const mixed = model.weights.residual * residual + model.weights.classifier * classifier;
   return { residual, classifier, consensus: applyIsotonic(model.calibration.consensus, mixed), metric };
-}
-
-export function residualRaw(vector: Float64Array): number {
-  return vector[RESID]!;
 }
 
 /** The online scorer of one node (the RiskModel seam). */
@@ -116,10 +107,11 @@ export class NodeScorer implements RiskModel {
   }
 
   update(sample: NodeSample): RiskScore {
-    const { vector, rows, ready } = this.features.push(sample.t, sample.values);
-    // Until some metric has a normal range (three hours of history), there is nothing to judge.
+    const { rows, residual, ready } = this.features.push(sample.t, sample.values);
+    // Until some metric has a normal range (nine hours of history: three, six hours back), there
+    // is nothing to judge.
     if (!ready) return { t: sample.t, score: 0, parts: { residual: 0, classifier: 0 } };
-    const parts = scoreRow(this.model, vector, rows);
+    const parts = scoreRow(this.model, residual, rows);
     const blame = parts.metric;
     const out: RiskScore = {
       t: sample.t,

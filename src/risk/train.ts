@@ -11,10 +11,11 @@ import {
   type MetricRow,
   metricVector,
   NodeFeatures,
+  type NodeRow,
 } from './features.js';
 import { applyIsotonic, fitIsotonic } from './isotonic.js';
 import { fitLogistic, predictLogistic } from './logistic.js';
-import { MODEL_FORMAT, type RiskModelFile, residualRaw } from './model.js';
+import { MODEL_FORMAT, type RiskModelFile } from './model.js';
 
 export interface LabeledNode {
   id: string;
@@ -56,12 +57,12 @@ export function stepOf(timestamps: readonly number[]): number {
   return gaps[gaps.length >> 1] ?? 60_000;
 }
 
-/** Each row's folded vector and per-metric rows, computed causally as the scorer sees them. */
+/** Each row's features, computed causally as the scorer sees them. */
 export function* featureRows(
   timestamps: readonly number[],
   metrics: Readonly<Record<string, Float64Array>>,
   settings: FeatureSettings = FEATURE_DEFAULTS,
-): Generator<{ vector: Float64Array; rows: Map<string, MetricRow>; ready: boolean }> {
+): Generator<NodeRow> {
   const features = new NodeFeatures(stepOf(timestamps), settings);
   const names = Object.keys(metrics);
   for (let i = 0; i < timestamps.length; i++) {
@@ -148,10 +149,10 @@ function calibrationRows(nodes: readonly LabeledNode[], o: TrainOptions, horizon
   for (const node of nodes) {
     const y = rowLabels(node, horizonMs);
     let i = 0;
-    for (const { vector, rows, ready } of featureRows(node.timestamps, node.metrics, o.features)) {
+    for (const { residual, rows, ready } of featureRows(node.timestamps, node.metrics, o.features)) {
       const label = y[i++]!;
       if (Number.isNaN(label) || !ready) continue;
-      out.residual.push(residualRaw(vector));
+      out.residual.push(residual);
       out.metrics.push([...rows.values()].map(metricVector));
       out.labels.push(label);
     }
