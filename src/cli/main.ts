@@ -136,6 +136,12 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `shadowcast risk score ... | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 void main(process.argv).then((code) => {
   process.exitCode = code;
 });
