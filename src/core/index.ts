@@ -3,5 +3,8 @@ export * from './duration.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './forecast.js';
+export * from './graph.js';
+export * from './random.js';
+export * from './risk.js';
 export * from './seams.js';
 export * from './series.js';
