@@ -81,7 +81,9 @@ export class ProphetForecaster implements Forecaster {
     const ds = series.timestamps.map((t) => Math.round(t / 1000));
     const nonNegative = isNonNegative(series.values);
     const constant = series.values.every((v) => v === series.values[0]);
-    if (constant) return flatModel(series, unseen, nonNegative);
+    // Prophet divides by the largest |y|; below ~1e-300 that overflows, so such a series is zero.
+    const negligible = series.values.every((v) => Math.abs(v) < 1e-300);
+    if (constant || negligible) return flatModel(series, unseen, nonNegative);
     const settings = this.settings;
     const model = new Prophet({
       optimizer,

@@ -81,3 +81,25 @@ describe.each(MODEL_NAMES)('%s', (name) => {
     expect(Array.from(b.upper)).toEqual(Array.from(a.upper));
   });
 });
+
+describe.each(MODEL_NAMES)('%s on a series of denormal values (a fast-check counterexample)', (name) => {
+  it('forecasts instead of failing to scale it', () => {
+    // Prophet divides by the largest |y|: 1 / 5e-324 overflows, and Stan's optimiser failed.
+    const values = Float64Array.from([
+      -5e-324, -5e-324, 0, 0, 0, 0, 0, 0, 0, 0, 5e-324, 0, 0, 5e-324, 0, 5e-324, 0, 0, 0, -5e-324, 0, 0, 0,
+      5e-324, 5e-324, 0, 0, 0, 0, 0, -5e-324, 0, -5e-324, 0, 0, 5e-324, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      -5e-324, 0, 0, -5e-324, 0, 0, 0, 0, 0, 5e-324, 0, 0, 0, 0, -5e-324, 5e-324, 0, -5e-324, 0, 0, 0, 0, 0,
+      -5e-324, 5e-324,
+    ]);
+    const series = {
+      name: 'tiny',
+      timestamps: Array.from({ length: 72 }, (_, i) => START + i * HOUR),
+      values,
+      stepMs: HOUR,
+    };
+    const f = createForecaster(name).fit(series, [], { level: 0.5, horizon: 1 }).predict(1, 0.5);
+    expect(Number.isFinite(f.mean[0]!)).toBe(true);
+    expect(f.lower[0]!).toBeLessThanOrEqual(f.mean[0]!);
+    expect(f.mean[0]!).toBeLessThanOrEqual(f.upper[0]!);
+  });
+});
