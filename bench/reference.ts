@@ -5,8 +5,8 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from './common.js';
 
 export type ReferenceModel = 'prophet' | 'ets' | 'arima';
 
@@ -47,17 +47,6 @@ const ALL_MODELS: readonly ReferenceModel[] = ['prophet', 'ets', 'arima'];
 // Prophet/lubridate ask the system for its time zone when TZ is unset (timedatectl, which fails in
 // containers); all our timestamps are UTC anyway.
 const R_ENV = { ...process.env, TZ: 'UTC' };
-
-/** The repository root: the nearest ancestor of this module holding package.json (works from bench/ and dist/bench/). */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
 
 export function referenceScriptPath(): string {
   return join(repoRoot(), 'bench', 'reference.R');

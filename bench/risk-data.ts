@@ -17,8 +17,7 @@
 //   interpretation file names for it.
 
 import { readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { InputError } from '../src/core/errors.js';
 import {
   DEGRADATION_KINDS,
@@ -28,6 +27,7 @@ import {
   type Rng,
 } from '../src/risk/degrade.js';
 import type { EpisodeTruth, Segment } from '../src/risk/evaluate.js';
+import { repoRoot } from './common.js';
 import { dataDir } from './series.js';
 
 export const SMD_MACHINES = ['machine-1-6', 'machine-2-1', 'machine-2-8', 'machine-3-3'] as const;
@@ -74,10 +74,7 @@ const MINUTE = 60_000;
 const tables = new Map<string, SmdTable>();
 
 function smdDir(): string {
-  // Works from the sources (bench/) and from the build (dist/bench/).
-  let root = dirname(dirname(fileURLToPath(import.meta.url)));
-  if (basename(root) === 'dist') root = dirname(root);
-  return join(dataDir(root), 'smd');
+  return join(dataDir(repoRoot()), 'smd');
 }
 
 /**

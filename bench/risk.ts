@@ -9,6 +9,7 @@ import { evaluate, type EventMetrics, metricsTable } from '../src/risk/evaluate.
 import { NodeScorer, type RiskModelFile } from '../src/risk/model.js';
 import { type LabeledNode, rowLabels, trainRiskModel } from '../src/risk/train.js';
 import { RollingZ, zCoverage } from '../src/risk/zscore.js';
+import { progress } from './common.js';
 import { type Episode, injectedEpisodes, smdLabelledEpisodes } from './risk-data.js';
 
 const MINUTE = 60_000;
@@ -49,11 +50,6 @@ export interface ScoredEpisode {
   residual: Float64Array;
   classifier: Float64Array;
   consensus: Float64Array;
-}
-
-function progress(text: string): void {
-  if (process.stderr.isTTY) process.stderr.write(`\r${text}\x1b[K`);
-  else process.stderr.write(`${text}\n`);
 }
 
 /** Every row of every episode through the online scorer (and the z-score), as it would run live. */

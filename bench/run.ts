@@ -5,12 +5,12 @@
 // propagation at fleet scale. Writes bench/results/<section>.{json,md} and prints the tables.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { Forecast } from '../src/core/forecast.js';
 import { futureTimestamps, seasonLength } from '../src/core/series.js';
 import { type Fold, prefix, rollingOrigins, type Scores, scoreFolds } from '../src/forecast/backtest.js';
 import { createForecaster, type MODEL_NAMES } from '../src/forecast/index.js';
+import { progress, repoRoot } from './common.js';
 import { benchPropagation } from './propagate.js';
 import { referenceAvailable, runReference } from './reference.js';
 import { benchRisk } from './risk.js';
@@ -19,20 +19,9 @@ import { type BenchSeries, benchSeries } from './series.js';
 const LEVEL = 0.8;
 const FOLDS = Number(process.env.BENCH_FOLDS ?? 3);
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!dir.endsWith('dist') && dirname(dir) !== dir) dir = dirname(dir);
-  return dirname(dir);
-}
-
 interface Row {
   model: string;
   perSeries: Record<string, Scores & { seconds: number }>;
-}
-
-function progress(text: string): void {
-  if (process.stderr.isTTY) process.stderr.write(`\r${text}\x1b[K`);
-  else process.stderr.write(`${text}\n`);
 }
 
 function ours(bs: BenchSeries[], model: string): Row {

@@ -3,16 +3,10 @@
 // src/risk/default-model.json. Seeded and deterministic: run it twice, get the same file.
 
 import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { trainRiskModel } from '../src/risk/train.js';
+import { repoRoot } from './common.js';
 import { labeledNode, TRAIN_SOURCE, trainEpisodes } from './risk.js';
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!dir.endsWith('dist') && dirname(dir) !== dir) dir = dirname(dir);
-  return dirname(dir);
-}
 
 const model = trainRiskModel(trainEpisodes().map(labeledNode), { source: TRAIN_SOURCE });
 const out = join(repoRoot(), 'src', 'risk', 'default-model.json');

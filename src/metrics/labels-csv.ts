@@ -2,8 +2,8 @@
 // per row (`[node,]timestamp,label`, as SMD publishes them), where each run of 1s is one incident:
 // it starts at the first 1, and the rows inside it are the incident itself, not its warning.
 
-import { parse } from 'csv-parse/sync';
 import { InputError } from '../core/errors.js';
+import { csvRecords } from './node-csv.js';
 import { parseTimestamp } from './timeparse.js';
 
 export interface NodeLabels {
@@ -19,13 +19,7 @@ const LABEL = /^(label|failed|failure_flag|anomaly|y)$/i;
 
 /** Labels by node name; files without a node column label the node called 'node'. */
 export function parseLabelsCsv(file: string, text: string, zone = 'UTC'): Map<string, NodeLabels> {
-  let records: string[][];
-  try {
-    records = parse(text, { skip_empty_lines: true, trim: true }) as string[][];
-  } catch (err) {
-    const e = err as { lines?: number; message: string };
-    throw new InputError(file, e.lines, `malformed CSV: ${e.message.replace(/^.*?: /, '')}`);
-  }
+  const records = csvRecords(file, text);
   const header = records[0];
   if (!header || records.length < 2)
     throw new InputError(file, 1, 'expected a header and at least one label row');

@@ -45,14 +45,18 @@ function parseTime(file: string, line: number, text: string, zone: string): numb
   return t;
 }
 
-export function parseNodeCsv(file: string, text: string, zone = 'UTC'): NodeFile {
-  let records: string[][];
+/** Every record of a CSV file, header first; a malformed file is refused with its line. */
+export function csvRecords(file: string, text: string): string[][] {
   try {
-    records = parse(text, { relax_column_count: false, skip_empty_lines: true, trim: true }) as string[][];
+    return parse(text, { skip_empty_lines: true, trim: true }) as string[][];
   } catch (err) {
     const e = err as { lines?: number; message: string };
     throw new InputError(file, e.lines, `malformed CSV: ${e.message.replace(/^.*?: /, '')}`);
   }
+}
+
+export function parseNodeCsv(file: string, text: string, zone = 'UTC'): NodeFile {
+  const records = csvRecords(file, text);
   const header = records[0];
   if (!header) throw new InputError(file, 1, 'empty file: expected a header like timestamp,value');
   if (records.length < 2) throw new InputError(file, 2, 'no data rows after the header');
