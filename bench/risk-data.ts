@@ -32,6 +32,13 @@ import { dataDir } from './series.js';
 
 export const SMD_MACHINES = ['machine-1-6', 'machine-2-1', 'machine-2-8', 'machine-3-3'] as const;
 
+/**
+ * Where an SMD metric's resource runs out: SMD scales every metric to [0, 1] over the publisher's
+ * data, so 1 is the worst the machine was ever seen at, and the injected failures end there or
+ * beyond (a node fails when its disk is full, not when it is a little fuller than yesterday).
+ */
+export const SMD_LIMIT = 1;
+
 /** Rows per day on SMD's one-minute grid. */
 export const DAY_ROWS = 1440;
 
@@ -202,6 +209,7 @@ function degradeEpisode(e: Episode, kind: DegradationKind, seed: number): void {
     from: e.warmup,
     to: e.timestamps.length,
     avoid: e.ignore ?? [],
+    limit: SMD_LIMIT,
   });
   if (!injection) return;
   e.metrics = injection.metrics;

@@ -121,6 +121,26 @@ describe('inject', () => {
     }
   });
 
+  it.each(['memory-leak', 'disk-fill', 'thermal-runaway'] as const)(
+    '%s with a limit ends at the limit at least: the node fails when the resource runs out',
+    (kind) => {
+      for (const seed of SEEDS.slice(0, 10)) {
+        const h = host(1000 + seed);
+        const free = inject(kind, h, { seed, ...WINDOW })!;
+        const capped = inject(kind, h, { seed, ...WINDOW, limit: 1 })!;
+        expect([capped.onsetAt, capped.failureAt, capped.affected]).toEqual([
+          free.onsetAt,
+          free.failureAt,
+          free.affected,
+        ]);
+        expect(free.params.failureLevel).toBeLessThan(1);
+        expect(capped.params.failureLevel).toBe(1);
+        const last = capped.metrics[capped.affected[0]!]![capped.failureAt - 1]!;
+        expect(last).toBeCloseTo(1, 9);
+      }
+    },
+  );
+
   it('gives up when no onset fits', () => {
     const h = host(3);
     expect(inject('disk-fill', h, { seed: 1, from: DAY, to: DAY + 200 })).toBeUndefined();
