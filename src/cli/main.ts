@@ -112,6 +112,7 @@ export function program(): Command {
     )
     .requiredOption('--out <file>', 'where to write the model (JSON)')
     .option('--horizon <dur>', 'a score is the probability of failing within this long', '6h')
+    .option('--limit <x>', "the value at which a metric's resource runs out, in the input's units", '1')
     .option('--seed <s>', 'seed of the fit/calibration split', parseCount('--seed'), 1)
     .option('--tz <zone>', 'zone of timestamps without an offset', 'UTC')
     .action(riskTrainCommand);

@@ -5,6 +5,7 @@ import { parseDuration } from '../core/duration.js';
 import { InputError, UsageError } from '../core/errors.js';
 import { parseLabelsCsv } from '../metrics/labels-csv.js';
 import { parseNodeCsv } from '../metrics/node-csv.js';
+import { FEATURE_DEFAULTS } from '../risk/features.js';
 import { type LabeledNode, trainRiskModel } from '../risk/train.js';
 import { readInput } from '../schedule/forecast-pool.js';
 import { writeAtomically } from './output.js';
@@ -14,6 +15,7 @@ export interface RiskTrainFlags {
   labels: string;
   out: string;
   horizon: string;
+  limit: string;
   seed: number;
   tz: string;
 }
@@ -22,6 +24,10 @@ export async function riskTrainCommand(flags: RiskTrainFlags): Promise<void> {
   const horizonMs = parseDuration(flags.horizon);
   if (horizonMs === undefined || !(horizonMs > 0)) {
     throw new UsageError(`--horizon "${flags.horizon}": expected a duration like 6h or 90m`);
+  }
+  const limit = Number(flags.limit);
+  if (flags.limit.trim() === '' || !Number.isFinite(limit) || limit <= 0) {
+    throw new UsageError(`--limit "${flags.limit}": expected a positive number`);
   }
   const file = parseNodeCsv(flags.input, await readInput(flags.input), flags.tz);
   const labels = parseLabelsCsv(flags.labels, await readInput(flags.labels), flags.tz);
@@ -49,6 +55,7 @@ export async function riskTrainCommand(flags: RiskTrainFlags): Promise<void> {
   try {
     model = trainRiskModel(nodes, {
       horizonMinutes: horizonMs / 60_000,
+      features: { ...FEATURE_DEFAULTS, limit },
       seed: flags.seed,
       source: flags.input,
     });

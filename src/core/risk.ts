@@ -15,8 +15,10 @@ export interface RiskScore {
   score: number;
   /** Each model's calibrated probability, by model name. */
   parts: Record<string, number>;
-  /** The metric that moved most at this sample (largest deviation), if any. */
+  /** The metric behind the consensus at this sample (the classifier's riskiest metric), if any. */
   blame?: string;
+  /** The metric behind each model's part, by model name, where the model names one. */
+  partBlame?: Record<string, string>;
 }
 
 /** An online scorer for one node: `update` sees samples in time order and never looks ahead. */

@@ -17,6 +17,13 @@ export interface FeatureSettings {
   climbMinutes: number;
   /** Half-life of the slow level compared with the range. */
   slowMinutes: number;
+  /**
+   * Where every metric's resource runs out. Metrics are fed as a share of their limit (used /
+   * capacity, latency / timeout, errors / budget, temperature / trip point), so the default is 1.
+   */
+  limit: number;
+  /** A projected time to the limit this long reads 0.5 on the exhaustion features. */
+  exhaustionMinutes: number;
 }
 
 export const FEATURE_DEFAULTS: FeatureSettings = {
@@ -24,7 +31,12 @@ export const FEATURE_DEFAULTS: FeatureSettings = {
   rangeLagMinutes: 360,
   climbMinutes: 180,
   slowMinutes: 30,
+  limit: 1,
+  exhaustionMinutes: 360,
 };
+
+/** The short span a climb is projected from, beside the long `climbMinutes`. */
+const SHORT_CLIMB_MINUTES = 30;
 
 export interface MetricRow {
   /**
@@ -45,6 +57,15 @@ export interface MetricRow {
   jitter: number;
   /** How far the excess now passes the highest this metric showed over a day ending 6 hours ago. */
   novelty: number;
+  /** The fast level as a share of the limit, clipped to [-1, 2]. */
+  fill: number;
+  /**
+   * How soon the slow level reaches the limit at its climb over the long span: E / (E + eta), eta
+   * the projected minutes to the limit and E `exhaustionMinutes`; 0 when it is not climbing, 1 at
+   * the limit. The same projected from the short span.
+   */
+  exhaustionSlow: number;
+  exhaustionFast: number;
 }
 
 /** What the classifier sees of one metric at one row, in this order. */
@@ -57,6 +78,9 @@ export const METRIC_FEATURES = [
   'level',
   'jitter',
   'novelty',
+  'fill',
+  'exhaustion_slow',
+  'exhaustion_fast',
 ] as const;
 
 export function metricVector(r: MetricRow): Float64Array {
@@ -69,6 +93,9 @@ export function metricVector(r: MetricRow): Float64Array {
     r.level,
     r.jitter,
     r.novelty,
+    r.fill,
+    r.exhaustionSlow,
+    r.exhaustionFast,
   );
 }
 
@@ -148,6 +175,7 @@ class MetricState {
   private readonly baseline: EwStats;
   private readonly above: EwStats;
   private readonly climbRing: Ring;
+  private readonly shortClimbRing: Ring;
   private readonly range: NormalRange;
   private readonly residual = new SeasonalResidual(RESIDUAL_DEFAULTS);
   private readonly change: EwStats;
@@ -157,7 +185,12 @@ class MetricState {
   private readonly delayedExcess: Ring;
   private previousMax = Number.NaN;
 
-  constructor(rowsPerMinute: number, s: FeatureSettings) {
+  private readonly minutesPerRow: number;
+
+  constructor(
+    rowsPerMinute: number,
+    private readonly s: FeatureSettings,
+  ) {
     const r = (minutes: number) => Math.max(1, Math.round(minutes * rowsPerMinute));
     this.slow = new EwStats(r(s.slowMinutes));
     this.baseline = new EwStats(r(s.rangeMinutes / 2));
@@ -166,6 +199,8 @@ class MetricState {
     this.pastExcess = new RollingMin(r(s.rangeMinutes));
     this.delayedExcess = new Ring(r(s.rangeLagMinutes) + 1);
     this.climbRing = new Ring(r(s.climbMinutes) + 1);
+    this.shortClimbRing = new Ring(r(SHORT_CLIMB_MINUTES) + 1);
+    this.minutesPerRow = 1 / rowsPerMinute;
     this.range = new NormalRange(
       Math.round(s.rangeMinutes / RANGE_BUCKET_MINUTES),
       Math.round(s.rangeLagMinutes / RANGE_BUCKET_MINUTES),
@@ -188,6 +223,9 @@ class MetricState {
         level: 0,
         jitter: 0,
         novelty: 0,
+        fill: 0,
+        exhaustionSlow: 0,
+        exhaustionFast: 0,
       };
     this.fast.push(x);
     this.slow.push(x);
@@ -197,6 +235,7 @@ class MetricState {
     const excessSlow = this.range.excess(this.slow.mean);
     this.above.push(excessFast > 0 ? 1 : 0);
     this.climbRing.push(this.slow.mean);
+    this.shortClimbRing.push(this.slow.mean);
     const then = this.climbRing.ago(this.climbRing.size - 1);
     const climb = Number.isFinite(then) ? this.range.excess(this.slow.mean) - this.range.excess(then) : 0;
     const level = zScore(this.fast.mean, this.baseline.mean, this.baseline.std, this.baseline.mean);
@@ -223,13 +262,31 @@ class MetricState {
       level,
       jitter,
       novelty,
+      fill: Math.max(-1, Math.min(2, this.fast.mean / this.s.limit)),
+      exhaustionSlow: this.exhaustion(this.climbRing),
+      exhaustionFast: this.exhaustion(this.shortClimbRing),
     };
+  }
+
+  /** How soon the slow level reaches the limit at the climb held in `ring` (see MetricRow). */
+  private exhaustion(ring: Ring): number {
+    const span = ring.size - 1;
+    const then = ring.ago(span);
+    if (!Number.isFinite(then) || span <= 0) return 0;
+    const room = this.s.limit - this.slow.mean;
+    if (room <= 0) return 1;
+    const perMinute = (this.slow.mean - then) / (span * this.minutesPerRow);
+    if (!(perMinute > 0)) return 0;
+    const eta = room / perMinute;
+    return this.s.exhaustionMinutes / (this.s.exhaustionMinutes + eta);
   }
 }
 
 export interface NodeRow {
   rows: Map<string, MetricRow>;
   residual: number;
+  /** The metric with the largest residual, if any. */
+  residualMetric: string | undefined;
   ready: boolean;
 }
 
@@ -262,7 +319,8 @@ export class NodeFeatures {
     let ready = false;
     for (const state of this.metrics.values()) ready ||= state.ready;
     let residual = 0;
-    for (const r of rows.values()) residual = Math.max(residual, r.resid);
-    return { rows, residual, ready };
+    let residualMetric: string | undefined;
+    for (const [name, r] of rows) if (r.resid > residual) [residual, residualMetric] = [r.resid, name];
+    return { rows, residual, residualMetric, ready };
   }
 }

@@ -43,6 +43,8 @@ export const RiskModelSchema = z.object({
     rangeLagMinutes: z.number().nonnegative(),
     climbMinutes: z.number().positive(),
     slowMinutes: z.number().positive(),
+    limit: z.number().positive(),
+    exhaustionMinutes: z.number().positive(),
   }),
   featureNames: z.array(z.string()),
   classifier: z.object({
@@ -107,7 +109,7 @@ export class NodeScorer implements RiskModel {
   }
 
   update(sample: NodeSample): RiskScore {
-    const { rows, residual, ready } = this.features.push(sample.t, sample.values);
+    const { rows, residual, residualMetric, ready } = this.features.push(sample.t, sample.values);
     // Until some metric has a normal range (nine hours of history: three, six hours back), there
     // is nothing to judge.
     if (!ready) return { t: sample.t, score: 0, parts: { residual: 0, classifier: 0 } };
@@ -119,6 +121,10 @@ export class NodeScorer implements RiskModel {
       parts: { residual: parts.residual, classifier: parts.classifier },
     };
     if (blame !== undefined) out.blame = blame;
+    const partBlame: Record<string, string> = {};
+    if (blame !== undefined) partBlame.classifier = blame;
+    if (residualMetric !== undefined) partBlame.residual = residualMetric;
+    out.partBlame = partBlame;
     return out;
   }
 }

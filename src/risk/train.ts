@@ -113,6 +113,11 @@ function warningMetrics(node: LabeledNode, t: number, rows: Map<string, MetricRo
   return best === undefined ? [] : [best];
 }
 
+/** Whether t falls between a failure's known onset and the failure. */
+function degrading(node: LabeledNode, t: number): boolean {
+  return node.failures.some((f) => f.onset !== undefined && t >= f.onset && t < f.at);
+}
+
 function instances(nodes: readonly LabeledNode[], o: TrainOptions, horizonMs: number): Instances {
   const rand = mulberry32(o.seed + 1);
   const out: Instances = { vectors: [], labels: [], weights: [] };
@@ -123,6 +128,9 @@ function instances(nodes: readonly LabeledNode[], o: TrainOptions, horizonMs: nu
       const label = y[i]!;
       const t = node.timestamps[i++]!;
       if (Number.isNaN(label) || !ready) continue;
+      // A degradation under way whose failure is still beyond the horizon is neither a warning
+      // nor health: teaching it as health would teach that a slow leak is nothing to fear.
+      if (label === 0 && degrading(node, t)) continue;
       if (label === 1) {
         for (const m of warningMetrics(node, t, rows)) {
           const r = rows.get(m);

@@ -157,6 +157,27 @@ describe('risk train, then score --model', () => {
     };
     expect(last(leaking)).toBeGreaterThan(last(quiet) + 0.2);
   });
+
+  it('records --limit in the model, and refuses one that is not a positive number', () => {
+    const out = join(dir, 'model-limit.json');
+    const t = run(['train', '--input', input, '--labels', labels, '--out', out, '--limit', '100']);
+    expect(t.code).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).features.limit).toBe(100);
+    const bad = run([
+      'train',
+      '--input',
+      input,
+      '--labels',
+      labels,
+      '--out',
+      join(dir, 'no.json'),
+      '--limit',
+      '-1',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--limit "-1"');
+    expect(existsSync(join(dir, 'no.json'))).toBe(false);
+  });
 });
 
 describe('bad input exits 2 with file:line and writes nothing', () => {
