@@ -34,8 +34,11 @@ export function labeledNode(e: Episode): LabeledNode {
   };
 }
 
-/** Seeds of the train split's injections: the same hosts, different degradations and places. */
-export const TRAIN_SEEDS = [1];
+/**
+ * Seeds of the train split's injections: the same hosts, different degradations and places. One
+ * seed gives only 12 failures to learn from; four give 48. Seed 2 is the test split's.
+ */
+export const TRAIN_SEEDS = [1, 3, 4, 5];
 export const TRAIN_SOURCE = `built-in: degradations injected into the SMD train split (npm run train-default, seed ${TRAIN_SEEDS.join(', ')})`;
 
 export function trainEpisodes(): Episode[] {
@@ -50,6 +53,12 @@ export interface ScoredEpisode {
   residual: Float64Array;
   classifier: Float64Array;
   consensus: Float64Array;
+  /** The metric each detector blames at each row. */
+  blame: {
+    zscore: (string | undefined)[];
+    residual: (string | undefined)[];
+    consensus: (string | undefined)[];
+  };
 }
 
 /** Every row of every episode through the online scorer (and the z-score), as it would run live. */
@@ -72,6 +81,11 @@ export function scoreEpisodes(
       residual: new Float64Array(n),
       classifier: new Float64Array(n),
       consensus: new Float64Array(n),
+      blame: {
+        zscore: new Array<string | undefined>(n),
+        residual: new Array<string | undefined>(n),
+        consensus: new Array<string | undefined>(n),
+      },
     };
     for (let i = 0; i < n; i++) {
       const values: Record<string, number> = {};
@@ -81,6 +95,9 @@ export function scoreEpisodes(
       out.residual[i] = s.parts.residual ?? 0;
       out.classifier[i] = s.parts.classifier ?? 0;
       out.zscore[i] = z.update(values);
+      out.blame.zscore[i] = z.blame;
+      out.blame.residual[i] = s.partBlame?.residual;
+      out.blame.consensus[i] = s.blame;
     }
     rows += n;
     return out;
@@ -91,6 +108,7 @@ export function scoreEpisodes(
 export interface DetectorScores {
   name: string;
   perEpisode: Float64Array[];
+  blame: (string | undefined)[][];
 }
 
 /** Every detector's score series on each episode. `zMap` and `zTuned` come from the train split. */
@@ -99,18 +117,26 @@ export function detectorScores(
   zMap: ReturnType<typeof fitIsotonic>,
   zTuned: number,
 ) {
+  const z = scored.map((s) => s.blame.zscore);
+  const consensus = scored.map((s) => s.blame.consensus);
   return [
-    { name: 'residual', perEpisode: scored.map((s) => s.residual) },
-    { name: 'classifier', perEpisode: scored.map((s) => s.classifier) },
-    { name: 'consensus', perEpisode: scored.map((s) => s.consensus) },
-    { name: 'z-score', perEpisode: scored.map((s) => s.zscore.map(zCoverage)) },
+    {
+      name: 'residual',
+      perEpisode: scored.map((s) => s.residual),
+      blame: scored.map((s) => s.blame.residual),
+    },
+    { name: 'classifier', perEpisode: scored.map((s) => s.classifier), blame: consensus },
+    { name: 'consensus', perEpisode: scored.map((s) => s.consensus), blame: consensus },
+    { name: 'z-score', perEpisode: scored.map((s) => s.zscore.map(zCoverage)), blame: z },
     {
       name: 'z-score (calibrated)',
-      perEpisode: scored.map((s) => s.zscore.map((z) => applyIsotonic(zMap, z))),
+      perEpisode: scored.map((s) => s.zscore.map((v) => applyIsotonic(zMap, v))),
+      blame: z,
     },
     {
       name: `z-score (tuned: |z| >= ${zTuned})`,
-      perEpisode: scored.map((s) => s.zscore.map((z) => tunedZ(z, zTuned))),
+      perEpisode: scored.map((s) => s.zscore.map((v) => tunedZ(v, zTuned))),
+      blame: z,
     },
   ];
 }
@@ -120,12 +146,16 @@ export function tunedZ(z: number, k: number): number {
   return Math.min(1, (0.7 * Math.abs(z)) / k);
 }
 
-/** The |z| threshold with the best F1 on the train split at the provision threshold. */
+/** The |z| threshold with the best F1 (attributed) on the train split at the provision threshold. */
 export function tuneZ(scored: ScoredEpisode[]): number {
   let best = { k: 3, f1: -1 };
   for (const k of [2, 2.5, 3, 3.5, 4, 5, 6, 8, 10, 12, 15, 20, 30, 40]) {
     const m = evaluate(
-      scored.map((s) => ({ truth: s.episode, scores: s.zscore.map((z) => tunedZ(z, k)) })),
+      scored.map((s) => ({
+        truth: s.episode,
+        scores: s.zscore.map((z) => tunedZ(z, k)),
+        blame: s.blame.zscore,
+      })),
       0.7,
     );
     const f1 = Number.isFinite(m.f1) ? m.f1 : 0;
@@ -148,12 +178,17 @@ export function zCalibration(scored: ScoredEpisode[], horizonMinutes: number) {
   return fitIsotonic(raw, y);
 }
 
-export function evaluateAll(detectors: DetectorScores[], scored: ScoredEpisode[]) {
+/** Every detector at each policy threshold; `attributed`: an alarm must blame an affected metric. */
+export function evaluateAll(detectors: DetectorScores[], scored: ScoredEpisode[], attributed = true) {
   const rows: { name: string; metrics: EventMetrics }[] = [];
   for (const threshold of THRESHOLDS) {
     for (const d of detectors) {
       const metrics = evaluate(
-        scored.map((s, k) => ({ truth: s.episode, scores: d.perEpisode[k]! })),
+        scored.map((s, k) => ({
+          truth: s.episode,
+          scores: d.perEpisode[k]!,
+          ...(attributed ? { blame: d.blame[k]! } : {}),
+        })),
         threshold,
       );
       rows.push({ name: d.name, metrics });
@@ -192,7 +227,11 @@ export async function benchRisk(): Promise<{ markdown: string; json: unknown }> 
   const zTuned = tuneZ(train.scored);
   const trainRows = evaluateAll(detectorScores(train.scored, zMap, zTuned), train.scored);
   const test = scoreEpisodes(model, injectedEpisodes('test', 2), 'test');
-  const testRows = evaluateAll(detectorScores(test.scored, zMap, zTuned), test.scored);
+  const testDetectors = detectorScores(test.scored, zMap, zTuned);
+  const testRows = evaluateAll(testDetectors, test.scored);
+  const testAnyRows = evaluateAll(testDetectors, test.scored, false).filter((r) =>
+    ['consensus', `z-score (tuned: |z| >= ${zTuned})`].includes(r.name),
+  );
   const smd = process.env.BENCH_SKIP_SMD ? undefined : scoreEpisodes(model, smdLabelledEpisodes(), 'smd');
   const smdRows = smd ? evaluateAll(detectorScores(smd.scored, zMap, zTuned), smd.scored) : [];
   const speed = throughput(model, smdLabelledEpisodes()[0]!);
@@ -208,6 +247,10 @@ export async function benchRisk(): Promise<{ markdown: string; json: unknown }> 
     '',
     metricsTable(testRows),
     '',
+    'The same without attribution (any alarm inside a degradation counts as its detection, whatever metric it blames):',
+    '',
+    metricsTable(testAnyRows),
+    '',
     ...(smd
       ? [
           `SMD's real anomaly labels (${smd.scored.length} machines, whole test split):`,
@@ -216,12 +259,12 @@ export async function benchRisk(): Promise<{ markdown: string; json: unknown }> 
           '',
         ]
       : []),
-    'Train split (seed 1), for reference only:',
+    `Train split (seeds ${TRAIN_SEEDS.join(', ')}), for reference only:`,
     '',
     metricsTable(trainRows),
     '',
     `Scoring throughput (one thread, ${speed.rows} rows of ${speed.id}): ${speed.metrics} metrics ${speed.all.toFixed(0)} rows/s ` +
       `(${(speed.all * speed.metrics).toFixed(0)} metric samples/s); 6 metrics ${speed.six.toFixed(0)} rows/s.`,
   ].join('\n');
-  return { markdown, json: { trainRows, testRows, smdRows, model } };
+  return { markdown, json: { trainRows, testRows, testAnyRows, smdRows, model } };
 }

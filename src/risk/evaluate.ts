@@ -17,12 +17,20 @@
 //   that is always on would detect every failure, each with the longest possible lead.
 // - `ignore` segments (real anomalies inside an injected episode) have windows like events; alarms
 //   starting there are neither true nor false, and the segments are not events to detect.
+// - Attribution, when the detector names the metric behind each row (`blame`) and the event names
+//   the metrics it shows in (`affected`, or a segment's `metrics`): an alarm detects the event only
+//   when its first row blames one of them; an alarm in the window that blames another metric is
+//   false. Without it, a detector alarming at random on any of a node's thirty metrics would be
+//   credited with every long degradation it happened to fall inside, with a lead as long as the
+//   degradation. Events that name no metric, and detectors that name none, are judged without it.
 
 export interface Segment {
   /** First row, inclusive. */
   start: number;
   /** Row after the last, exclusive. */
   end: number;
+  /** The metrics the event shows in, when known (see attribution above). */
+  metrics?: readonly string[];
 }
 
 /** What evaluation needs to know about an episode; the bench's episodes carry more. */
@@ -30,6 +38,8 @@ export interface EpisodeTruth {
   warmup: number;
   failureAt?: number;
   onsetAt?: number;
+  /** The metrics the injected failure degrades, when known. */
+  affected?: readonly string[];
   /** Labelled anomaly segments, each an event to anticipate. */
   events?: readonly Segment[];
   /** Real anomalies that are not the events under test: alarms on them are neither true nor false. */
@@ -107,6 +117,8 @@ export function alarmRuns(
 
 interface Window extends Segment {
   anchor: number;
+  /** Metrics an alarm must blame to count here; undefined or empty: any. */
+  metrics?: readonly string[];
   /** False for `ignore` segments and events in the warm-up: they excuse alarms but are not scored. */
   scored: boolean;
 }
@@ -116,10 +128,22 @@ function windows(truth: EpisodeTruth, rows: number, maxLead: number): Window[] {
   const raw: Window[] = [];
   if (truth.failureAt !== undefined) {
     const start = truth.onsetAt ?? truth.failureAt - maxLead;
-    raw.push({ start, end: truth.failureAt, anchor: truth.failureAt, scored: true });
+    raw.push({
+      start,
+      end: truth.failureAt,
+      anchor: truth.failureAt,
+      scored: true,
+      metrics: truth.affected,
+    });
   }
   for (const e of truth.events ?? []) {
-    raw.push({ start: e.start - maxLead, end: e.end, anchor: e.start, scored: e.start >= truth.warmup });
+    raw.push({
+      start: e.start - maxLead,
+      end: e.end,
+      anchor: e.start,
+      scored: e.start >= truth.warmup,
+      metrics: e.metrics,
+    });
   }
   for (const e of truth.ignore ?? []) {
     raw.push({ start: e.start - maxLead, end: e.end, anchor: e.start, scored: false });
@@ -133,9 +157,12 @@ function windows(truth: EpisodeTruth, rows: number, maxLead: number): Window[] {
   });
 }
 
-/** The first row of the first alarm that starts inside [w.start, w.end), if any. */
-function firstAlarmRow(alarms: readonly Segment[], w: Segment): number | undefined {
-  return alarms.find((a) => a.start >= w.start && a.start < w.end)?.start;
+/** Whether an alarm starting at `row` counts for window w (see attribution above). */
+function counts(w: Window, row: number, blame: ArrayLike<string | undefined> | undefined): boolean {
+  if (row < w.start || row >= w.end) return false;
+  if (!blame || !w.scored || !w.metrics?.length) return true;
+  const named = blame[row];
+  return named !== undefined && w.metrics.includes(named);
 }
 
 /** Judges one episode's scores (aligned with its rows) at one threshold. */
@@ -144,6 +171,7 @@ export function scoreEpisode(
   scores: ArrayLike<number>,
   threshold: number,
   options: EvaluateOptions = {},
+  blame?: ArrayLike<string | undefined>,
 ): EpisodeOutcome {
   const opts = { ...DEFAULTS, ...options };
   const rows = scores.length;
@@ -152,11 +180,11 @@ export function scoreEpisode(
   }
   const alarms = alarmRuns(scores, threshold, truth.warmup, opts.refractoryRows);
   const wins = windows(truth, rows, opts.maxLeadRows);
-  const falseAlarms = alarms.filter((a) => !wins.some((w) => a.start >= w.start && a.start < w.end)).length;
+  const falseAlarms = alarms.filter((a) => !wins.some((w) => counts(w, a.start, blame))).length;
   const events = wins
     .filter((w) => w.scored)
     .map((w): EventOutcome => {
-      const detectedAt = firstAlarmRow(alarms, w);
+      const detectedAt = alarms.find((a) => counts(w, a.start, blame))?.start;
       if (detectedAt === undefined) return { anchor: w.anchor };
       return { anchor: w.anchor, detectedAt, leadMinutes: (w.anchor - detectedAt) * opts.minutesPerRow };
     });
@@ -209,11 +237,15 @@ export function summarise(
 
 /** Scores every episode at one threshold and sums the outcomes. */
 export function evaluate(
-  scored: readonly { truth: EpisodeTruth; scores: ArrayLike<number> }[],
+  scored: readonly {
+    truth: EpisodeTruth;
+    scores: ArrayLike<number>;
+    blame?: ArrayLike<string | undefined>;
+  }[],
   threshold: number,
   options: EvaluateOptions = {},
 ): EventMetrics {
-  const outcomes = scored.map((s) => scoreEpisode(s.truth, s.scores, threshold, options));
+  const outcomes = scored.map((s) => scoreEpisode(s.truth, s.scores, threshold, options, s.blame));
   return summarise(outcomes, threshold, options.minutesPerRow);
 }
 

@@ -40,16 +40,20 @@ class RollingMoments {
 /** Online rolling z-score of one node; `update` returns the largest |z| over its metrics. */
 export class RollingZ {
   private readonly metrics = new Map<string, RollingMoments>();
+  /** The metric with the largest |z| at the last update. */
+  blame: string | undefined;
 
   constructor(private readonly window = ZSCORE_WINDOW) {}
 
   update(values: Readonly<Record<string, number>>): number {
     let worst = 0;
+    this.blame = undefined;
     for (const [name, x] of Object.entries(values)) {
       if (!Number.isFinite(x)) continue;
       let m = this.metrics.get(name);
       if (!m) this.metrics.set(name, (m = new RollingMoments(this.window)));
-      worst = Math.max(worst, m.push(x));
+      const z = m.push(x);
+      if (z > worst) [worst, this.blame] = [z, name];
     }
     return worst;
   }

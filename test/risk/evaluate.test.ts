@@ -249,6 +249,53 @@ describe('scoreEpisode', () => {
     expect(out.events[0]?.leadMinutes).toBe(150);
   });
 
+  describe('attribution', () => {
+    const leak: EpisodeTruth = { warmup: 10, onsetAt: 50, failureAt: 100, affected: ['memory'] };
+    const blamed = (name: string, n = 100) => Array.from({ length: n }, () => name);
+
+    it('credits an alarm that blames a degraded metric', () => {
+      const out = scoreEpisode(leak, scores(100, [[70, 75]]), 0.7, {}, blamed('memory'));
+      expect(out.events[0]?.detectedAt).toBe(70);
+      expect(out.falseAlarms).toBe(0);
+    });
+
+    it('counts an alarm in the window that blames another metric as false, detecting nothing', () => {
+      const out = scoreEpisode(leak, scores(100, [[70, 75]]), 0.7, {}, blamed('errors'));
+      expect(out.events[0]?.detectedAt).toBeUndefined();
+      expect(out.falseAlarms).toBe(1);
+    });
+
+    it("judges by the blame at the alarm's first row", () => {
+      const blame = blamed('errors');
+      blame[70] = 'memory';
+      const first = scoreEpisode(leak, scores(100, [[70, 75]]), 0.7, {}, blame);
+      expect(first.events[0]?.detectedAt).toBe(70);
+      const later = scoreEpisode(leak, scores(100, [[69, 75]]), 0.7, {}, blame);
+      expect(later.events[0]?.detectedAt).toBeUndefined();
+    });
+
+    it('is off without blame, and for events that name no metric', () => {
+      expect(scoreEpisode(leak, scores(100, [[70, 75]]), 0.7).events[0]?.detectedAt).toBe(70);
+      const unnamed = scoreEpisode(failing, scores(100, [[70, 75]]), 0.7, {}, blamed('errors'));
+      expect(unnamed.events[0]?.detectedAt).toBe(70);
+    });
+
+    it('applies to labelled segments through their metrics, and never to ignored ones', () => {
+      const truth: EpisodeTruth = {
+        warmup: 0,
+        events: [{ start: 200, end: 220, metrics: ['disk'] }],
+        ignore: [{ start: 400, end: 420, metrics: ['disk'] }],
+      };
+      const s = scores(500, [
+        [190, 195],
+        [410, 415],
+      ]);
+      const out = scoreEpisode(truth, s, 0.7, { maxLeadRows: 30 }, blamed('cpu', 500));
+      expect(out.events[0]?.detectedAt).toBeUndefined();
+      expect(out.falseAlarms).toBe(1);
+    });
+  });
+
   it('refuses scores shorter than the episode', () => {
     expect(() => scoreEpisode(failing, new Float64Array(80), 0.7)).toThrow(/80 scores/);
   });
