@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './events.js';
 export * from './forecast.js';
 export * from './graph.js';
+export * from './plan.js';
 export * from './random.js';
 export * from './risk.js';
 export * from './seams.js';

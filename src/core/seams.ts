@@ -3,6 +3,7 @@
 
 import type { CalendarEvent } from './events.js';
 import type { Forecast } from './forecast.js';
+import type { PoolState } from './plan.js';
 import type { Series, SeriesSet } from './series.js';
 
 export interface MetricSource {
@@ -37,4 +38,41 @@ export interface Forecaster {
 export interface Clock {
   now(): number;
   sleep(ms: number): Promise<void>;
+}
+
+/** What a deployer reports while it works: for the journal, the progress display and the report. */
+export interface DeployEvent {
+  at: number;
+  pool: string;
+  kind:
+    'update-started' | 'update-done' | 'update-failed' | 'instance-ready' | 'instance-failed' | 'rollback';
+  message: string;
+}
+
+export interface ApplyOptions {
+  /** The plan step being applied, for the journal and for idempotence. */
+  stepId?: string;
+  onEvent?: (event: DeployEvent) => void;
+}
+
+export interface ApplyResult {
+  ok: boolean;
+  /** The pool's state as the target has it after the update (unchanged when the update failed). */
+  state: PoolState;
+  /** Why it failed, when it did. */
+  reason?: string;
+}
+
+/** Applies one pool's desired state as one update (a Pulumi stack update, or the simulated fleet). */
+export interface Deployer {
+  current(pool: string): Promise<PoolState>;
+  apply(pool: string, desired: PoolState, options?: ApplyOptions): Promise<ApplyResult>;
+  rollback(pool: string, to: PoolState, options?: ApplyOptions): Promise<ApplyResult>;
+}
+
+export type GateResult = { pass: true } | { pass: false; reason: string };
+
+/** Reads health metrics over a window after a step; fails with the metric and value that broke. */
+export interface HealthGate {
+  check(pool: string, start: number, end: number): Promise<GateResult>;
 }

@@ -1,0 +1,66 @@
+// What the planner decides and the deployer applies, as plain JSON. A `DesiredState` is the only
+// thing that crosses from the planner into Pulumi: the stack reads it from config and declares
+// resources from it. A `MigrationPlan` is the ordered list of such states that gets there safely.
+
+/** One pool as it should be. */
+export interface PoolState {
+  /** Instances in the primary pool. */
+  primary: number;
+  /** Warm instances in the shadow pool (lightly used, ready to take traffic). */
+  shadow: number;
+  /**
+   * Nodes with a pre-provisioned standby beside them, by node id, each with the share of that
+   * node's traffic already moved to its standby: 0 = provisioned and warm, 1 = the work has moved.
+   */
+  standby: Record<string, number>;
+  /** Share of the pool's traffic per target; both in [0, 1] and they sum to 1. */
+  weights: RouteWeights;
+}
+
+export interface RouteWeights {
+  primary: number;
+  shadow: number;
+}
+
+/** Every pool shadowcast manages, by pool name. */
+export interface DesiredState {
+  pools: Record<string, PoolState>;
+}
+
+export const STEP_KINDS = ['provision', 'warm', 'shift', 'decommission'] as const;
+/**
+ * provision: add instances (primary, shadow or standby); warm: wait for them to be ready and warm;
+ * shift: move a share of traffic; decommission: remove instances no longer needed.
+ */
+export type StepKind = (typeof STEP_KINDS)[number];
+
+/** One stack update: the pool's whole state after the step, and why. */
+export interface MigrationStep {
+  /** Stable within a plan, e.g. `checkout-api#3`: the journal keys on it. */
+  id: string;
+  pool: string;
+  kind: StepKind;
+  /** The pool's state once this step is applied. */
+  state: PoolState;
+  /** Earliest time (epoch ms) to apply it: capacity is provisioned the lead time before it is needed. */
+  notBefore: number;
+  /** How long to watch the health gate after the step before the next one (ms). */
+  bakeMs: number;
+  /** Which rule, forecast quantile or node score asked for this step, in words a person can audit. */
+  reason: string;
+}
+
+export interface MigrationPlan {
+  /** When the plan was made (the planner's clock). */
+  at: number;
+  desired: DesiredState;
+  /** In order; steps of one pool never run concurrently. */
+  steps: MigrationStep[];
+}
+
+/** Sum of weights within this of 1 counts as 1. */
+export const WEIGHT_EPSILON = 1e-9;
+
+export function emptyPool(): PoolState {
+  return { primary: 0, shadow: 0, standby: {}, weights: { primary: 1, shadow: 0 } };
+}
