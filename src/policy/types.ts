@@ -1,0 +1,90 @@
+// The effective policy of one pool, as the planner and the deployer read it: every field filled
+// (built-in defaults, then policies/defaults.yaml, then the pool's override), durations in
+// milliseconds, percentages as written (20 means 20 %). The YAML schema that produces it is in
+// schema.ts; this file is the contract the planner codes against.
+
+import type { Criticality } from '../core/graph.js';
+
+/** What shadowcast may do: plan and report only (the default), or apply its plans. */
+export type PolicyMode = 'recommend' | 'apply';
+
+export interface HealthGateRule {
+  /** Metric name as the health source knows it (error_rate, latency_p99_ms...). */
+  metric: string;
+  /** The step fails when the metric goes above `max` or below `min` during the bake time. */
+  max?: number;
+  min?: number;
+}
+
+export interface Policy {
+  mode: PolicyMode;
+  forecast: {
+    /** How far ahead to forecast (ms). */
+    horizonMs: number;
+    /** Interval coverage; the shadow pool is sized from the upper bound at this level. */
+    level: number;
+    model: 'auto' | 'prophet' | 'mstl' | 'naive';
+  };
+  capacity: {
+    /** Demand units one primary instance serves at full load. */
+    unitsPerInstance: number;
+    minInstances: number;
+    maxInstances: number;
+    /** Kept above the forecast mean (and above observed load) in the primary pool, in %. */
+    headroomPercent: number;
+    instanceType: string;
+    /** Cost of one primary instance per hour, in the account's currency. */
+    hourlyCost: number;
+    /** Time from asking for an instance to its serving traffic (boot, warm-up), ms. */
+    provisionMs: number;
+  };
+  shadow: {
+    enabled: boolean;
+    /** The primary and shadow pools together cover this share of the forecast's upper peak, in %. */
+    peakPercent: number;
+    /** ...plus this buffer, in % of that peak. */
+    bufferPercent: number;
+    minSize: number;
+    /** The shadow pool may use a smaller instance; defaults to the primary's. */
+    instanceType: string;
+    unitsPerInstance: number;
+    hourlyCost: number;
+    /** Provisioning plus warm-up lead time of a shadow instance, ms: it is asked for this early. */
+    leadTimeMs: number;
+  };
+  standby: {
+    /** Failure probability at which a standby node is provisioned (0.7). */
+    provision: number;
+    /** Failure probability at which the work moves, once held for `dwellMs` (0.9). */
+    transition: number;
+    dwellMs: number;
+    releaseMs: number;
+    hysteresis: number;
+    /** Subtracted from both thresholds per workload criticality: a critical workload acts earlier. */
+    criticality: Record<Criticality, number>;
+  };
+  migration: {
+    /** Largest change of any route weight in one step (0.1). */
+    stepSize: number;
+    /** Health gate watch time after each step, ms. */
+    bakeMs: number;
+    gates: HealthGateRule[];
+    maxConcurrent: number;
+    /** Alert when more migrations than this start within an hour. */
+    alertPerHour: number;
+    /** A step not done (applied and baked) within this ends in rollback and an alert, ms. */
+    stepTimeoutMs: number;
+  };
+  guardrails: {
+    /** Across all pools (primary + shadow + standby). */
+    maxTotalInstances: number;
+    /** Across all pools, in the account's currency per hour. */
+    maxHourlyCost: number;
+    /** Pools shadowcast never changes (it still forecasts and reports them). */
+    protectedPools: string[];
+  };
+  schedule: {
+    cron: string;
+    timezone: string;
+  };
+}
