@@ -1,5 +1,8 @@
 // Node failure risk as plain data: what the RiskModel seam takes (one node's metric samples, in
-// time order) and what it gives (a failure probability score in [0, 1], with its parts).
+// time order) and what it gives (a failure probability score in [0, 1], with its parts), and the
+// thresholds a node's score is held to, lowered for critical workloads so they act earlier.
+
+import type { Criticality } from './graph.js';
 
 /** One row of a node's resource metrics; a metric missing from a row is simply absent or NaN. */
 export interface NodeSample {
@@ -25,4 +28,22 @@ export interface RiskScore {
 export interface RiskModel {
   readonly name: string;
   update(sample: NodeSample): RiskScore;
+}
+
+export interface Thresholds {
+  /** Score at which a standby node is provisioned. */
+  provision: number;
+  /** Score at which the work moves, once held for the dwell time. */
+  transition: number;
+}
+
+/** Both thresholds lowered by the criticality's shift (raised for a negative one), kept in [0.01, 0.99]. */
+export function thresholdsFor(
+  base: Thresholds & { criticality: Readonly<Record<Criticality, number>> },
+  criticality: Criticality,
+): Thresholds {
+  const shift = base.criticality[criticality] ?? 0;
+  const clamp = (v: number) => Math.min(0.99, Math.max(0.01, v));
+  const provision = clamp(base.provision - shift);
+  return { provision, transition: Math.max(provision, clamp(base.transition - shift)) };
 }

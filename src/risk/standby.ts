@@ -4,6 +4,7 @@
 // earlier: their thresholds are lowered by the policy's criticality adjustment.
 
 import type { Criticality } from '../core/graph.js';
+import { thresholdsFor, type Thresholds } from '../core/risk.js';
 
 export interface StandbyPolicy {
   /** Score at which a standby node is provisioned (0.7). */
@@ -29,17 +30,7 @@ export const STANDBY_DEFAULTS: StandbyPolicy = {
 
 export type StandbyState = 'ok' | 'provision' | 'transition';
 
-export interface Thresholds {
-  provision: number;
-  transition: number;
-}
-
-export function thresholdsFor(policy: StandbyPolicy, criticality: Criticality): Thresholds {
-  const shift = policy.criticality[criticality] ?? 0;
-  const clamp = (v: number) => Math.min(0.99, Math.max(0.01, v));
-  const provision = clamp(policy.provision - shift);
-  return { provision, transition: Math.max(provision, clamp(policy.transition - shift)) };
-}
+export { thresholdsFor, type Thresholds } from '../core/risk.js';
 
 /** One node's decision, fed its scores in time order. `transition` holds until `reset` (the move is done). */
 export class StandbyDecider {

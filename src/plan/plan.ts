@@ -1,0 +1,558 @@
+// The planner: forecast, node risk, current state and policy in; the desired state of every pool
+// and the ordered steps that get there safely out. Pure: no I/O, and the only time it knows is
+// the clock it is given.
+//
+// The order of steps follows what users of rollout tools keep learning the hard way (ANCHORS):
+// capacity first (provision, then wait until it is warm), then traffic in steps no larger than
+// the policy's step size, each baked against the health gate, and only then decommission. When
+// metrics vanish the pool holds its last good capacity. Guardrails cap every step, not just the
+// end state, across all pools together.
+
+import type { Forecast } from '../core/forecast.js';
+import type { Criticality } from '../core/graph.js';
+import type { MigrationPlan, MigrationStep, PoolState, StepKind } from '../core/plan.js';
+import { thresholdsFor } from '../core/risk.js';
+import type { Clock } from '../core/seams.js';
+import type { Policy } from '../policy/types.js';
+import { type Need, needs, peakNeed, type Sizes, sizesFor } from './size.js';
+
+/** One node of a pool as the risk model sees it now. */
+export interface NodeRisk {
+  id: string;
+  /** Failure probability now (after propagation, where a service graph is known). */
+  score: number;
+  criticality: Criticality;
+  /** Stateless work moves first: nothing to replicate. */
+  stateless: boolean;
+  /** Resource demand of its work (e.g. its share of the pool's load); smaller moves first. */
+  load: number;
+  zone?: string;
+  region?: string;
+  /** How long the score has stayed at or above the node's transition threshold (ms). */
+  aboveTransitionMs: number;
+  /** How long it has stayed below provision − hysteresis (ms), for releasing a standby. */
+  belowReleaseMs: number;
+}
+
+/** A place a standby node may go. */
+export interface Zone {
+  name: string;
+  region: string;
+  /** Instances it can still take. */
+  spare: number;
+  /** Mean failure probability of its nodes lately (historical stability). */
+  risk: number;
+}
+
+export interface PoolInputs {
+  pool: string;
+  policy: Policy;
+  /** As the deployer reports it. */
+  current: PoolState;
+  /** Demand forecast from about now on; absent when forecasting failed. */
+  forecast?: Forecast;
+  /** Latest observed demand; NaN or absent when the metric vanished. */
+  observed?: number;
+  nodes?: readonly NodeRisk[];
+  zones?: readonly Zone[];
+  /** Start times of this pool's recent migrations, for the per-hour alert. */
+  recentMigrations?: readonly number[];
+}
+
+export interface PlanInputs {
+  pools: readonly PoolInputs[];
+  /** Time until the next plan (the policy's schedule): capacity asked for now must last that long. */
+  intervalMs: number;
+}
+
+export interface PoolPlan {
+  pool: string;
+  current: PoolState;
+  desired: PoolState;
+  steps: MigrationStep[];
+  /** Why the desired state is what it is, in order. */
+  reasons: string[];
+  /** Where each new standby goes, by node id, and why. */
+  placements: Record<string, string>;
+  alerts: string[];
+}
+
+export interface Plan extends MigrationPlan {
+  pools: Record<string, PoolPlan>;
+  alerts: string[];
+}
+
+/** Route weight changes smaller than this are left alone: not worth a bake. */
+export const MIN_SHIFT = 0.02;
+
+export function plan(inputs: PlanInputs, clock: Clock): Plan {
+  const now = clock.now();
+  const caps = guardrails(inputs.pools);
+  let usedInstances = 0;
+  let usedCost = 0;
+  for (const p of inputs.pools) {
+    usedInstances += count(p.current);
+    usedCost += cost(p.current, p.policy);
+  }
+  const pools: Record<string, PoolPlan> = {};
+  // Protected pools first: they keep what they have, and the rest share what is left.
+  const order = [...inputs.pools].sort(
+    (a, b) => Number(isProtected(b)) - Number(isProtected(a)) || a.pool.localeCompare(b.pool),
+  );
+  for (const p of order) {
+    // This pool may grow into what the others leave: their current size until planned, then
+    // the largest state any of their steps reaches.
+    usedInstances -= count(p.current);
+    usedCost -= cost(p.current, p.policy);
+    const budget = { instances: caps.instances - usedInstances, cost: caps.cost - usedCost };
+    const pp = planPool(p, now, inputs.intervalMs, budget);
+    pools[p.pool] = pp;
+    const peak = [p.current, ...pp.steps.map((s) => s.state)];
+    usedInstances += Math.max(...peak.map(count));
+    usedCost += Math.max(...peak.map((s) => cost(s, p.policy)));
+  }
+  const steps = order.flatMap((p) => pools[p.pool]!.steps);
+  const desired = { pools: Object.fromEntries(order.map((p) => [p.pool, pools[p.pool]!.desired])) };
+  return { at: now, desired, steps, pools, alerts: order.flatMap((p) => pools[p.pool]!.alerts) };
+}
+
+/** Instances a state runs: primary, shadow, and one per standby node. */
+export function count(s: PoolState): number {
+  return s.primary + s.shadow + Object.keys(s.standby).length;
+}
+
+/** Cost per hour of a state under a policy. */
+export function cost(s: PoolState, policy: Policy): number {
+  const standby = Object.keys(s.standby).length;
+  return (s.primary + standby) * policy.capacity.hourlyCost + s.shadow * policy.shadow.hourlyCost;
+}
+
+/** The tightest guardrails any pool's policy sets: they bound the whole fleet. */
+function guardrails(pools: readonly PoolInputs[]): { instances: number; cost: number } {
+  let instances = Infinity;
+  let costCap = Infinity;
+  for (const p of pools) {
+    instances = Math.min(instances, p.policy.guardrails.maxTotalInstances);
+    costCap = Math.min(costCap, p.policy.guardrails.maxHourlyCost);
+  }
+  return { instances, cost: costCap };
+}
+
+function isProtected(p: PoolInputs): boolean {
+  return p.policy.guardrails.protectedPools.includes(p.pool);
+}
+
+interface Budget {
+  instances: number;
+  cost: number;
+}
+
+function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget): PoolPlan {
+  const { policy, current } = p;
+  const out: PoolPlan = {
+    pool: p.pool,
+    current,
+    desired: current,
+    steps: [],
+    reasons: [],
+    placements: {},
+    alerts: [],
+  };
+  if (isProtected(p)) {
+    out.reasons.push('protected by guardrails.protectedPools: no changes');
+    return out;
+  }
+  const observed = p.observed ?? Number.NaN;
+  const lead = Math.max(policy.capacity.provisionMs, policy.shadow.leadTimeMs);
+  let target: Sizes;
+  let hold = false;
+  let needAt: { primary: number; shadow: number } = { primary: now, shadow: now };
+  if (!Number.isFinite(observed)) {
+    // Metrics vanished: hold the last good capacity, never scale on missing data (ANCHORS 4).
+    target = { primary: current.primary, shadow: current.shadow };
+    hold = true;
+    out.reasons.push('demand metric missing: holding the last good capacity');
+    out.alerts.push(`${p.pool}: demand metric missing; capacity held at its last good size`);
+  } else if (!p.forecast) {
+    // No forecast: size from what we see, and never shrink on it (ANCHORS 3).
+    const head = 1 + policy.capacity.headroomPercent / 100;
+    const fromObserved = sizesFor({ primary: observed * head, total: observed * head }, policy);
+    target = {
+      primary: Math.max(current.primary, fromObserved.primary),
+      shadow: Math.max(current.shadow, fromObserved.shadow),
+    };
+    out.reasons.push(
+      `no forecast: sized from observed load ${fmt(observed)} + ${policy.capacity.headroomPercent}% headroom, never below current`,
+    );
+  } else {
+    const list = needs(p.forecast, observed, policy, now, now + intervalMs + lead);
+    const peak = peakNeed(list);
+    target = sizesFor({ primary: peak.primary.primary, total: peak.total.total }, policy);
+    out.reasons.push(...sizeReasons(policy, peak, target, observed, p.forecast.level));
+    needAt = firstNeed(list, current, policy, now);
+  }
+  const standby = planStandby(p, now, out);
+  let desired: PoolState = {
+    primary: target.primary,
+    shadow: target.shadow,
+    standby: standby.target,
+    weights: hold ? current.weights : weightsFor(target, policy, current),
+  };
+  desired = fit(desired, current, policy, budget, out);
+  out.desired = desired;
+  out.steps = steps(p, desired, standby.moving, needAt, lead, now);
+  const migrations =
+    (out.steps.some((s) => s.kind === 'shift' && s.id.includes('route')) ? 1 : 0) + standby.moving.length;
+  const recent = (p.recentMigrations ?? []).filter((t) => t > now - 3_600_000).length;
+  if (migrations > 0 && recent + migrations > policy.migration.alertPerHour) {
+    out.alerts.push(
+      `${p.pool}: ${recent + migrations} migrations within an hour (alert above ${policy.migration.alertPerHour})`,
+    );
+  }
+  return out;
+}
+
+function sizeReasons(
+  policy: Policy,
+  peak: { total: Need; primary: Need },
+  target: Sizes,
+  observed: number,
+  level: number,
+): string[] {
+  const pct = Math.round(((1 + level) / 2) * 100);
+  const p = peak.primary;
+  const fromObserved = !(p.mean >= observed);
+  const reasons = [
+    `primary ${target.primary}: ${fromObserved ? `observed load ${fmt(observed)}` : `forecast mean peak ${fmt(p.mean)} at ${iso(p.t)}`} + ${policy.capacity.headroomPercent}% headroom = ${fmt(p.primary)} units / ${policy.capacity.unitsPerInstance} per instance` +
+      bound(target.primary, policy.capacity.minInstances, policy.capacity.maxInstances),
+  ];
+  if (policy.shadow.enabled) {
+    const t = peak.total;
+    reasons.push(
+      `shadow ${target.shadow}: forecast p${pct} upper peak ${fmt(t.upper)} at ${iso(t.t)} × ${policy.shadow.peakPercent}% + ${policy.shadow.bufferPercent}% buffer = ${fmt(t.total)} units, less the primary's ${fmt(target.primary * policy.capacity.unitsPerInstance)}, / ${policy.shadow.unitsPerInstance} per instance (at least ${policy.shadow.minSize})`,
+    );
+  } else reasons.push('shadow pool disabled by policy');
+  return reasons;
+}
+
+function bound(v: number, lo: number, hi: number): string {
+  if (v === lo) return ` (at the minimum, ${lo})`;
+  if (v === hi) return ` (at the maximum, ${hi})`;
+  return '';
+}
+
+/**
+ * When capacity beyond the current state is first needed, per role: provisioning then starts one
+ * lead time earlier, or now if that is already past (the forecast did not allow more notice).
+ */
+function firstNeed(
+  list: readonly Need[],
+  current: PoolState,
+  policy: Policy,
+  now: number,
+): { primary: number; shadow: number } {
+  let primary = Infinity;
+  let shadow = Infinity;
+  // A need is met by the sizes up to it: the pool grows into the peak, never shrinks before it.
+  let run: Sizes = { primary: 0, shadow: 0 };
+  for (const n of list) {
+    const s = sizesFor(n, policy);
+    run = { primary: Math.max(run.primary, s.primary), shadow: Math.max(run.shadow, s.shadow) };
+    if (primary === Infinity && run.primary > current.primary) primary = n.t;
+    if (shadow === Infinity && run.shadow > current.shadow) shadow = n.t;
+  }
+  return {
+    primary: primary === Infinity ? now : primary,
+    shadow: shadow === Infinity ? now : shadow,
+  };
+}
+
+/** Route weights in proportion to each pool's capacity, so both run at the same utilisation. */
+function weightsFor(sizes: Sizes, policy: Policy, current: PoolState): PoolState['weights'] {
+  const p = sizes.primary * policy.capacity.unitsPerInstance;
+  const s = sizes.shadow * policy.shadow.unitsPerInstance;
+  if (p + s <= 0) return current.weights;
+  const shadow = Math.round((s / (p + s)) * 100) / 100;
+  if (Math.abs(shadow - current.weights.shadow) < MIN_SHIFT) return current.weights;
+  return { primary: round(1 - shadow), shadow };
+}
+
+interface StandbyPlan {
+  /** Standby shares in the desired state. */
+  target: Record<string, number>;
+  /** Nodes whose work moves in this plan, in the order it moves. */
+  moving: string[];
+}
+
+/**
+ * Standby per node: provisioned at the provision threshold, work moved once the score has held at
+ * the transition threshold for the dwell time, released after it stays low for the release time.
+ * Moves start in workload order (stateless first, then higher criticality, then smaller load), no
+ * more at once than the policy's maxConcurrent.
+ */
+function planStandby(p: PoolInputs, now: number, out: PoolPlan): StandbyPlan {
+  const { policy, current } = p;
+  const s = policy.standby;
+  const target: Record<string, number> = {};
+  const candidates: NodeRisk[] = [];
+  const known = new Set((p.nodes ?? []).map((n) => n.id));
+  for (const [id, share] of Object.entries(current.standby)) {
+    // A node the risk model no longer reports keeps its standby (missing data holds, ANCHORS 4).
+    if (!known.has(id)) target[id] = share;
+  }
+  for (const n of p.nodes ?? []) {
+    const th = thresholdsFor(s, n.criticality);
+    const share = current.standby[n.id];
+    const score = Number.isFinite(n.score) ? n.score : Number.NaN;
+    if (share !== undefined && (share > 0 || Number.isNaN(score))) {
+      target[n.id] = share; // moving or moved: stays until the move finishes and the node is replaced
+      if (share < 1) candidates.push(n);
+      continue;
+    }
+    if (score >= th.transition && n.aboveTransitionMs >= s.dwellMs) {
+      target[n.id] = 0;
+      candidates.push(n);
+      continue;
+    }
+    if (score >= th.provision) {
+      target[n.id] = 0;
+      if (share === undefined) {
+        out.reasons.push(
+          `standby for ${n.id}: failure probability ${fmt(score)} ≥ provision threshold ${fmt(th.provision)} (${n.criticality})`,
+        );
+        out.placements[n.id] = place(n, p.zones ?? []);
+      }
+      continue;
+    }
+    if (share !== undefined && !(score < th.provision - s.hysteresis && n.belowReleaseMs >= s.releaseMs)) {
+      target[n.id] = share; // not low for long enough yet
+    } else if (share !== undefined) {
+      out.reasons.push(
+        `release standby of ${n.id}: below ${fmt(th.provision - s.hysteresis)} for ${mins(n.belowReleaseMs)}`,
+      );
+    }
+  }
+  candidates.sort(
+    (a, b) =>
+      Number(b.stateless) - Number(a.stateless) ||
+      rank(b.criticality) - rank(a.criticality) ||
+      a.load - b.load ||
+      a.id.localeCompare(b.id),
+  );
+  const inFlight = candidates.filter((n) => (current.standby[n.id] ?? 0) > 0);
+  const fresh = candidates.filter((n) => (current.standby[n.id] ?? 0) === 0);
+  const room = Math.max(0, policy.migration.maxConcurrent - inFlight.length);
+  const moving = [...inFlight, ...fresh.slice(0, room)].map((n) => n.id);
+  for (const n of fresh.slice(0, room)) {
+    const th = thresholdsFor(s, n.criticality);
+    out.reasons.push(
+      `move ${n.id} to its standby: failure probability ${fmt(n.score)} ≥ ${fmt(th.transition)} for ${mins(n.aboveTransitionMs)} (dwell ${mins(s.dwellMs)})`,
+    );
+    if (current.standby[n.id] === undefined) out.placements[n.id] = place(n, p.zones ?? []);
+  }
+  for (const n of fresh.slice(room)) {
+    out.reasons.push(`move of ${n.id} waits: ${policy.migration.maxConcurrent} migration(s) at a time`);
+  }
+  return { target, moving };
+}
+
+const RANKS: Record<Criticality, number> = { low: 0, normal: 1, high: 2, critical: 3 };
+function rank(c: Criticality): number {
+  return RANKS[c] ?? 1;
+}
+
+/** Destination for a node's standby: a zone with room, nearest first, then the most stable. */
+export function place(node: Pick<NodeRisk, 'zone' | 'region'>, zones: readonly Zone[]): string {
+  const open = zones.filter((z) => z.spare > 0);
+  if (open.length === 0) return 'beside the node (no zone data)';
+  const distance = (z: Zone) => (z.name === node.zone ? 0 : z.region === node.region ? 1 : 2);
+  const best = [...open].sort(
+    (a, b) =>
+      distance(a) - distance(b) || a.risk - b.risk || b.spare - a.spare || a.name.localeCompare(b.name),
+  )[0]!;
+  const why = ['same zone', 'same region', 'other region'][distance(best)];
+  return `${best.name} (${why}, ${best.spare} spare, risk ${fmt(best.risk)})`;
+}
+
+/**
+ * Shrinks the desired state until its largest step fits the budget: shadow first (it is the
+ * buffer), then new standby nodes, then the primary. Growth is capped by what is left beside the
+ * current state; a state already over a lowered guardrail only shrinks towards it.
+ */
+function fit(
+  desired: PoolState,
+  current: PoolState,
+  policy: Policy,
+  budget: Budget,
+  out: PoolPlan,
+): PoolState {
+  const over = (s: PoolState) =>
+    count(grown(current, s)) > budget.instances + 1e-9 ||
+    cost(grown(current, s), policy) > budget.cost + 1e-9;
+  if (!over(desired)) return desired;
+  const d: PoolState = { ...desired, standby: { ...desired.standby } };
+  const before = count(d);
+  const trim = (): boolean => {
+    if (d.shadow > current.shadow) return (d.shadow--, true);
+    const fresh = Object.keys(d.standby).filter((id) => current.standby[id] === undefined);
+    if (fresh.length > 0) return (delete d.standby[fresh.at(-1)!], true);
+    if (d.primary > current.primary) return (d.primary--, true);
+    if (d.shadow > 0) return (d.shadow--, true);
+    if (d.primary > 0) return (d.primary--, true);
+    return false;
+  };
+  while (over(d) && trim());
+  d.weights = weightsFor(d, policy, current);
+  out.reasons.push(
+    `capped by guardrails (max ${budget.instances} more instances, ${budget.cost.toFixed(2)}/h left for this pool): ${before} -> ${count(d)} instances`,
+  );
+  out.alerts.push(`${out.pool}: plan capped by guardrails`);
+  return d;
+}
+
+/** The state while growing from `a` towards `b`: the larger of each, standby of both. */
+function grown(a: PoolState, b: PoolState): PoolState {
+  return {
+    primary: Math.max(a.primary, b.primary),
+    shadow: Math.max(a.shadow, b.shadow),
+    standby: { ...a.standby, ...b.standby },
+    weights: a.weights,
+  };
+}
+
+/** provision → warm → shift (route weights, then node moves) → decommission. */
+function steps(
+  p: PoolInputs,
+  desired: PoolState,
+  moving: readonly string[],
+  needAt: { primary: number; shadow: number },
+  lead: number,
+  now: number,
+): MigrationStep[] {
+  const { policy, current, pool } = p;
+  const out: MigrationStep[] = [];
+  const add = (
+    kind: StepKind,
+    state: PoolState,
+    notBefore: number,
+    bakeMs: number,
+    reason: string,
+    tag: string,
+  ) => {
+    // Steps run in order, so none may start before the one ahead of it.
+    const after = Math.max(notBefore, out.at(-1)?.notBefore ?? notBefore);
+    out.push({ id: `${pool}#${out.length + 1}:${tag}`, pool, kind, state, notBefore: after, bakeMs, reason });
+  };
+  let state = current;
+  // 1. Provision whatever grows, one lead time before it is needed (now if that is past).
+  const up = grown(current, { ...desired, standby: { ...desired.standby } });
+  const newStandby = Object.keys(desired.standby).filter((id) => current.standby[id] === undefined);
+  const addsPrimary = desired.primary > current.primary;
+  const addsShadow = desired.shadow > current.shadow;
+  if (addsPrimary || addsShadow || newStandby.length > 0) {
+    const starts = [
+      addsPrimary ? needAt.primary - policy.capacity.provisionMs : Infinity,
+      addsShadow ? needAt.shadow - policy.shadow.leadTimeMs : Infinity,
+      newStandby.length > 0 ? now : Infinity,
+    ];
+    const at = Math.max(now, Math.min(...starts));
+    const what = [
+      addsPrimary ? `primary ${current.primary} -> ${up.primary}` : '',
+      addsShadow ? `shadow ${current.shadow} -> ${up.shadow}` : '',
+      newStandby.length ? `standby for ${newStandby.join(', ')}` : '',
+    ].filter(Boolean);
+    state = {
+      ...up,
+      standby: { ...current.standby, ...Object.fromEntries(newStandby.map((id) => [id, 0])) },
+    };
+    add('provision', state, at, 0, `provision ${what.join('; ')}, ready by ${iso(at + lead)}`, 'provision');
+    add(
+      'warm',
+      state,
+      at + lead,
+      0,
+      `wait until the new instances are ready and warm (lead time ${mins(lead)})`,
+      'warm',
+    );
+  }
+  // 2. Route weights, in steps no larger than the step size, each baked against the health gate.
+  const step = policy.migration.stepSize;
+  if (Math.abs(desired.weights.shadow - state.weights.shadow) > 1e-9) {
+    const from = state.weights.shadow;
+    const to = desired.weights.shadow;
+    const n = Math.ceil(Math.abs(to - from) / step - 1e-9);
+    for (let i = 1; i <= n; i++) {
+      const shadow = i === n ? to : round(from + Math.sign(to - from) * step * i);
+      state = { ...state, weights: { primary: round(1 - shadow), shadow } };
+      add(
+        'shift',
+        state,
+        now,
+        policy.migration.bakeMs,
+        `route ${fmt(from)} -> ${fmt(to)} of traffic to the shadow pool, step ${i}/${n}: shadow ${fmt(shadow)}`,
+        'route',
+      );
+    }
+  }
+  // 3. Node moves to their standby, one share step at a time.
+  for (const id of moving) {
+    const from = state.standby[id] ?? 0;
+    const n = Math.ceil((1 - from) / step - 1e-9);
+    for (let i = 1; i <= n; i++) {
+      const share = i === n ? 1 : round(from + step * i);
+      state = { ...state, standby: { ...state.standby, [id]: share } };
+      add(
+        'shift',
+        state,
+        now,
+        policy.migration.bakeMs,
+        `move ${id}'s work to its standby, step ${i}/${n}: ${fmt(share)} moved`,
+        `move-${id}`,
+      );
+    }
+  }
+  // 4. Decommission what the desired state no longer needs.
+  const finalStandby: Record<string, number> = {};
+  for (const id of Object.keys(desired.standby)) finalStandby[id] = state.standby[id] ?? desired.standby[id]!;
+  const final: PoolState = {
+    primary: desired.primary,
+    shadow: desired.shadow,
+    standby: finalStandby,
+    weights: state.weights,
+  };
+  if (count(final) < count(state)) {
+    const what = [
+      final.primary < state.primary ? `primary ${state.primary} -> ${final.primary}` : '',
+      final.shadow < state.shadow ? `shadow ${state.shadow} -> ${final.shadow}` : '',
+      ...Object.keys(state.standby)
+        .filter((id) => final.standby[id] === undefined)
+        .map((id) => `standby of ${id}`),
+    ].filter(Boolean);
+    add(
+      'decommission',
+      final,
+      now,
+      0,
+      `decommission ${what.join('; ')}: not needed before the next plan`,
+      'decommission',
+    );
+  }
+  return out;
+}
+
+function round(v: number): number {
+  return Math.round(v * 1e6) / 1e6;
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+function iso(t: number): string {
+  return new Date(t).toISOString().slice(0, 16) + 'Z';
+}
+
+function mins(ms: number): string {
+  return ms % 3_600_000 === 0 && ms > 0 ? `${ms / 3_600_000}h` : `${Math.round(ms / 60_000)}m`;
+}

@@ -1,0 +1,85 @@
+// How big each pool should be over the next stretch of time, from the forecast, the observed load
+// and the policy. Capacity is max(forecast, observed): a forecast never sizes below the load we
+// can see (ANCHORS lesson 2). The primary pool carries the forecast mean plus headroom; the shadow
+// pool covers the rest of the forecast's upper bound plus a buffer, so the two together are ready
+// for the high end of the interval without paying for it in the primary.
+
+import type { Forecast } from '../core/forecast.js';
+import type { Policy } from '../policy/types.js';
+
+/** What the pool needs at one instant, in demand units. */
+export interface Need {
+  t: number;
+  /** Forecast mean (or observed load, whichever is higher) plus headroom: the primary's share. */
+  primary: number;
+  /** Upper bound × peak share plus buffer (never below `primary`): both pools together. */
+  total: number;
+  /** The forecast values behind it, for the reasons. */
+  mean: number;
+  upper: number;
+}
+
+/** Needs at each forecast timestamp in [from, to], and at `from` itself. */
+export function needs(
+  forecast: Forecast,
+  observed: number,
+  policy: Policy,
+  from: number,
+  to: number,
+): Need[] {
+  const head = 1 + policy.capacity.headroomPercent / 100;
+  const peak = (policy.shadow.peakPercent / 100) * (1 + policy.shadow.bufferPercent / 100);
+  const floor = Number.isFinite(observed) ? Math.max(0, observed) : 0;
+  const out: Need[] = [];
+  const ts = forecast.timestamps;
+  for (let i = 0; i < ts.length; i++) {
+    // The point whose interval covers `from` counts too: demand at `from` is between it and the next.
+    const next = i + 1 < ts.length ? ts[i + 1]! : Infinity;
+    if (next <= from || ts[i]! > to) continue;
+    const mean = Math.max(0, forecast.mean[i]!);
+    const upper = Math.max(mean, forecast.upper[i]!);
+    const primary = Math.max(mean, floor) * head;
+    const total = policy.shadow.enabled ? Math.max(primary, Math.max(upper, floor) * peak) : primary;
+    out.push({ t: Math.max(ts[i]!, from), primary, total, mean, upper });
+  }
+  if (out.length === 0 || out[0]!.t > from) {
+    // Before the forecast's first point (or past its end) only the observed load is known.
+    const primary = floor * head;
+    out.unshift({ t: from, primary, total: primary, mean: Number.NaN, upper: Number.NaN });
+  }
+  return out;
+}
+
+export interface Sizes {
+  primary: number;
+  shadow: number;
+}
+
+/** Instances that meet `need`: primary for its share, shadow for the rest (at least minSize). */
+export function sizesFor(need: Pick<Need, 'primary' | 'total'>, policy: Policy): Sizes {
+  const { capacity, shadow } = policy;
+  const primary = clamp(
+    Math.ceil(need.primary / capacity.unitsPerInstance - 1e-9),
+    capacity.minInstances,
+    capacity.maxInstances,
+  );
+  if (!shadow.enabled) return { primary, shadow: 0 };
+  const rest = need.total - primary * capacity.unitsPerInstance;
+  const shadowSize = Math.max(shadow.minSize, Math.ceil(rest / shadow.unitsPerInstance - 1e-9));
+  return { primary, shadow: Math.max(0, shadowSize) };
+}
+
+/** The need with the largest total in `list` (ties: the earliest), and the largest primary share. */
+export function peakNeed(list: readonly Need[]): { total: Need; primary: Need } {
+  let total = list[0]!;
+  let primary = list[0]!;
+  for (const n of list) {
+    if (n.total > total.total) total = n;
+    if (n.primary > primary.primary) primary = n;
+  }
+  return { total, primary };
+}
+
+export function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, v));
+}

@@ -1,0 +1,412 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/core/clock.js';
+import type { PoolState } from '../../src/core/plan.js';
+import { count, cost, type NodeRisk, place, plan, type PoolInputs } from '../../src/plan/plan.js';
+import { needs, sizesFor } from '../../src/plan/size.js';
+import type { Policy } from '../../src/policy/types.js';
+import { forecastOf, HOUR, MIN, pool, T0, testPolicy } from './fixtures.js';
+
+const clock = () => new FakeClock(T0);
+
+/** Every state a pool passes through: the current one, then each step's. */
+function states(current: PoolState, steps: { state: PoolState }[]): PoolState[] {
+  return [current, ...steps.map((s) => s.state)];
+}
+
+describe('plan: a hand-computed case', () => {
+  it('sizes primary from the mean, shadow from the upper bound, and orders the steps', () => {
+    // Mean 1,000 units now, 2,000 in 10 minutes; upper = mean × 1.2.
+    const fc1 = forecastOf(T0, 10 * MIN, [1000, 2000, 1500]);
+    const p = plan(
+      {
+        intervalMs: 15 * MIN,
+        pools: [
+          { pool: 'web', policy: testPolicy(), current: pool(12, 1, 0.08), forecast: fc1, observed: 950 },
+        ],
+      },
+      clock(),
+    );
+    const web = p.pools.web!;
+    // Window [now, now + 15m + 10m] holds 1000, 2000 (t+10m) and 1500 (t+20m).
+    // primary: 2000 × 1.2 = 2400 → 24; total: 2400 (upper) × 1.1 = 2640 → shadow (2640 − 2400)/100 → 3.
+    expect(web.desired.primary).toBe(24);
+    expect(web.desired.shadow).toBe(3);
+    // weights ∝ capacity: 300 / 2700 = 0.11.
+    expect(web.desired.weights).toEqual({ primary: 0.89, shadow: 0.11 });
+    expect(web.steps.map((s) => s.kind)).toEqual(['provision', 'warm', 'shift']);
+    // Need at t+10m; primary lead 5m → t+5m, shadow lead 10m → now: the earlier wins.
+    expect(web.steps[0]!.notBefore).toBe(T0);
+    expect(web.steps[1]!.notBefore).toBe(T0 + 10 * MIN);
+    expect(web.steps[0]!.state).toMatchObject({ primary: 24, shadow: 3 });
+    expect(web.reasons[0]).toContain('forecast mean peak 2000');
+    expect(web.reasons[1]).toContain('p95 upper peak 2400');
+  });
+
+  it('provisions just in time: one lead time before the forecast needs it', () => {
+    const fc1 = forecastOf(T0, 5 * MIN, [500, 500, 500, 500, 1500, 1500]);
+    const policy = testPolicy((p) => (p.shadow.enabled = false));
+    const web = plan(
+      {
+        intervalMs: 15 * MIN,
+        pools: [{ pool: 'web', policy, current: pool(6), forecast: fc1, observed: 480 }],
+      },
+      clock(),
+    ).pools.web!;
+    // 1500 × 1.2 = 1800 needed at t+20m: provisioned at t+15m (primary lead 5m).
+    expect(web.steps[0]).toMatchObject({ kind: 'provision', notBefore: T0 + 15 * MIN });
+    expect(web.steps[0]!.state.primary).toBe(18);
+  });
+
+  it('holds the last good capacity when the demand metric vanishes', () => {
+    const current = pool(9, 2, 0.2);
+    const web = plan(
+      {
+        intervalMs: 15 * MIN,
+        pools: [
+          { pool: 'web', policy: testPolicy(), current, forecast: forecastOf(T0, HOUR, [10]), observed: NaN },
+        ],
+      },
+      clock(),
+    ).pools.web!;
+    expect(web.desired).toEqual(current);
+    expect(web.steps).toEqual([]);
+    expect(web.alerts[0]).toContain('demand metric missing');
+  });
+
+  it('never sizes below the observed load, whatever the forecast says', () => {
+    const web = plan(
+      {
+        intervalMs: 15 * MIN,
+        pools: [
+          {
+            pool: 'web',
+            policy: testPolicy(),
+            current: pool(4),
+            forecast: forecastOf(T0, HOUR, [100, 100]),
+            observed: 1000,
+          },
+        ],
+      },
+      clock(),
+    ).pools.web!;
+    expect(web.desired.primary).toBe(12); // 1000 × 1.2 / 100
+    expect(web.reasons[0]).toContain('observed load 1000');
+  });
+
+  it('leaves a protected pool alone', () => {
+    const policy = testPolicy((p) => (p.guardrails.protectedPools = ['db']));
+    const db = plan(
+      {
+        intervalMs: 15 * MIN,
+        pools: [
+          { pool: 'db', policy, current: pool(3), forecast: forecastOf(T0, HOUR, [5000]), observed: 5000 },
+        ],
+      },
+      clock(),
+    ).pools.db!;
+    expect(db.steps).toEqual([]);
+    expect(db.desired).toEqual(pool(3));
+  });
+
+  it('caps the plan by the fleet-wide instance guardrail, shadow first', () => {
+    const policy = testPolicy((p) => (p.guardrails.maxTotalInstances = 20));
+    const web = plan(
+      {
+        intervalMs: 15 * MIN,
+        pools: [
+          {
+            pool: 'web',
+            policy,
+            current: pool(10, 1, 0.1),
+            forecast: forecastOf(T0, HOUR, [1500]),
+            observed: 1500,
+          },
+        ],
+      },
+      clock(),
+    ).pools.web!;
+    // Wanted 18 primary + 2 shadow = 20 (fits), so raise demand past the cap instead.
+    expect(count(web.desired)).toBeLessThanOrEqual(20);
+    const big = plan(
+      {
+        intervalMs: 15 * MIN,
+        pools: [
+          {
+            pool: 'web',
+            policy,
+            current: pool(10, 1, 0.1),
+            forecast: forecastOf(T0, HOUR, [2500]),
+            observed: 2500,
+          },
+        ],
+      },
+      clock(),
+    ).pools.web!;
+    expect(count(big.desired)).toBe(20);
+    expect(big.desired.primary).toBe(20 - big.desired.shadow);
+    expect(big.alerts).toContain('web: plan capped by guardrails');
+  });
+});
+
+describe('plan: standby nodes', () => {
+  const node = (id: string, score: number, over: Partial<NodeRisk> = {}): NodeRisk => ({
+    id,
+    score,
+    criticality: 'normal',
+    stateless: true,
+    load: 1,
+    aboveTransitionMs: 0,
+    belowReleaseMs: 0,
+    ...over,
+  });
+  const run = (current: PoolState, nodes: NodeRisk[], policy: Policy = testPolicy()) =>
+    plan(
+      {
+        intervalMs: 15 * MIN,
+        pools: [
+          { pool: 'web', policy, current, forecast: forecastOf(T0, HOUR, [500]), observed: 500, nodes },
+        ],
+      },
+      clock(),
+    ).pools.web!;
+
+  it('provisions a standby at the provision threshold, earlier for a critical workload', () => {
+    const web = run(pool(6, 1, 0.14), [
+      node('a', 0.72),
+      node('b', 0.65, { criticality: 'critical' }),
+      node('c', 0.65),
+    ]);
+    expect(Object.keys(web.desired.standby).sort()).toEqual(['a', 'b']);
+    expect(web.steps[0]!.kind).toBe('provision');
+  });
+
+  it('moves the work only after the dwell time, in steps of the step size, one node at a time', () => {
+    const early = run(pool(6, 1, 0.14, { a: 0 }), [node('a', 0.95, { aboveTransitionMs: 5 * MIN })]);
+    expect(early.desired.standby).toEqual({ a: 0 });
+    const due = run(pool(6, 1, 0.14, { a: 0, b: 0 }), [
+      node('a', 0.95, { aboveTransitionMs: 12 * MIN, stateless: false }),
+      node('b', 0.95, { aboveTransitionMs: 12 * MIN }),
+    ]);
+    const moves = due.steps.filter((s) => s.kind === 'shift');
+    expect(moves).toHaveLength(10);
+    expect(moves.every((s) => s.id.includes('move-b'))).toBe(true); // stateless first
+    expect(moves.at(-1)!.state.standby).toEqual({ a: 0, b: 1 });
+    expect(due.reasons.some((r) => r.includes('move of a waits'))).toBe(true);
+  });
+
+  it('releases a standby only after the score stays low for the release time', () => {
+    const held = run(pool(6, 1, 0.14, { a: 0 }), [node('a', 0.3, { belowReleaseMs: 10 * MIN })]);
+    expect(held.desired.standby).toEqual({ a: 0 });
+    const released = run(pool(6, 1, 0.14, { a: 0 }), [node('a', 0.3, { belowReleaseMs: 31 * MIN })]);
+    expect(released.desired.standby).toEqual({});
+    expect(released.steps.at(-1)!.kind).toBe('decommission');
+  });
+
+  it('places a standby in the nearest zone with room, then the most stable', () => {
+    const zones = [
+      { name: 'eu-west-1a', region: 'eu-west-1', spare: 0, risk: 0.01 },
+      { name: 'eu-west-1b', region: 'eu-west-1', spare: 4, risk: 0.2 },
+      { name: 'eu-west-1c', region: 'eu-west-1', spare: 4, risk: 0.05 },
+      { name: 'us-east-1a', region: 'us-east-1', spare: 9, risk: 0 },
+    ];
+    expect(place({ zone: 'eu-west-1a', region: 'eu-west-1' }, zones)).toMatch(/^eu-west-1c \(same region/);
+    expect(place({ zone: 'eu-west-1b', region: 'eu-west-1' }, zones)).toMatch(/^eu-west-1b \(same zone/);
+  });
+});
+
+// ── properties ──
+
+const policyArb = fc.record({
+  units: fc.integer({ min: 10, max: 500 }),
+  shadowUnits: fc.integer({ min: 5, max: 500 }),
+  min: fc.integer({ min: 0, max: 5 }),
+  max: fc.integer({ min: 5, max: 80 }),
+  headroom: fc.integer({ min: 0, max: 100 }),
+  peak: fc.integer({ min: 50, max: 150 }),
+  buffer: fc.integer({ min: 0, max: 50 }),
+  shadowOn: fc.boolean(),
+  step: fc.constantFrom(0.05, 0.1, 0.2, 0.25, 0.5, 1),
+  provisionMin: fc.integer({ min: 1, max: 30 }),
+  leadMin: fc.integer({ min: 1, max: 60 }),
+  maxTotal: fc.integer({ min: 5, max: 300 }),
+  maxCost: fc.double({ min: 1, max: 100, noNaN: true }),
+});
+
+function policyFrom(r: fc.RecordValue<typeof policyArb>, protect: string[] = []): Policy {
+  return testPolicy((p) => {
+    p.capacity.unitsPerInstance = r.units;
+    p.capacity.minInstances = r.min;
+    p.capacity.maxInstances = r.max;
+    p.capacity.headroomPercent = r.headroom;
+    p.capacity.provisionMs = r.provisionMin * MIN;
+    p.shadow.enabled = r.shadowOn;
+    p.shadow.unitsPerInstance = r.shadowUnits;
+    p.shadow.hourlyCost = 0.05;
+    p.shadow.peakPercent = r.peak;
+    p.shadow.bufferPercent = r.buffer;
+    p.shadow.leadTimeMs = r.leadMin * MIN;
+    p.migration.stepSize = r.step;
+    p.guardrails.maxTotalInstances = r.maxTotal;
+    p.guardrails.maxHourlyCost = r.maxCost;
+    p.guardrails.protectedPools = protect;
+  });
+}
+
+const nodeArb = (i: number) =>
+  fc.record({
+    id: fc.constant(`n${i}`),
+    score: fc.double({ min: 0, max: 1, noNaN: true }),
+    criticality: fc.constantFrom('low', 'normal', 'high', 'critical' as const),
+    stateless: fc.boolean(),
+    load: fc.double({ min: 0, max: 1, noNaN: true }),
+    aboveTransitionMs: fc.integer({ min: 0, max: 30 * MIN }),
+    belowReleaseMs: fc.integer({ min: 0, max: 60 * MIN }),
+  });
+
+const poolArb = (name: string) =>
+  fc.record({
+    pool: fc.constant(name),
+    means: fc.array(fc.double({ min: 0, max: 20_000, noNaN: true }), { minLength: 1, maxLength: 30 }),
+    stepMin: fc.constantFrom(1, 5, 15, 60),
+    spread: fc.double({ min: 0, max: 1, noNaN: true }),
+    observed: fc.oneof(fc.double({ min: 0, max: 20_000, noNaN: true }), fc.constant(Number.NaN)),
+    primary: fc.integer({ min: 0, max: 40 }),
+    shadow: fc.integer({ min: 0, max: 10 }),
+    ws: fc.integer({ min: 0, max: 100 }).map((v) => v / 100),
+    standby: fc.dictionary(
+      fc.constantFrom('n0', 'n1', 'n2', 'n3'),
+      fc.integer({ min: 0, max: 10 }).map((v) => v / 10),
+    ),
+    nodes: fc.tuple(nodeArb(0), nodeArb(1), nodeArb(2), nodeArb(3)),
+    offsetMin: fc.integer({ min: -30, max: 30 }),
+  });
+
+type PoolDraw = fc.RecordValue<ReturnType<typeof poolArb>>;
+
+function inputsFrom(d: PoolDraw, policy: Policy): PoolInputs {
+  return {
+    pool: d.pool,
+    policy,
+    current: pool(d.primary, d.shadow, d.ws, d.standby),
+    forecast: forecastOf(T0 + d.offsetMin * MIN, d.stepMin * MIN, d.means, d.spread),
+    observed: d.observed,
+    nodes: [...d.nodes],
+  };
+}
+
+describe('plan: properties', () => {
+  it('no step of any pool takes the fleet past its guardrails (when it starts within them)', () => {
+    fc.assert(
+      fc.property(
+        policyArb,
+        fc.array(poolArb('x'), { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        (r, draws, protect) => {
+          const named = draws.map((d, i) => ({ ...d, pool: `p${i}` }));
+          const policy = policyFrom(r, protect ? ['p0'] : []);
+          const inputs = named.map((d) => inputsFrom(d, policy));
+          const startCount = inputs.reduce((a, p) => a + count(p.current), 0);
+          const startCost = inputs.reduce((a, p) => a + cost(p.current, policy), 0);
+          fc.pre(startCount <= r.maxTotal && startCost <= r.maxCost);
+          const out = plan({ intervalMs: 15 * MIN, pools: inputs }, clock());
+          // Pools migrate concurrently, so the worst case is every pool at its largest state at once.
+          let worstCount = 0;
+          let worstCost = 0;
+          for (const p of inputs) {
+            const all = states(p.current, out.pools[p.pool]!.steps);
+            worstCount += Math.max(...all.map(count));
+            worstCost += Math.max(...all.map((s) => cost(s, policy)));
+          }
+          expect(worstCount).toBeLessThanOrEqual(r.maxTotal);
+          expect(worstCost).toBeLessThanOrEqual(r.maxCost + 1e-9);
+          for (const p of inputs) {
+            if (protect && p.pool === 'p0') expect(out.pools.p0!.steps).toEqual([]);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('route weights always sum to 1 and no weight or standby share moves more than the step size per step', () => {
+    fc.assert(
+      fc.property(policyArb, poolArb('web'), (r, d) => {
+        const policy = policyFrom(r);
+        const input = inputsFrom(d, policy);
+        const out = plan({ intervalMs: 15 * MIN, pools: [input] }, clock()).pools.web!;
+        const all = states(input.current, out.steps);
+        for (const s of [...all, out.desired]) {
+          expect(Math.abs(s.weights.primary + s.weights.shadow - 1)).toBeLessThan(1e-9);
+          expect(s.weights.shadow).toBeGreaterThanOrEqual(0);
+          expect(s.weights.primary).toBeGreaterThanOrEqual(0);
+        }
+        for (let i = 1; i < all.length; i++) {
+          const a = all[i - 1]!;
+          const b = all[i]!;
+          expect(Math.abs(b.weights.shadow - a.weights.shadow)).toBeLessThanOrEqual(r.step + 1e-9);
+          for (const id of Object.keys(b.standby)) {
+            expect(Math.abs(b.standby[id]! - (a.standby[id] ?? 0))).toBeLessThanOrEqual(r.step + 1e-9);
+          }
+          expect(out.steps[i - 1]!.notBefore).toBeGreaterThanOrEqual(
+            i > 1 ? out.steps[i - 2]!.notBefore : T0,
+          );
+        }
+        // Traffic only moves onto capacity that exists: no step adds traffic to an empty shadow pool.
+        for (let i = 1; i < all.length; i++) {
+          if (all[i]!.weights.shadow > all[i - 1]!.weights.shadow) expect(all[i]!.shadow).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('provisions capacity at least the lead time before the forecast needs it, when the forecast allows', () => {
+    fc.assert(
+      fc.property(policyArb, poolArb('web'), (r, d) => {
+        const policy = policyFrom(r);
+        policy.guardrails.maxTotalInstances = 10_000; // not capped here: that is the property above
+        policy.guardrails.maxHourlyCost = 1e9;
+        fc.pre(Number.isFinite(d.observed));
+        const input = inputsFrom({ ...d, standby: {} }, policy);
+        const interval = 15 * MIN;
+        const out = plan({ intervalMs: interval, pools: [{ ...input, nodes: [] }] }, clock()).pools.web!;
+        const lead = Math.max(policy.capacity.provisionMs, policy.shadow.leadTimeMs);
+        const prov = out.steps.find((s) => s.kind === 'provision');
+        for (const n of needs(input.forecast!, d.observed, policy, T0, T0 + interval + lead)) {
+          const want = sizesFor(n, policy);
+          for (const role of ['primary', 'shadow'] as const) {
+            const roleLead = role === 'primary' ? policy.capacity.provisionMs : policy.shadow.leadTimeMs;
+            if (want[role] <= input.current[role]) continue;
+            // Needed: a provision step that has it, started a lead time ahead (or now, if too late).
+            expect(prov).toBeDefined();
+            expect(prov!.state[role]).toBeGreaterThanOrEqual(want[role]);
+            expect(prov!.notBefore).toBeLessThanOrEqual(Math.max(T0, n.t - roleLead));
+          }
+        }
+        // ...and the primary never sits below the observed load (up to its maximum).
+        const floor = Math.min(
+          Math.ceil(
+            (d.observed * (1 + policy.capacity.headroomPercent / 100)) / policy.capacity.unitsPerInstance -
+              1e-9,
+          ),
+          policy.capacity.maxInstances,
+        );
+        expect(out.desired.primary).toBeGreaterThanOrEqual(floor);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('is pure: the same inputs give the same plan', () => {
+    fc.assert(
+      fc.property(policyArb, poolArb('web'), (r, d) => {
+        const input = inputsFrom(d, policyFrom(r));
+        const a = plan({ intervalMs: 15 * MIN, pools: [input] }, clock());
+        const b = plan({ intervalMs: 15 * MIN, pools: [structuredClone(input)] }, clock());
+        expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
