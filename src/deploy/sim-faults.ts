@@ -1,0 +1,63 @@
+// Faults injected into the simulated fleet (by `simulate --inject` and by tests), beside those it
+// makes itself: crashes (kept with the pool's failure trace), slow provisioning over a window,
+// updates that fail after taking their time, and windows in which health metrics go missing.
+
+/** Faults `simulate --inject` and tests add while the fleet runs. */
+export type Fault =
+  | { kind: 'crash'; at: number; pool: string; instance?: string }
+  | { kind: 'slow-provisioning'; from: number; to: number; factor: number; pool?: string }
+  | { kind: 'failed-step'; count?: number; stepId?: string | RegExp; pool?: string; reason?: string }
+  | { kind: 'metrics-outage'; from: number; to: number; pool?: string };
+
+type Window = { from: number; to: number; pool?: string };
+type FailedStep = Extract<Fault, { kind: 'failed-step' }>;
+
+function covers(window: Window, pool: string, t: number): boolean {
+  return (window.pool === undefined || window.pool === pool) && window.from <= t && t < window.to;
+}
+
+/** The faults other than crashes, and the questions the fleet asks of them. */
+export class Faults {
+  private readonly slow: Extract<Fault, { kind: 'slow-provisioning' }>[] = [];
+  private readonly outages: Window[] = [];
+  private readonly failedSteps: (FailedStep & { left: number })[] = [];
+
+  add(fault: Exclude<Fault, { kind: 'crash' }>): void {
+    switch (fault.kind) {
+      case 'slow-provisioning':
+        if (!(fault.factor > 0)) {
+          throw new Error(`slow-provisioning factor must be positive, got ${fault.factor}`);
+        }
+        this.slow.push(fault);
+        return;
+      case 'failed-step':
+        // With a step id and no count, every matching update fails; without either, the next one.
+        this.failedSteps.push({ ...fault, left: fault.count ?? (fault.stepId === undefined ? 1 : Infinity) });
+        return;
+      case 'metrics-outage':
+        this.outages.push(fault);
+        return;
+    }
+  }
+
+  /** Boot time multiplier for an instance of `pool` requested at t (overlapping windows multiply). */
+  slowFactor(pool: string, t: number): number {
+    return this.slow.filter((s) => covers(s, pool, t)).reduce((f, s) => f * s.factor, 1);
+  }
+
+  metricsOut(pool: string, t: number): boolean {
+    return this.outages.some((o) => covers(o, pool, t));
+  }
+
+  /** The failed-step fault this update of `pool` meets, used up by one; undefined when none. */
+  failedStep(pool: string, stepId: string | undefined): FailedStep | undefined {
+    const matches = (f: FailedStep) =>
+      f.stepId === undefined ||
+      (stepId !== undefined && (typeof f.stepId === 'string' ? f.stepId === stepId : f.stepId.test(stepId)));
+    const fault = this.failedSteps.find(
+      (f) => f.left > 0 && (f.pool === undefined || f.pool === pool) && matches(f),
+    );
+    if (fault) fault.left--;
+    return fault;
+  }
+}

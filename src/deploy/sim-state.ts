@@ -1,0 +1,47 @@
+// The pool state as the simulated fleet reads it: whether a desired state can be applied at all
+// (a real stack would refuse it too), the routing it declares, and a one-line description of both
+// for the event log.
+
+import { type PoolState, WEIGHT_EPSILON } from '../core/plan.js';
+import type { Routing } from './sim-serve.js';
+
+export function routingOf(state: PoolState): Routing {
+  return { weights: { ...state.weights }, standby: { ...state.standby } };
+}
+
+export function sameRouting(a: Routing, b: Routing): boolean {
+  const keys = Object.keys(a.standby);
+  return (
+    a.weights.primary === b.weights.primary &&
+    a.weights.shadow === b.weights.shadow &&
+    keys.length === Object.keys(b.standby).length &&
+    keys.every((k) => a.standby[k] === b.standby[k])
+  );
+}
+
+/** Why a state cannot be applied, or undefined when it can. */
+export function invalidState(state: PoolState): string | undefined {
+  for (const role of ['primary', 'shadow'] as const) {
+    const n = state[role];
+    if (!Number.isInteger(n) || n < 0) return `${role} must be a whole number >= 0, got ${n}`;
+  }
+  const { primary, shadow } = state.weights;
+  if (!(primary >= 0 && primary <= 1 && shadow >= 0 && shadow <= 1)) {
+    return `weights must be in [0, 1], got primary ${primary}, shadow ${shadow}`;
+  }
+  if (Math.abs(primary + shadow - 1) > WEIGHT_EPSILON)
+    return `weights must sum to 1, got ${primary + shadow}`;
+  for (const [node, share] of Object.entries(state.standby)) {
+    if (!(share >= 0 && share <= 1)) return `standby share of ${node} must be in [0, 1], got ${share}`;
+  }
+  return undefined;
+}
+
+export function describeRouting(r: Routing): string {
+  const standby = Object.entries(r.standby).map(([node, share]) => `${node} ${share}`);
+  return `weights ${r.weights.primary}/${r.weights.shadow}${standby.length > 0 ? `, standby ${standby.join(', ')}` : ''}`;
+}
+
+export function describe(state: PoolState): string {
+  return `primary ${state.primary}, shadow ${state.shadow}, ${describeRouting(state)}`;
+}

@@ -1,0 +1,568 @@
+// The simulated fleet: a deploy target that behaves like a real one, for the demo, `simulate`
+// backtests on a fake clock, tests and fault injection. An update takes time and can fail;
+// instances take time to boot and can crash (an auto-scaling group replaces them after a detection
+// delay); capacity that is not ready does not serve. Everything is seeded: same inputs, same fleet.
+
+import type { Clock, ApplyOptions, ApplyResult, DeployEvent, Deployer } from '../core/seams.js';
+import type { PoolState } from '../core/plan.js';
+import { mulberry32 } from '../core/random.js';
+import { costOf, nodeHours, type RoleTotals } from './sim-accounting.js';
+import { type Fault, Faults } from './sim-faults.js';
+import { type HealthRecord, type SignalSample, SignalLog } from './sim-health.js';
+import { endOf, inService, type InstanceRole, type SimInstance } from './sim-instance.js';
+import {
+  LATENCY_DEFAULTS,
+  type LatencyModel,
+  type Routing,
+  type ServeResult,
+  serveMinute,
+} from './sim-serve.js';
+import { describe, describeRouting, invalidState, routingOf, sameRouting } from './sim-state.js';
+
+export type { Fault } from './sim-faults.js';
+
+export interface SimPoolConfig {
+  /** The pool at the start, every instance already ready. */
+  initial: PoolState;
+  /** Demand units one primary (or standby) instance serves at full load. */
+  unitsPerInstance: number;
+  /** Default: unitsPerInstance. */
+  shadowUnitsPerInstance?: number;
+  /** Request to ready, boot and warm-up included (default 5 min); standbys boot like primaries. */
+  provisionMs?: number;
+  /** Default: provisionMs. */
+  shadowProvisionMs?: number;
+  /** Per primary (and standby) instance-hour (default 0). */
+  hourlyCost?: number;
+  /** Default: hourlyCost. */
+  shadowHourlyCost?: number;
+}
+
+/** A crash at `at`: a named instance, or `any` in-service instance of the pool (a seeded pick). */
+export interface FailureTraceEntry {
+  at: number;
+  pool: string;
+  instance: string;
+}
+
+export interface SimFleetOptions {
+  clock: Clock;
+  pools: Record<string, SimPoolConfig>;
+  /** One stack update (default 45 s), varied by ±updateJitter of itself (default 0.2), seeded. */
+  updateMs?: number;
+  updateJitter?: number;
+  seed?: number;
+  /** Crashes from a trace. */
+  failures?: readonly FailureTraceEntry[];
+  /** Random crashes: each instance fails at this rate per hour of its life (default 0). */
+  failureRatePerHour?: number;
+  /** From a crash to the replacement being requested (default 2 min). */
+  detectionMs?: number;
+  latency?: Partial<LatencyModel>;
+  /** Signals kept behind the newest (default 7 days); older ones are dropped. */
+  signalRetentionMs?: number;
+  /** Events kept in the log, newest first to survive (default 10,000). */
+  maxEvents?: number;
+  /** Every event of every pool, as it happens (instance-ready ones included). */
+  onEvent?: (event: DeployEvent) => void;
+}
+
+/** Ready capacity in demand units: primary nodes, their standbys, and the shadow pool. */
+export interface ReadyCapacity {
+  primary: number;
+  standby: number;
+  shadow: number;
+}
+
+export const SIM_DEFAULTS = {
+  updateMs: 45_000,
+  updateJitter: 0.2,
+  provisionMs: 5 * 60_000,
+  detectionMs: 2 * 60_000,
+  seed: 1,
+  maxEvents: 10_000,
+} as const;
+
+const HOUR = 3_600_000;
+const PREFIX: Record<InstanceRole, string> = { primary: 'p', shadow: 's', standby: 'sb' };
+
+interface Tracked {
+  instance: SimInstance;
+  /** When the random process crashes it (Infinity: never). */
+  failAt: number;
+  announced: boolean;
+}
+
+interface PoolRuntime {
+  name: string;
+  units: { primary: number; shadow: number };
+  provisionMs: { primary: number; shadow: number };
+  hourly: Record<InstanceRole, number>;
+  byId: Map<string, SimInstance>;
+  /** Not failed, not removed (a replacement waiting to be requested included). */
+  live: Tracked[];
+  /** Failed or removed, ordered by when they ended. */
+  retired: SimInstance[];
+  /** Routing history: each entry in effect from `from` until the next. */
+  routing: (Routing & { from: number })[];
+  next: Record<InstanceRole, number>;
+  trace: FailureTraceEntry[];
+  updates: number;
+  updating: boolean;
+  listener?: (event: DeployEvent) => void;
+}
+
+/** FNV-1a: a string to 32 bits, to seed one stream per (seed, purpose, key). */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+export class SimFleet implements Deployer, HealthRecord {
+  private readonly clock: Clock;
+  private readonly pools = new Map<string, PoolRuntime>();
+  private readonly signalLog: SignalLog;
+  private readonly log: DeployEvent[] = [];
+  private readonly updateMs: number;
+  private readonly jitter: number;
+  private readonly seed: number;
+  private readonly ratePerHour: number;
+  private readonly detectionMs: number;
+  private readonly latency: LatencyModel;
+  private readonly maxEvents: number;
+  private readonly onEvent: ((event: DeployEvent) => void) | undefined;
+  private readonly faults = new Faults();
+
+  constructor(options: SimFleetOptions) {
+    this.clock = options.clock;
+    this.updateMs = options.updateMs ?? SIM_DEFAULTS.updateMs;
+    this.jitter = options.updateJitter ?? SIM_DEFAULTS.updateJitter;
+    this.seed = options.seed ?? SIM_DEFAULTS.seed;
+    this.ratePerHour = options.failureRatePerHour ?? 0;
+    this.detectionMs = options.detectionMs ?? SIM_DEFAULTS.detectionMs;
+    this.latency = { ...LATENCY_DEFAULTS, ...options.latency };
+    this.maxEvents = options.maxEvents ?? SIM_DEFAULTS.maxEvents;
+    this.onEvent = options.onEvent;
+    this.signalLog = new SignalLog(options.signalRetentionMs);
+    const start = this.clock.now();
+    for (const [name, config] of Object.entries(options.pools)) {
+      const problem = invalidState(config.initial);
+      if (problem) throw new Error(`simulated pool ${name}: initial state: ${problem}`);
+      const units = config.unitsPerInstance;
+      const provisionMs = config.provisionMs ?? SIM_DEFAULTS.provisionMs;
+      for (const [what, v] of Object.entries({
+        units,
+        provisionMs,
+        shadowProvisionMs: config.shadowProvisionMs,
+      })) {
+        if (v !== undefined && !(v >= 0 && Number.isFinite(v))) {
+          throw new Error(`simulated pool ${name}: ${what} must be a number >= 0, got ${v}`);
+        }
+      }
+      const hourly = config.hourlyCost ?? 0;
+      const pool: PoolRuntime = {
+        name,
+        units: { primary: units, shadow: config.shadowUnitsPerInstance ?? units },
+        provisionMs: { primary: provisionMs, shadow: config.shadowProvisionMs ?? provisionMs },
+        hourly: { primary: hourly, standby: hourly, shadow: config.shadowHourlyCost ?? hourly },
+        byId: new Map(),
+        live: [],
+        retired: [],
+        routing: [{ from: start, ...routingOf(config.initial) }],
+        next: { primary: 0, shadow: 0, standby: 0 },
+        trace: [],
+        updates: 0,
+        updating: false,
+      };
+      this.pools.set(name, pool);
+      const { primary, shadow, standby } = config.initial;
+      for (let i = 0; i < primary; i++) this.create(pool, 'primary', start, true);
+      for (let i = 0; i < shadow; i++) this.create(pool, 'shadow', start, true);
+      for (const node of Object.keys(standby)) this.create(pool, 'standby', start, true, node);
+    }
+    for (const entry of options.failures ?? []) this.inject({ kind: 'crash', ...entry });
+  }
+
+  // ---- Deployer -------------------------------------------------------------------------------
+
+  async current(pool: string): Promise<PoolState> {
+    const rt = this.runtime(pool);
+    this.advance(rt, this.clock.now());
+    return this.stateOf(rt);
+  }
+
+  apply(pool: string, desired: PoolState, options?: ApplyOptions): Promise<ApplyResult> {
+    return this.update(pool, desired, options ?? {}, false);
+  }
+
+  /** An update like any other, marked as a rollback in the log. */
+  rollback(pool: string, to: PoolState, options?: ApplyOptions): Promise<ApplyResult> {
+    return this.update(pool, to, options ?? {}, true);
+  }
+
+  // ---- Serving --------------------------------------------------------------------------------
+
+  /**
+   * Serve one minute's demand at t and record its health signals (unless metrics are out). t may
+   * not run ahead of the clock: an update applied later would land before minutes already served
+   * and recorded, so a replay must move the clock (a FakeClock's sleep) to each minute it serves.
+   */
+  serve(pool: string, t: number, demand: number): ServeResult {
+    if (!(demand >= 0 && Number.isFinite(demand))) throw new Error(`demand must be >= 0, got ${demand}`);
+    const now = this.clock.now();
+    if (t > now) {
+      throw new Error(
+        `cannot serve ${pool} at ${iso(t)}, ahead of the clock (${iso(now)}): advance the clock first`,
+      );
+    }
+    const rt = this.runtime(pool);
+    this.advance(rt, t);
+    const result = serveMinute(this.around(rt, t), this.routingAt(rt, t), rt.units, this.latency, t, demand);
+    const signals = this.faults.metricsOut(pool, t) ? null : result.signals;
+    this.signalLog.record(pool, { t, signals });
+    return { ...result, signals };
+  }
+
+  readyCapacity(pool: string, t: number): ReadyCapacity {
+    const rt = this.runtime(pool);
+    this.advance(rt, t);
+    const serving = this.around(rt, t).filter((i) => inService(i, t));
+    const count = (role: InstanceRole) => serving.filter((i) => i.role === role).length;
+    return {
+      primary: count('primary') * rt.units.primary,
+      standby: count('standby') * rt.units.primary,
+      shadow: count('shadow') * rt.units.shadow,
+    };
+  }
+
+  /** Ids of the primary nodes serving at t: the nodes the risk scorer scores and standbys name. */
+  nodes(pool: string, t: number): string[] {
+    const rt = this.runtime(pool);
+    this.advance(rt, t);
+    return this.around(rt, t)
+      .filter((i) => i.role === 'primary' && inService(i, t))
+      .map((i) => i.id);
+  }
+
+  samples(pool: string, start: number, end: number): readonly SignalSample[] {
+    return this.signalLog.samples(pool, start, end);
+  }
+
+  // ---- Inspection and accounting --------------------------------------------------------------
+
+  /** Every instance the pool ever had, live ones first. */
+  instances(pool: string): readonly SimInstance[] {
+    const rt = this.runtime(pool);
+    return [...rt.live.map((l) => l.instance), ...rt.retired];
+  }
+
+  /** The event log (bounded to the newest maxEvents), of one pool or all. */
+  events(pool?: string): readonly DeployEvent[] {
+    return pool === undefined ? [...this.log] : this.log.filter((e) => e.pool === pool);
+  }
+
+  /** Node-hours by role within [from, to), crashes up to `to` played first. */
+  nodeHours(pool: string, from: number, to: number): RoleTotals {
+    const rt = this.runtime(pool);
+    this.advance(rt, to);
+    return nodeHours(rt.byId.values(), from, to);
+  }
+
+  /** Those node-hours at the pool's hourly prices (a standby costs what a primary does). */
+  cost(pool: string, from: number, to: number): RoleTotals {
+    return costOf(this.nodeHours(pool, from, to), this.runtime(pool).hourly);
+  }
+
+  // ---- Fault injection ------------------------------------------------------------------------
+
+  inject(fault: Fault): void {
+    if (fault.kind !== 'crash') return this.faults.add(fault);
+    const rt = this.runtime(fault.pool);
+    const entry = { at: fault.at, pool: fault.pool, instance: fault.instance ?? 'any' };
+    let at = rt.trace.length;
+    while (at > 0 && rt.trace[at - 1]!.at > entry.at) at--;
+    rt.trace.splice(at, 0, entry);
+  }
+
+  // ---- The update -----------------------------------------------------------------------------
+
+  private async update(
+    pool: string,
+    desired: PoolState,
+    options: ApplyOptions,
+    isRollback: boolean,
+  ): Promise<ApplyResult> {
+    const rt = this.runtime(pool);
+    const start = this.clock.now();
+    this.advance(rt, start);
+    const step = options.stepId === undefined ? '' : ` ${options.stepId}`;
+    const what = `${isRollback ? 'rollback' : 'update'}${step}`;
+    if (rt.updating) {
+      // As a stack lock refuses a second concurrent update.
+      const reason = `${what} refused: another update of ${pool} is in progress`;
+      this.emit(rt, { at: start, pool, kind: 'update-failed', message: reason }, options.onEvent);
+      return { ok: false, state: this.stateOf(rt), reason };
+    }
+    rt.updating = true;
+    rt.listener = options.onEvent;
+    try {
+      if (isRollback) {
+        this.emit(rt, { at: start, pool, kind: 'rollback', message: `rolling back to ${describe(desired)}` });
+      }
+      this.emit(rt, {
+        at: start,
+        pool,
+        kind: 'update-started',
+        message: `${what} started: ${describe(desired)}`,
+      });
+      const invalid = invalidState(desired);
+      if (invalid) return this.failed(rt, `${what} failed: invalid desired state: ${invalid}`);
+      const ms = this.updateDuration(rt);
+      await this.clock.sleep(ms);
+      const end = this.clock.now();
+      this.advance(rt, end);
+      const injected = this.faults.failedStep(pool, options.stepId);
+      if (injected) {
+        const reason = injected.reason ?? 'injected failure';
+        return this.failed(rt, `${what} failed after ${seconds(ms)}: ${reason}`);
+      }
+      const changes = this.reconcile(rt, desired, end);
+      this.emit(rt, {
+        at: end,
+        pool,
+        kind: 'update-done',
+        message: `${what} done in ${seconds(ms)}: ${changes.length > 0 ? changes.join(', ') : 'no changes'}`,
+      });
+      return { ok: true, state: this.stateOf(rt) };
+    } finally {
+      rt.updating = false;
+      rt.listener = undefined;
+    }
+  }
+
+  private failed(rt: PoolRuntime, reason: string): ApplyResult {
+    this.emit(rt, { at: this.clock.now(), pool: rt.name, kind: 'update-failed', message: reason });
+    return { ok: false, state: this.stateOf(rt), reason };
+  }
+
+  private updateDuration(rt: PoolRuntime): number {
+    const u = mulberry32(hash(`${this.seed}:update:${rt.name}:${rt.updates++}`))();
+    return Math.max(0, Math.round(this.updateMs * (1 + this.jitter * (2 * u - 1))));
+  }
+
+  /** Bring the pool to `desired` at t; returns the changes in words. Same state twice: no change. */
+  private reconcile(rt: PoolRuntime, desired: PoolState, t: number): string[] {
+    const changes: string[] = [];
+    for (const role of ['primary', 'shadow'] as const) {
+      const have = rt.live.filter((l) => l.instance.role === role);
+      const want = desired[role];
+      for (let i = have.length; i < want; i++) this.create(rt, role, t, false);
+      for (const l of removalOrder(have, t).slice(0, Math.max(0, have.length - want))) this.remove(rt, l, t);
+      if (want !== have.length) changes.push(`${role} ${have.length} -> ${want}`);
+    }
+    const standbys = rt.live.filter((l) => l.instance.role === 'standby');
+    const covered = new Set<string>();
+    for (const l of removalOrder(standbys, t).reverse()) {
+      const node = l.instance.standbyFor!;
+      if (node in desired.standby && !covered.has(node)) covered.add(node);
+      else {
+        this.remove(rt, l, t);
+        changes.push(`standby for ${node} removed`);
+      }
+    }
+    for (const node of Object.keys(desired.standby)) {
+      if (covered.has(node)) continue;
+      this.create(rt, 'standby', t, false, node);
+      changes.push(`standby for ${node} requested`);
+    }
+    const now = rt.routing[rt.routing.length - 1]!;
+    const next = routingOf(desired);
+    if (!sameRouting(now, next)) {
+      rt.routing.push({ from: t, ...next });
+      changes.push(`routing ${describeRouting(next)}`);
+    }
+    return changes;
+  }
+
+  // ---- Instances over time --------------------------------------------------------------------
+
+  private create(
+    rt: PoolRuntime,
+    role: InstanceRole,
+    requestedAt: number,
+    ready: boolean,
+    standbyFor?: string,
+    replaces?: string,
+  ): SimInstance {
+    const id = `${rt.name}-${PREFIX[role]}-${rt.next[role]++}`;
+    const boot = role === 'shadow' ? rt.provisionMs.shadow : rt.provisionMs.primary;
+    const readyAt = ready ? requestedAt : requestedAt + boot * this.faults.slowFactor(rt.name, requestedAt);
+    // Every field present from the start: one object shape keeps the per-minute loops fast.
+    const instance: SimInstance = {
+      id,
+      pool: rt.name,
+      role,
+      standbyFor,
+      requestedAt,
+      readyAt,
+      failedAt: undefined,
+      removedAt: undefined,
+      replaces,
+    };
+    const u = mulberry32(hash(`${this.seed}:fail:${id}`))();
+    const failAt =
+      this.ratePerHour > 0 ? requestedAt + (-Math.log(1 - u) / this.ratePerHour) * HOUR : Infinity;
+    rt.live.push({ instance, failAt, announced: ready });
+    rt.byId.set(id, instance);
+    return instance;
+  }
+
+  private remove(rt: PoolRuntime, tracked: Tracked, t: number): void {
+    tracked.instance.removedAt = t;
+    this.retire(rt, tracked);
+  }
+
+  private retire(rt: PoolRuntime, tracked: Tracked): void {
+    rt.live.splice(rt.live.indexOf(tracked), 1);
+    const end = endOf(tracked.instance);
+    let at = rt.retired.length;
+    while (at > 0 && endOf(rt.retired[at - 1]!) > end) at--;
+    rt.retired.splice(at, 0, tracked.instance);
+  }
+
+  /** Instances that may matter at t: the live ones and those that ended after t. */
+  private around(rt: PoolRuntime, t: number): SimInstance[] {
+    const out = rt.live.map((l) => l.instance);
+    for (let i = rt.retired.length - 1; i >= 0 && endOf(rt.retired[i]!) > t; i--) out.push(rt.retired[i]!);
+    // A failed node that a standby covers keeps its slot (its work is pinned to it until moved).
+    for (const node of Object.keys(this.routingAt(rt, t).standby)) {
+      const x = rt.byId.get(node);
+      if (x && !out.some((i) => i.id === node)) out.push(x);
+    }
+    return out;
+  }
+
+  private routingAt(rt: PoolRuntime, t: number): Routing {
+    for (let i = rt.routing.length - 1; i > 0; i--) if (rt.routing[i]!.from <= t) return rt.routing[i]!;
+    return rt.routing[0]!;
+  }
+
+  /**
+   * Play the pool's crashes and readiness up to t, in time order (a crash before a readiness at the
+   * same moment). A crashed instance is replaced: requested after the detection delay, as an ASG does.
+   */
+  private advance(rt: PoolRuntime, t: number): void {
+    for (;;) {
+      let crash: Tracked | undefined;
+      let ready: Tracked | undefined;
+      for (const l of rt.live) {
+        if (l.failAt <= t && (!crash || l.failAt < crash.failAt)) crash = l;
+        if (
+          !l.announced &&
+          l.instance.readyAt <= t &&
+          (!ready || l.instance.readyAt < ready.instance.readyAt)
+        ) {
+          ready = l;
+        }
+      }
+      const traced = rt.trace[0] !== undefined && rt.trace[0].at <= t ? rt.trace[0] : undefined;
+      const crashAt = Math.min(crash?.failAt ?? Infinity, traced?.at ?? Infinity);
+      if (crashAt === Infinity && !ready) return;
+      if (ready && ready.instance.readyAt < crashAt) {
+        ready.announced = true;
+        const { id, readyAt, requestedAt } = ready.instance;
+        this.emit(rt, {
+          at: readyAt,
+          pool: rt.name,
+          kind: 'instance-ready',
+          message: `${id} ready after ${seconds(readyAt - requestedAt)}`,
+        });
+      } else if (traced && traced.at <= (crash?.failAt ?? Infinity)) {
+        rt.trace.shift();
+        const victim = this.traceVictim(rt, traced);
+        if (victim) this.crash(rt, victim, traced.at, 'injected');
+      } else if (crash) {
+        this.crash(rt, crash, crash.failAt, 'random failure');
+      }
+    }
+  }
+
+  private traceVictim(rt: PoolRuntime, entry: FailureTraceEntry): Tracked | undefined {
+    if (entry.instance !== 'any') {
+      return rt.live.find((l) => l.instance.id === entry.instance && l.instance.requestedAt <= entry.at);
+    }
+    const candidates = rt.live.filter((l) => inService(l.instance, entry.at));
+    if (candidates.length === 0) return undefined;
+    const u = mulberry32(hash(`${this.seed}:any:${rt.name}:${entry.at}`))();
+    return candidates[Math.floor(u * candidates.length)];
+  }
+
+  private crash(rt: PoolRuntime, tracked: Tracked, at: number, cause: string): void {
+    const { instance } = tracked;
+    instance.failedAt = at;
+    tracked.failAt = Infinity;
+    this.retire(rt, tracked);
+    const replacement = this.create(
+      rt,
+      instance.role,
+      at + this.detectionMs,
+      false,
+      instance.standbyFor,
+      instance.id,
+    );
+    this.emit(rt, {
+      at,
+      pool: rt.name,
+      kind: 'instance-failed',
+      message: `${instance.id} failed (${cause}); replacement ${replacement.id} requested at ${iso(replacement.requestedAt)}`,
+    });
+  }
+
+  // ---- State and events -----------------------------------------------------------------------
+
+  private stateOf(rt: PoolRuntime): PoolState {
+    const count = (role: InstanceRole) => rt.live.filter((l) => l.instance.role === role).length;
+    const routing = rt.routing[rt.routing.length - 1]!;
+    return {
+      primary: count('primary'),
+      shadow: count('shadow'),
+      standby: { ...routing.standby },
+      weights: { ...routing.weights },
+    };
+  }
+
+  /** To the log, the fleet's listener, and the caller of the update under way (or `listener`). */
+  private emit(rt: PoolRuntime, event: DeployEvent, listener = rt.listener): void {
+    this.log.push(event);
+    if (this.log.length > this.maxEvents) this.log.splice(0, this.log.length - this.maxEvents);
+    this.onEvent?.(event);
+    listener?.(event);
+  }
+
+  private runtime(pool: string): PoolRuntime {
+    const rt = this.pools.get(pool);
+    if (!rt)
+      throw new Error(
+        `the simulated fleet has no pool ${pool} (it has ${[...this.pools.keys()].join(', ')})`,
+      );
+    return rt;
+  }
+}
+
+/** Not-ready first, then newest: a scale-in never kills a serving node while a booting one could go. */
+function removalOrder(tracked: Tracked[], t: number): Tracked[] {
+  return [...tracked].sort((a, b) => {
+    const readyA = a.instance.readyAt <= t ? 1 : 0;
+    const readyB = b.instance.readyAt <= t ? 1 : 0;
+    if (readyA !== readyB) return readyA - readyB;
+    if (a.instance.requestedAt !== b.instance.requestedAt)
+      return b.instance.requestedAt - a.instance.requestedAt;
+    return idNumber(b.instance.id) - idNumber(a.instance.id);
+  });
+}
+
+const idNumber = (id: string) => Number(id.slice(id.lastIndexOf('-') + 1));
+
+const iso = (t: number) => new Date(t).toISOString();
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
