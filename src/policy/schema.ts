@@ -307,7 +307,7 @@ const MIGRATION_RESOLVED = mapping(MIGRATION, 'migration').superRefine(
   ),
 );
 
-type WithMs<T, K extends keyof T & string> = Omit<T, K> & { [P in K as `${P}Ms`]: T[P] };
+type WithMs<T, K extends keyof T & string> = { [P in keyof T as P extends K ? `${P}Ms` : P]: T[P] };
 
 /** Durations are `horizon` in YAML and `horizonMs` in the Policy; the order of fields stays. */
 function withMs<T extends object, K extends keyof T & string>(value: T, keys: readonly K[]): WithMs<T, K> {
