@@ -108,7 +108,14 @@ function fileIssues(doc: PolicyDocument, issues: readonly Issue[]): InputError[]
     const { line, column } = doc.place(path, key);
     return new InputError(doc.file, line, detail, column);
   };
+  // A misspelt key beats what its absence breaks in the same mapping (a gate "without" max).
+  const misspelt = new Set(issues.filter((i) => i.code === 'unrecognized_keys').map((i) => label(i.path)));
+  const echo = (issue: Issue) =>
+    issue.code !== 'unrecognized_keys' &&
+    (misspelt.has(label(issue.path)) ||
+      (misspelt.has(label(issue.path.slice(0, -1))) && valueAt(doc.data, issue.path) === undefined));
   return issues.flatMap((issue) => {
+    if (echo(issue)) return [];
     const where = label(issue.path);
     if (issue.code === 'unrecognized_keys') {
       const allowed = KEYS[where.replace(/\[\d+\]$/, '[]')] ?? [];
