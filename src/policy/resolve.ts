@@ -9,6 +9,7 @@ import {
   formatSource,
   formatValue,
   type Layer,
+  type Merged,
   mergeLayers,
   type Source,
   specificity,
@@ -162,44 +163,47 @@ function fileLayer(doc: PolicyDocument, data: Record<string, unknown>): Layer {
 }
 
 /**
- * Merges the layers and checks the rules that join two fields. A broken rule is blamed on the
- * field set in the most specific file (a pool's over defaults.yaml), which is where the fix goes.
+ * A broken rule joining two fields, blamed on the one set in the most specific file (a pool's
+ * over defaults.yaml over the built-in defaults), which is where the fix goes; ties blame the
+ * rule's first field. The message names the other field's value and where it came from.
  */
+function crossFieldError(issue: Issue, merged: Merged, poolFile: string | undefined): InputError {
+  const { data, sources } = merged;
+  const params = (issue as { params?: Partial<CrossFieldParams> }).params;
+  let blamed = { path: issue.path.map(String), message: issue.message };
+  let other =
+    params?.other && params.otherMessage ? { path: params.other, message: params.otherMessage } : undefined;
+  const rank = (path: string[]) => specificity(sources.get(path.join('.')), poolFile);
+  if (other && rank(other.path) > rank(blamed.path)) [blamed, other] = [other, blamed];
+
+  let message = blamed.message;
+  if (other) {
+    const name = label(other.path);
+    const from = sources.get(name);
+    const where = `${name} (${show(valueAt(data, other.path))} from ${from ? formatSource(from) : 'nowhere'})`;
+    message = message.includes(name) ? message.replace(name, where) : `${message}: ${where}`;
+  }
+  const detail = `${label(blamed.path)}: ${show(valueAt(data, blamed.path))} ${message}`;
+  const source = sources.get(blamed.path.join('.'));
+  if (source?.kind === 'file') return new InputError(source.file, source.line, detail, source.column);
+  // Only a broken built-in default gets here; a test keeps that from shipping.
+  return new InputError('built-in defaults', undefined, detail);
+}
+
+/** Merges the layers, checks the rules that join two fields, and yields the Policy. */
 function resolve(
   layers: readonly Layer[],
   poolFile: string | undefined,
 ): { policy?: Policy; fields: PolicyField[]; errors: InputError[] } {
-  const { data, sources } = mergeLayers(layers);
+  const merged = mergeLayers(layers);
   const fields = FIELDS.map((field) => ({
     field,
-    value: valueAt(data, field.split('.')),
-    source: sources.get(field) ?? { kind: 'built-in' as const },
+    value: valueAt(merged.data, field.split('.')),
+    source: merged.sources.get(field) ?? { kind: 'built-in' as const },
   }));
-  const parsed = ResolvedPolicySchema.safeParse(data);
+  const parsed = ResolvedPolicySchema.safeParse(merged.data);
   if (parsed.success) return { policy: parsed.data, fields, errors: [] };
-  const errors = parsed.error.issues.map((issue) => {
-    const params = (issue as { params?: Partial<CrossFieldParams> }).params;
-    const sides = [{ path: issue.path.map(String), message: issue.message }];
-    if (params?.other && params.otherMessage)
-      sides.push({ path: params.other, message: params.otherMessage });
-    const rank = (path: string[]) => specificity(sources.get(path.join('.')), poolFile);
-    const [blamed, other] =
-      sides.length === 2 && rank(sides[1]!.path) > rank(sides[0]!.path) ? [sides[1]!, sides[0]!] : sides;
-    const source = sources.get(blamed!.path.join('.'));
-    let message = blamed!.message;
-    if (other) {
-      // Name the other field's value and origin where the message names the field.
-      const name = label(other.path);
-      const from = sources.get(name);
-      const where = `${name} (${show(valueAt(data, other.path))} from ${from ? formatSource(from) : 'nowhere'})`;
-      message = message.includes(name) ? message.replace(name, where) : `${message}: ${where}`;
-    }
-    const detail = `${label(blamed!.path)}: ${show(valueAt(data, blamed!.path))} ${message}`;
-    if (source?.kind === 'file') return new InputError(source.file, source.line, detail, source.column);
-    // Only a broken built-in default gets here; a test keeps that from shipping.
-    return new InputError('built-in defaults', undefined, detail);
-  });
-  return { fields, errors };
+  return { fields, errors: parsed.error.issues.map((issue) => crossFieldError(issue, merged, poolFile)) };
 }
 
 const byPlace = (files: readonly string[]) => (a: InputError, b: InputError) =>
