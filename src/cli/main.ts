@@ -5,10 +5,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeFor, UsageError } from '../core/errors.js';
 import { MODEL_NAMES } from '../forecast/index.js';
+import { DEFAULT_POLICY_DIR } from '../policy/load.js';
 import { DEFAULT_COUPLING } from '../risk/propagate-compile.js';
 import { backtestCommand } from './backtest.js';
 import { forecastCommand } from './forecast.js';
 import { inputOptions, parseCount } from './input-flags.js';
+import { policyExplainCommand, policyValidateCommand } from './policy.js';
 import { parseCoupling, riskPropagateCommand } from './risk-propagate.js';
 import { riskScoreCommand } from './risk-score.js';
 import { riskTrainCommand } from './risk-train.js';
@@ -117,6 +119,23 @@ export function program(): Command {
     .option('--tz <zone>', 'zone of timestamps without an offset', 'UTC')
     .action(riskTrainCommand);
   // ── end risk ──
+
+  // ── policy: the reviewed YAML that says what shadowcast may do for each pool ──
+  const policy = root.command('policy').description('check policy files and explain effective policies');
+  policy
+    .command('validate')
+    .description('check policy files; print every problem as file:line:col: message')
+    .argument('[files...]', `policy YAML files (default: every one under --policies)`)
+    .option('--policies <dir>', 'policy directory', DEFAULT_POLICY_DIR)
+    .action(policyValidateCommand);
+  policy
+    .command('explain')
+    .description("a pool's effective policy and where each value came from")
+    .argument('<pool>', 'pool name (policies/pools/<pool>.yaml)')
+    .option('--policies <dir>', 'policy directory', DEFAULT_POLICY_DIR)
+    .addOption(new Option('--format <f>', 'output format').choices(['table', 'json']).default('table'))
+    .action(policyExplainCommand);
+  // ── end policy ──
 
   return root;
 }

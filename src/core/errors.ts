@@ -3,12 +3,15 @@
 
 export class InputError extends Error {
   override readonly name = 'InputError';
+  /** `file:line: detail`, or `file:line:col: detail` when a column is given (1-based, like the line). */
   constructor(
     readonly file: string,
     readonly line: number | undefined,
     readonly detail: string,
+    readonly column?: number,
   ) {
-    super(`${file}${line === undefined ? '' : `:${line}`}: ${detail}`);
+    const col = line === undefined || column === undefined ? '' : `:${column}`;
+    super(`${file}${line === undefined ? '' : `:${line}`}${col}: ${detail}`);
   }
 }
 

@@ -1,0 +1,390 @@
+// The schema of policy YAML (zod): each field's meaning, unit and bounds, in one place. A file is
+// partial (any field may be left out, unknown keys are refused); the resolved schema takes a fully
+// merged policy, checks the rules that join two fields, and turns human units (durations like
+// "10m") into the Policy the planner reads (milliseconds, in fields ending in Ms).
+
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { parseDuration } from '../core/duration.js';
+import { CRITICALITIES } from '../core/graph.js';
+import { cronProblem } from './cron.js';
+import type { Policy } from './types.js';
+
+/** What parseDuration reads, as a JSON Schema pattern so that editors flag a bad duration too. */
+export const DURATION_PATTERN = '^\\s*\\d+(?:\\.\\d+)?\\s*[smhdwSMHDW]\\s*$';
+export const POOL_NAME = /^[a-z0-9][a-z0-9-]*$/;
+export const FORECAST_MODELS = ['auto', 'prophet', 'mstl', 'naive'] as const;
+
+interface Bounds {
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+  int?: boolean;
+}
+
+function boundsText(b: Bounds): string {
+  const kind = b.int ? 'a whole number' : 'a number';
+  if (b.gte !== undefined && b.lte !== undefined) return `must be ${kind} from ${b.gte} to ${b.lte}`;
+  if (b.gt !== undefined && b.lt !== undefined)
+    return `must be ${kind} between ${b.gt} and ${b.lt}, exclusive`;
+  const parts = [
+    b.gt !== undefined && `above ${b.gt}`,
+    b.gte !== undefined && `at least ${b.gte}`,
+    b.lt !== undefined && `below ${b.lt}`,
+    b.lte !== undefined && `at most ${b.lte}`,
+  ].filter(Boolean);
+  return `must be ${kind}${parts.length ? ` ${parts.join(' and ')}` : ''}`;
+}
+
+function num(description: string, b: Bounds) {
+  const error = boundsText(b);
+  let s = z.number({ error });
+  if (b.int) s = s.int({ error });
+  if (b.gt !== undefined) s = s.gt(b.gt, { error });
+  if (b.gte !== undefined) s = s.gte(b.gte, { error });
+  if (b.lt !== undefined) s = s.lt(b.lt, { error });
+  if (b.lte !== undefined) s = s.lte(b.lte, { error });
+  return s.describe(description);
+}
+
+/** A duration as written ("90s", "10m", "2h", "1d", "1w"), in milliseconds once parsed. */
+function duration(description: string, { positive = false } = {}) {
+  const error = `must be a${positive ? ' positive' : ''} duration like 90s, 10m, 2h or 1d`;
+  return z
+    .string({ error })
+    .regex(new RegExp(DURATION_PATTERN), { error })
+    .transform((text, ctx) => {
+      const ms = parseDuration(text) ?? Number.NaN;
+      if (!(ms > 0 || (!positive && ms === 0))) {
+        ctx.addIssue({ code: 'custom', message: error, input: text });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .describe(description);
+}
+
+function text(description: string) {
+  const error = 'must be a non-empty text';
+  return z.string({ error }).trim().min(1, { error }).describe(description);
+}
+
+function choice<const T extends readonly [string, ...string[]]>(values: T, description: string) {
+  return z.enum(values, { error: `must be one of ${values.join(', ')}` }).describe(description);
+}
+
+const poolName = z
+  .string({ error: 'must be a pool name' })
+  .regex(POOL_NAME, { error: 'must be a pool name: lowercase letters, digits and dashes' });
+
+const MODE = choice(
+  ['recommend', 'apply'],
+  'recommend: plan and report only (the default); apply: also apply the plans through Pulumi.',
+);
+
+const FORECAST = {
+  horizon: duration('How far ahead to forecast, like 24h.', { positive: true }),
+  level: num('Interval coverage; the shadow pool is sized from the upper bound at this level.', {
+    gt: 0,
+    lt: 1,
+  }),
+  model: choice(FORECAST_MODELS, 'Forecasting model; auto picks by backtest.'),
+};
+
+const CAPACITY = {
+  unitsPerInstance: num('Demand units one primary instance serves at full load.', { gt: 0 }),
+  minInstances: num('Fewest primary instances, whatever the forecast.', { int: true, gte: 0 }),
+  maxInstances: num('Most primary instances, whatever the forecast.', { int: true, gte: 1 }),
+  headroomPercent: num('Kept above the forecast mean and the observed load, in %.', { gte: 0, lte: 200 }),
+  instanceType: text('Primary instance type, like m6i.large.'),
+  hourlyCost: num('Cost of one primary instance per hour, in the account currency.', { gte: 0 }),
+  provision: duration('Time from asking for an instance to its serving traffic, like 5m.'),
+};
+
+const SHADOW = {
+  enabled: z.boolean({ error: 'must be true or false' }).describe('Keep a warm shadow pool.'),
+  peakPercent: num('Primary and shadow together cover this share of the upper peak, in %.', {
+    gt: 0,
+    lte: 200,
+  }),
+  bufferPercent: num('Plus this buffer, in % of that peak.', { gte: 0, lte: 100 }),
+  minSize: num('Fewest shadow instances while enabled.', { int: true, gte: 0 }),
+  instanceType: text("Shadow instance type; default: capacity's."),
+  unitsPerInstance: num("Demand units one shadow instance serves; default: capacity's.", { gt: 0 }),
+  hourlyCost: num("Cost of one shadow instance per hour; default: capacity's.", { gte: 0 }),
+  leadTime: duration('A shadow instance is asked for this long before it is needed, like 10m.'),
+};
+
+const shift = (c: string) =>
+  num(`Subtracted from both thresholds for ${c} workloads.`, { gte: -0.5, lte: 0.5 });
+const CRITICALITY = {
+  low: shift('low'),
+  normal: shift('normal'),
+  high: shift('high'),
+  critical: shift('critical'),
+} satisfies Record<(typeof CRITICALITIES)[number], unknown>;
+
+const STANDBY = {
+  provision: num('Failure probability at which a standby node is provisioned.', { gt: 0, lt: 1 }),
+  transition: num('Failure probability at which the work moves, once held for dwell.', { gt: 0, lt: 1 }),
+  dwell: duration('How long the probability must stay at transition before the work moves.'),
+  release: duration('A standby is released after the probability stays low this long.'),
+  hysteresis: num('Released below provision minus this.', { gte: 0, lt: 1 }),
+};
+
+const GATE = z
+  .strictObject(
+    {
+      metric: z
+        .string({ error: 'must be a metric name like error_rate' })
+        .regex(/^\S+$/, { error: 'must be a metric name like error_rate' }),
+      max: z.number({ error: 'must be a number' }).optional(),
+      min: z.number({ error: 'must be a number' }).optional(),
+    },
+    { error: 'must be a mapping like {metric: error_rate, max: 0.01}' },
+  )
+  .superRefine((g, ctx) => {
+    if (g.max === undefined && g.min === undefined)
+      ctx.addIssue({ code: 'custom', message: 'must set max, min or both' });
+    else if (g.max !== undefined && g.min !== undefined && g.min > g.max)
+      ctx.addIssue({ code: 'custom', path: ['min'], message: 'must be at most max' });
+  })
+  .describe('The step fails when the metric goes above max or below min during the bake time.');
+
+const MIGRATION = {
+  stepSize: num('Largest change of any route weight in one step.', { gt: 0, lte: 1 }),
+  bake: duration('Health gate watch time after each step, like 2m.'),
+  gates: z
+    .array(GATE, { error: 'must be a list of gates like [{metric: error_rate, max: 0.01}]' })
+    .min(1, { error: 'must hold at least one gate: a step with no health gate cannot roll back by itself' })
+    .describe('Health gates checked after each step; a list replaces the defaults, it does not add.'),
+  maxConcurrent: num('Migrations running at once.', { int: true, gte: 1 }),
+  alertPerHour: num('Alert when more migrations than this start within an hour.', { int: true, gte: 1 }),
+  stepTimeout: duration('A step not applied and baked within this rolls back, like 15m.', {
+    positive: true,
+  }),
+};
+
+const GUARDRAILS = {
+  maxTotalInstances: num('Across all pools: primary, shadow and standby.', { int: true, gte: 1 }),
+  maxHourlyCost: num('Across all pools, in the account currency per hour.', { gt: 0 }),
+  protectedPools: z
+    .array(poolName, { error: 'must be a list of pool names' })
+    .describe('Pools shadowcast never changes (it still forecasts and reports them).'),
+};
+
+const SCHEDULE = {
+  cron: z
+    .string({ error: 'must be a cron expression like "*/15 * * * *"' })
+    .superRefine((expr, ctx) => {
+      const problem = cronProblem(expr);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .describe('When the job runs: minute hour day-of-month month day-of-week.'),
+  timezone: z
+    .string({ error: 'must be an IANA time zone like Europe/Berlin' })
+    .refine((zone) => IANAZone.isValidZone(zone), { error: 'is not an IANA time zone like Europe/Berlin' })
+    .describe('Zone the cron expression is read in, like UTC or Europe/Berlin.'),
+};
+
+/** The keys each mapping allows, by path (`migration.gates[]` for a gate): for "did you mean". */
+export const KEYS: Record<string, readonly string[]> = {
+  '': ['mode', 'forecast', 'capacity', 'shadow', 'standby', 'migration', 'guardrails', 'schedule'],
+  forecast: Object.keys(FORECAST),
+  capacity: Object.keys(CAPACITY),
+  shadow: Object.keys(SHADOW),
+  standby: [...Object.keys(STANDBY), 'criticality'],
+  'standby.criticality': CRITICALITIES,
+  migration: Object.keys(MIGRATION),
+  'migration.gates[]': ['metric', 'max', 'min'],
+  guardrails: Object.keys(GUARDRAILS),
+  schedule: Object.keys(SCHEDULE),
+};
+
+const mapping = <T extends z.ZodRawShape>(shape: T, section: string) =>
+  z.strictObject(shape, { error: `must be a mapping of ${section} fields (${KEYS[section]!.join(', ')})` });
+
+/** A section may be empty (`capacity:` with every field commented out): it sets nothing. */
+const section = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+
+/** One policy file, defaults.yaml or pools/<pool>.yaml: every field optional, nothing unknown. */
+export const PolicyFileSchema = z
+  .strictObject(
+    {
+      mode: MODE.optional(),
+      forecast: section(mapping(FORECAST, 'forecast').partial()),
+      capacity: section(mapping(CAPACITY, 'capacity').partial()),
+      shadow: section(mapping(SHADOW, 'shadow').partial()),
+      standby: section(
+        mapping(
+          { ...STANDBY, criticality: section(mapping(CRITICALITY, 'standby.criticality').partial()) },
+          'standby',
+        ).partial(),
+      ),
+      migration: section(mapping(MIGRATION, 'migration').partial()),
+      guardrails: section(mapping(GUARDRAILS, 'guardrails').partial()),
+      schedule: section(mapping(SCHEDULE, 'schedule').partial()),
+    },
+    { error: `a policy file must be a mapping of sections (${KEYS['']!.join(', ')})` },
+  )
+  .meta({
+    title: 'shadowcast policy',
+    description:
+      'A shadowcast policy file: policies/defaults.yaml or policies/pools/<pool>.yaml. Every field is optional; ' +
+      'pool files are merged over the defaults, which are merged over the built-in defaults (lists replace).',
+  });
+
+export type PolicyFile = z.input<typeof PolicyFileSchema>;
+
+/** A rule joining two fields of one section: data, so the loader can blame whichever was set last. */
+export interface CrossFieldParams {
+  /** The other field, from the root. */
+  other: string[];
+  /** The complaint from the other field's side, when it is the one to blame. */
+  otherMessage: string;
+}
+
+function crossRule<T extends Record<string, unknown>>(
+  section: string,
+  a: keyof T & string,
+  b: keyof T & string,
+  holds: (a: number, b: number) => boolean,
+  aMessage: string,
+  bMessage: string,
+) {
+  return (value: T, ctx: z.RefinementCtx<T>) => {
+    if (holds(value[a] as number, value[b] as number)) return;
+    const params: CrossFieldParams = { other: [section, b], otherMessage: bMessage };
+    ctx.addIssue({ code: 'custom', path: [a], message: aMessage, params });
+  };
+}
+
+const CAPACITY_RESOLVED = mapping(CAPACITY, 'capacity').superRefine(
+  crossRule(
+    'capacity',
+    'minInstances',
+    'maxInstances',
+    (min, max) => min <= max,
+    'must be at most capacity.maxInstances',
+    'must be at least capacity.minInstances',
+  ),
+);
+
+const STANDBY_RESOLVED = mapping(
+  { ...STANDBY, criticality: mapping(CRITICALITY, 'standby.criticality') },
+  'standby',
+)
+  .superRefine(
+    crossRule(
+      'standby',
+      'provision',
+      'transition',
+      (p, t) => p <= t,
+      'must be at most standby.transition',
+      'must be at least standby.provision',
+    ),
+  )
+  .superRefine(
+    crossRule(
+      'standby',
+      'hysteresis',
+      'provision',
+      (h, p) => h < p,
+      'must be below standby.provision, or a standby would never be released',
+      'must be above standby.hysteresis, or a standby would never be released',
+    ),
+  );
+
+const MIGRATION_RESOLVED = mapping(MIGRATION, 'migration').superRefine(
+  crossRule(
+    'migration',
+    'bake',
+    'stepTimeout',
+    (bake, timeout) => bake < timeout,
+    'must be shorter than migration.stepTimeout, or every step would time out while baking',
+    'must be longer than migration.bake, or every step would time out while baking',
+  ),
+);
+
+type WithMs<T, K extends keyof T & string> = { [P in keyof T as P extends K ? `${P}Ms` : P]: T[P] };
+
+/** Durations are `horizon` in YAML and `horizonMs` in the Policy; the order of fields stays. */
+function withMs<T extends object, K extends keyof T & string>(value: T, keys: readonly K[]): WithMs<T, K> {
+  const renamed = Object.entries(value).map(([k, v]) => [
+    (keys as readonly string[]).includes(k) ? `${k}Ms` : k,
+    v,
+  ]);
+  return Object.fromEntries(renamed) as WithMs<T, K>;
+}
+
+/** A fully merged policy (every field set, shadow's instance fields filled) → the Policy. */
+export const ResolvedPolicySchema = z.strictObject({
+  mode: MODE,
+  forecast: mapping(FORECAST, 'forecast').transform((v) => withMs(v, ['horizon'])),
+  capacity: CAPACITY_RESOLVED.transform((v) => withMs(v, ['provision'])),
+  shadow: mapping(SHADOW, 'shadow').transform((v) => withMs(v, ['leadTime'])),
+  standby: STANDBY_RESOLVED.transform((v) => withMs(v, ['dwell', 'release'])),
+  migration: MIGRATION_RESOLVED.transform((v) => withMs(v, ['bake', 'stepTimeout'])),
+  guardrails: mapping(GUARDRAILS, 'guardrails'),
+  schedule: mapping(SCHEDULE, 'schedule'),
+});
+
+// The schema produces exactly the planner's contract: each direction fails to compile otherwise.
+const _toPolicy = (p: z.output<typeof ResolvedPolicySchema>): Policy => p;
+const _fromPolicy = (p: Policy): z.output<typeof ResolvedPolicySchema> => p;
+
+/**
+ * The built-in defaults, written as a policy file would be. Shadow's instanceType,
+ * unitsPerInstance and hourlyCost are absent on purpose: they default to capacity's, wherever
+ * that was set. Standby matches STANDBY_DEFAULTS in src/risk/standby.ts (a test holds them equal).
+ */
+export const BUILTIN_DEFAULTS = {
+  mode: 'recommend',
+  forecast: { horizon: '24h', level: 0.9, model: 'auto' },
+  capacity: {
+    unitsPerInstance: 100,
+    minInstances: 2,
+    maxInstances: 50,
+    headroomPercent: 20,
+    instanceType: 'm6i.large',
+    hourlyCost: 0.096,
+    provision: '5m',
+  },
+  shadow: { enabled: true, peakPercent: 100, bufferPercent: 10, minSize: 1, leadTime: '10m' },
+  standby: {
+    provision: 0.7,
+    transition: 0.9,
+    dwell: '10m',
+    release: '30m',
+    hysteresis: 0.1,
+    criticality: { low: -0.05, normal: 0, high: 0.05, critical: 0.1 },
+  },
+  migration: {
+    stepSize: 0.1,
+    bake: '2m',
+    gates: [
+      { metric: 'error_rate', max: 0.01 },
+      { metric: 'latency_p99_ms', max: 500 },
+    ],
+    maxConcurrent: 1,
+    alertPerHour: 6,
+    stepTimeout: '15m',
+  },
+  guardrails: { maxTotalInstances: 200, maxHourlyCost: 50, protectedPools: [] },
+  schedule: { cron: '*/15 * * * *', timezone: 'UTC' },
+} as const satisfies PolicyFile;
+
+/** Shadow fields that take capacity's value unless a file sets them. */
+export const INHERITED_FROM_CAPACITY = ['instanceType', 'unitsPerInstance', 'hourlyCost'] as const;
+
+/** Every leaf field in schema order, as dotted YAML paths; lists are leaves (they replace). */
+export const FIELDS: readonly string[] = KEYS['']!.flatMap((section) =>
+  section === 'mode'
+    ? ['mode']
+    : KEYS[section]!.flatMap((key) =>
+        key === 'criticality'
+          ? CRITICALITIES.map((c) => `${section}.criticality.${c}`)
+          : [`${section}.${key}`],
+      ),
+);
