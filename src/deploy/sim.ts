@@ -63,7 +63,7 @@ export interface SimFleetOptions {
   latency?: Partial<LatencyModel>;
   /** Signals kept behind the newest (default 7 days); older ones are dropped. */
   signalRetentionMs?: number;
-  /** Events kept in the log, newest first to survive (default 10,000). */
+  /** Events kept in the log (default 10,000); the oldest go first. */
   maxEvents?: number;
   /** Every event of every pool, as it happens (instance-ready ones included). */
   onEvent?: (event: DeployEvent) => void;
@@ -195,6 +195,7 @@ export class SimFleet implements Deployer, HealthRecord {
 
   // ---- Deployer -------------------------------------------------------------------------------
 
+  /** The pool as its stack has it: a crashed instance's pending replacement counts, as in an ASG's desired size. */
   async current(pool: string): Promise<PoolState> {
     const rt = this.runtime(pool);
     this.advance(rt, this.clock.now());
@@ -374,7 +375,7 @@ export class SimFleet implements Deployer, HealthRecord {
     const covered = new Set<string>();
     for (const l of removalOrder(standbys, t).reverse()) {
       const node = l.instance.standbyFor!;
-      if (node in desired.standby && !covered.has(node)) covered.add(node);
+      if (Object.hasOwn(desired.standby, node) && !covered.has(node)) covered.add(node);
       else {
         this.remove(rt, l, t);
         changes.push(`standby for ${node} removed`);

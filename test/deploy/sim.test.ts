@@ -109,6 +109,50 @@ describe('an update', () => {
     expect(result.state).toEqual(pool(2));
   });
 
+  it("tells the update's caller what happens during it; the fleet's listener hears everything", async () => {
+    const all: DeployEvent[] = [];
+    const { fleet } = fleetOf(
+      pool(2),
+      {},
+      {
+        onEvent: (e) => all.push(e),
+        failures: [{ at: T0 + 10_000, pool: 'web', instance: 'web-p-0' }],
+      },
+    );
+    const seen: DeployEvent[] = [];
+    await fleet.apply('web', pool(3), { onEvent: (e) => seen.push(e) });
+    expect(seen.map((e) => [e.kind, e.at])).toEqual([
+      ['update-started', T0],
+      ['instance-failed', T0 + 10_000],
+      ['update-done', T0 + UPDATE],
+    ]);
+    // web-p-2 replaces web-p-0 (asked for at T0 + 130 s, ready at T0 + 430 s); web-p-3 is the
+    // update's (asked for at T0 + 45 s, ready at T0 + 345 s).
+    fleet.readyCapacity('web', T0 + 430_000);
+    expect(all.map((e) => [e.kind, e.at])).toEqual([
+      ['update-started', T0],
+      ['instance-failed', T0 + 10_000],
+      ['update-done', T0 + UPDATE],
+      ['instance-ready', T0 + 345_000],
+      ['instance-ready', T0 + 430_000],
+    ]);
+    expect(all.slice(-2).map((e) => e.message)).toEqual([
+      'web-p-3 ready after 300.0 s',
+      'web-p-2 ready after 300.0 s',
+    ]);
+    expect(seen).toHaveLength(3);
+  });
+
+  it('keeps only the newest maxEvents events', async () => {
+    const { fleet } = fleetOf(pool(2), {}, { maxEvents: 3 });
+    for (let i = 0; i < 3; i++) await fleet.apply('web', pool(2), { stepId: `web#${i}` });
+    expect(fleet.events().map((e) => e.message.split(' ').slice(0, 2).join(' '))).toEqual([
+      'update web#1',
+      'update web#2',
+      'update web#2',
+    ]);
+  });
+
   it('rolls back as an update marked as a rollback', async () => {
     const { fleet } = fleetOf(pool(2));
     await fleet.apply('web', pool(4));
