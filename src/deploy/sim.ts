@@ -234,6 +234,7 @@ export class SimFleet implements Deployer, HealthRecord {
     return { ...result, signals };
   }
 
+  /** Ready capacity at t; after the clock, as things stand (no more crashes or updates). */
   readyCapacity(pool: string, t: number): ReadyCapacity {
     const rt = this.runtime(pool);
     this.advance(rt, t);
@@ -271,7 +272,7 @@ export class SimFleet implements Deployer, HealthRecord {
     return pool === undefined ? [...this.log] : this.log.filter((e) => e.pool === pool);
   }
 
-  /** Node-hours by role within [from, to), crashes up to `to` played first. */
+  /** Node-hours by role within [from, to); a window past the clock assumes nothing more happens. */
   nodeHours(pool: string, from: number, to: number): RoleTotals {
     const rt = this.runtime(pool);
     this.advance(rt, to);
@@ -474,9 +475,12 @@ export class SimFleet implements Deployer, HealthRecord {
 
   /**
    * Play the pool's crashes and readiness up to t, in time order (a crash before a readiness at the
-   * same moment). A crashed instance is replaced: requested after the detection delay, as an ASG does.
+   * same moment). A crashed instance is replaced: requested after the detection delay, as an ASG
+   * does. Never past the clock: an answer about a later time assumes nothing more happens (no
+   * crash, no update), so looking ahead never changes what the fleet does.
    */
-  private advance(rt: PoolRuntime, t: number): void {
+  private advance(rt: PoolRuntime, until: number): void {
+    const t = Math.min(until, this.clock.now());
     if (rt.quiet?.version === rt.version && t < rt.quiet.until) return;
     for (;;) {
       // The earliest pending crash and readiness, whenever they are.
