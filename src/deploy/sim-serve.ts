@@ -59,11 +59,6 @@ export interface ServeResult {
   signals: HealthSignals | null;
 }
 
-interface Group {
-  offered: number;
-  capacity: number;
-}
-
 export function latencyAt(model: LatencyModel, offered: number, capacity: number): number {
   if (offered <= 0) return model.baseMs;
   const u = capacity > 0 ? offered / capacity : Infinity;
@@ -72,28 +67,49 @@ export function latencyAt(model: LatencyModel, offered: number, capacity: number
 }
 
 /**
- * Serve `demand` at t. The primary target's demand is split evenly over its node slots: each
+ * Who can serve at t, and for how long that holds: a replay serves most minutes from the same
+ * composition, so the fleet keeps it until the next instance readiness, end or routing change.
+ */
+export interface Composition {
+  weights: RouteWeights;
+  /** In-service primary nodes, standbys and shadows. */
+  primaries: number;
+  standbys: number;
+  shadows: number;
+  /** In-service primary nodes no standby covers: they pool their slots. */
+  uncovered: number;
+  /** Covered nodes that hold a slot: the share moved, whether the node serves, its ready standbys. */
+  covered: { share: number; nodeUp: boolean; standbys: number }[];
+  /** From t it holds until this time (the next readiness, end or routing change among the instances). */
+  validUntil: number;
+}
+
+/**
+ * The composition at t. The primary target's demand is split evenly over its node slots: each
  * healthy primary node, plus each standby-covered node even after it failed (its work is pinned to
  * it until moved). A covered node X with moved share s and slot demand q sends s·q to its standby
  * (served only if the standby is ready) and (1 - s)·q to X (lost if X is down); the uncovered
  * nodes pool their slots, as a load balancer spreads over healthy targets.
  */
-export function serveMinute(
+export function compose(
   instances: readonly SimInstance[],
-  routing: Routing,
-  units: UnitsPerInstance,
-  latency: LatencyModel,
+  routing: Routing & { until?: number },
   t: number,
-  demand: number,
-): Omit<ServeResult, 'signals'> & { signals: HealthSignals } {
-  // One pass: this runs every simulated minute of every pool.
+): Composition {
   const coveredIds = new Set(Object.keys(routing.standby));
   const standbysFor = new Map<string, number>();
   let primaries = 0;
   let uncovered = 0;
   let standbys = 0;
   let shadows = 0;
+  let validUntil = routing.until ?? Infinity;
+  const later = (at: number | undefined) => {
+    if (at !== undefined && at > t && at < validUntil) validUntil = at;
+  };
   for (const i of instances) {
+    later(i.readyAt);
+    later(i.failedAt);
+    later(i.removedAt);
     if (!inService(i, t)) continue;
     if (i.role === 'primary') {
       primaries++;
@@ -114,44 +130,72 @@ export function serveMinute(
       (x.removedAt ?? Infinity) > t &&
       (inService(x, t) || (x.failedAt !== undefined && x.failedAt >= x.readyAt));
     if (!holds) return [];
-    const standbyUnits = (standbysFor.get(node) ?? 0) * units.primary;
-    return [{ share, nodeUnits: inService(x, t) ? units.primary : 0, standbyUnits }];
+    return [{ share, nodeUp: inService(x, t), standbys: standbysFor.get(node) ?? 0 }];
   });
-  const slots = uncovered + covered.length;
+  return {
+    weights: routing.weights,
+    primaries,
+    standbys,
+    shadows,
+    uncovered,
+    covered,
+    validUntil,
+  };
+}
 
-  const toPrimary = routing.weights.primary * demand;
-  const toShadow = routing.weights.shadow * demand;
+/** Serve `demand` at t: the instances and routing in effect then, as `compose` and `loadOf` read them. */
+export function serveMinute(
+  instances: readonly SimInstance[],
+  routing: Routing,
+  units: UnitsPerInstance,
+  latency: LatencyModel,
+  t: number,
+  demand: number,
+): Omit<ServeResult, 'signals'> & { signals: HealthSignals } {
+  return loadOf(compose(instances, routing, t), units, latency, t, demand);
+}
+
+/** One minute's demand on a composition: served, shortfall, per-target load and health signals. */
+export function loadOf(
+  c: Composition,
+  units: UnitsPerInstance,
+  latency: LatencyModel,
+  t: number,
+  demand: number,
+): Omit<ServeResult, 'signals'> & { signals: HealthSignals } {
+  const slots = c.uncovered + c.covered.length;
+  const toPrimary = c.weights.primary * demand;
+  const toShadow = c.weights.shadow * demand;
   const q = slots > 0 ? toPrimary / slots : 0;
-  const primaryGroups: Group[] =
-    slots > 0
-      ? [
-          { offered: q * uncovered, capacity: uncovered * units.primary },
-          ...covered.flatMap((c) => [
-            { offered: (1 - c.share) * q, capacity: c.nodeUnits },
-            { offered: c.share * q, capacity: c.standbyUnits },
-          ]),
-        ]
-      : [{ offered: toPrimary, capacity: 0 }];
-  const shadowGroup: Group = { offered: toShadow, capacity: shadows * units.shadow };
+  // Each group serves what it is offered up to its capacity; the hottest one sets the p99.
+  let primaryServed = 0;
+  let latencyMs = latency.baseMs;
+  const group = (offered: number, capacity: number) => {
+    if (offered <= 0) return 0;
+    latencyMs = Math.max(latencyMs, latencyAt(latency, offered, capacity));
+    return Math.min(offered, capacity);
+  };
+  if (slots === 0) group(toPrimary, 0);
+  else {
+    primaryServed += group(q * c.uncovered, c.uncovered * units.primary);
+    for (const x of c.covered) {
+      primaryServed += group((1 - x.share) * q, x.nodeUp ? units.primary : 0);
+      primaryServed += group(x.share * q, x.standbys * units.primary);
+    }
+  }
+  const shadowCapacity = c.shadows * units.shadow;
+  const shadowServed = group(toShadow, shadowCapacity);
 
-  const servedBy = (g: Group) => Math.max(0, Math.min(g.offered, g.capacity));
-  const primaryServed = primaryGroups.reduce((sum, g) => sum + servedBy(g), 0);
-  const primaryCapacity = (primaries + standbys) * units.primary;
   const target = (offered: number, capacity: number, served: number): TargetLoad => ({
     offered,
     capacity,
     served,
     utilisation: capacity > 0 ? Math.min(1, served / capacity) : 0,
   });
-  const primary = target(toPrimary, primaryCapacity, primaryServed);
-  const shadow = target(toShadow, shadowGroup.capacity, servedBy(shadowGroup));
-
+  const primary = target(toPrimary, (c.primaries + c.standbys) * units.primary, primaryServed);
+  const shadow = target(toShadow, shadowCapacity, shadowServed);
   const served = Math.min(demand, primary.served + shadow.served);
   const shortfall = Math.max(0, demand - served);
-  let latencyMs = latency.baseMs;
-  for (const g of [...primaryGroups, shadowGroup]) {
-    if (g.offered > 0) latencyMs = Math.max(latencyMs, latencyAt(latency, g.offered, g.capacity));
-  }
   return {
     t,
     demand,

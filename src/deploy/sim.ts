@@ -11,11 +11,13 @@ import { type Fault, Faults } from './sim-faults.js';
 import { type HealthRecord, type SignalSample, SignalLog } from './sim-health.js';
 import { endOf, inService, type InstanceRole, type SimInstance } from './sim-instance.js';
 import {
+  compose,
+  type Composition,
   LATENCY_DEFAULTS,
   type LatencyModel,
+  loadOf,
   type Routing,
   type ServeResult,
-  serveMinute,
 } from './sim-serve.js';
 import { describe, describeRouting, invalidState, routingOf, sameRouting } from './sim-state.js';
 
@@ -61,7 +63,7 @@ export interface SimFleetOptions {
   latency?: Partial<LatencyModel>;
   /** Signals kept behind the newest (default 7 days); older ones are dropped. */
   signalRetentionMs?: number;
-  /** Events kept in the log, newest first to survive (default 10,000). */
+  /** Events kept in the log (default 10,000); the oldest go first. */
   maxEvents?: number;
   /** Every event of every pool, as it happens (instance-ready ones included). */
   onEvent?: (event: DeployEvent) => void;
@@ -110,6 +112,12 @@ interface PoolRuntime {
   updates: number;
   updating: boolean;
   listener?: (event: DeployEvent) => void;
+  /** Bumped by every change to instances, routing or the trace: it invalidates the two caches below. */
+  version: number;
+  /** Nothing to play before `until` (a replay asks every minute; events are rare). */
+  quiet?: { version: number; until: number };
+  /** The composition computed at `at`, valid until its validUntil. */
+  composition?: { version: number; at: number; value: Composition };
 }
 
 /** FNV-1a: a string to 32 bits, to seed one stream per (seed, purpose, key). */
@@ -174,6 +182,7 @@ export class SimFleet implements Deployer, HealthRecord {
         trace: [],
         updates: 0,
         updating: false,
+        version: 0,
       };
       this.pools.set(name, pool);
       const { primary, shadow, standby } = config.initial;
@@ -186,6 +195,7 @@ export class SimFleet implements Deployer, HealthRecord {
 
   // ---- Deployer -------------------------------------------------------------------------------
 
+  /** The pool as its stack has it: a crashed instance's pending replacement counts, as in an ASG's desired size. */
   async current(pool: string): Promise<PoolState> {
     const rt = this.runtime(pool);
     this.advance(rt, this.clock.now());
@@ -218,21 +228,21 @@ export class SimFleet implements Deployer, HealthRecord {
     }
     const rt = this.runtime(pool);
     this.advance(rt, t);
-    const result = serveMinute(this.around(rt, t), this.routingAt(rt, t), rt.units, this.latency, t, demand);
+    const result = loadOf(this.compositionAt(rt, t), rt.units, this.latency, t, demand);
     const signals = this.faults.metricsOut(pool, t) ? null : result.signals;
     this.signalLog.record(pool, { t, signals });
     return { ...result, signals };
   }
 
+  /** Ready capacity at t; after the clock, as things stand (no more crashes or updates). */
   readyCapacity(pool: string, t: number): ReadyCapacity {
     const rt = this.runtime(pool);
     this.advance(rt, t);
-    const serving = this.around(rt, t).filter((i) => inService(i, t));
-    const count = (role: InstanceRole) => serving.filter((i) => i.role === role).length;
+    const c = this.compositionAt(rt, t);
     return {
-      primary: count('primary') * rt.units.primary,
-      standby: count('standby') * rt.units.primary,
-      shadow: count('shadow') * rt.units.shadow,
+      primary: c.primaries * rt.units.primary,
+      standby: c.standbys * rt.units.primary,
+      shadow: c.shadows * rt.units.shadow,
     };
   }
 
@@ -262,7 +272,7 @@ export class SimFleet implements Deployer, HealthRecord {
     return pool === undefined ? [...this.log] : this.log.filter((e) => e.pool === pool);
   }
 
-  /** Node-hours by role within [from, to), crashes up to `to` played first. */
+  /** Node-hours by role within [from, to); a window past the clock assumes nothing more happens. */
   nodeHours(pool: string, from: number, to: number): RoleTotals {
     const rt = this.runtime(pool);
     this.advance(rt, to);
@@ -283,6 +293,7 @@ export class SimFleet implements Deployer, HealthRecord {
     let at = rt.trace.length;
     while (at > 0 && rt.trace[at - 1]!.at > entry.at) at--;
     rt.trace.splice(at, 0, entry);
+    rt.version++;
   }
 
   // ---- The update -----------------------------------------------------------------------------
@@ -365,7 +376,7 @@ export class SimFleet implements Deployer, HealthRecord {
     const covered = new Set<string>();
     for (const l of removalOrder(standbys, t).reverse()) {
       const node = l.instance.standbyFor!;
-      if (node in desired.standby && !covered.has(node)) covered.add(node);
+      if (Object.hasOwn(desired.standby, node) && !covered.has(node)) covered.add(node);
       else {
         this.remove(rt, l, t);
         changes.push(`standby for ${node} removed`);
@@ -380,6 +391,7 @@ export class SimFleet implements Deployer, HealthRecord {
     const next = routingOf(desired);
     if (!sameRouting(now, next)) {
       rt.routing.push({ from: t, ...next });
+      rt.version++;
       changes.push(`routing ${describeRouting(next)}`);
     }
     return changes;
@@ -415,6 +427,7 @@ export class SimFleet implements Deployer, HealthRecord {
       this.ratePerHour > 0 ? requestedAt + (-Math.log(1 - u) / this.ratePerHour) * HOUR : Infinity;
     rt.live.push({ instance, failAt, announced: ready });
     rt.byId.set(id, instance);
+    rt.version++;
     return instance;
   }
 
@@ -425,6 +438,7 @@ export class SimFleet implements Deployer, HealthRecord {
 
   private retire(rt: PoolRuntime, tracked: Tracked): void {
     rt.live.splice(rt.live.indexOf(tracked), 1);
+    rt.version++;
     const end = endOf(tracked.instance);
     let at = rt.retired.length;
     while (at > 0 && endOf(rt.retired[at - 1]!) > end) at--;
@@ -443,47 +457,64 @@ export class SimFleet implements Deployer, HealthRecord {
     return out;
   }
 
-  private routingAt(rt: PoolRuntime, t: number): Routing {
-    for (let i = rt.routing.length - 1; i > 0; i--) if (rt.routing[i]!.from <= t) return rt.routing[i]!;
-    return rt.routing[0]!;
+  /** The routing in effect at t, and until when. */
+  private routingAt(rt: PoolRuntime, t: number): Routing & { until: number } {
+    let i = rt.routing.length - 1;
+    while (i > 0 && rt.routing[i]!.from > t) i--;
+    return { ...rt.routing[i]!, until: rt.routing[i + 1]?.from ?? Infinity };
+  }
+
+  private compositionAt(rt: PoolRuntime, t: number): Composition {
+    const cached = rt.composition;
+    // Only forward from where it was computed: going back, instances that ended since are missing.
+    if (cached?.version === rt.version && cached.at <= t && t < cached.value.validUntil) return cached.value;
+    const value = compose(this.around(rt, t), this.routingAt(rt, t), t);
+    rt.composition = { version: rt.version, at: t, value };
+    return value;
   }
 
   /**
    * Play the pool's crashes and readiness up to t, in time order (a crash before a readiness at the
-   * same moment). A crashed instance is replaced: requested after the detection delay, as an ASG does.
+   * same moment). A crashed instance is replaced: requested after the detection delay, as an ASG
+   * does. Never past the clock: an answer about a later time assumes nothing more happens (no
+   * crash, no update), so looking ahead never changes what the fleet does.
    */
-  private advance(rt: PoolRuntime, t: number): void {
+  private advance(rt: PoolRuntime, until: number): void {
+    const t = Math.min(until, this.clock.now());
+    if (rt.quiet?.version === rt.version && t < rt.quiet.until) return;
     for (;;) {
+      // The earliest pending crash and readiness, whenever they are.
       let crash: Tracked | undefined;
       let ready: Tracked | undefined;
       for (const l of rt.live) {
-        if (l.failAt <= t && (!crash || l.failAt < crash.failAt)) crash = l;
-        if (
-          !l.announced &&
-          l.instance.readyAt <= t &&
-          (!ready || l.instance.readyAt < ready.instance.readyAt)
-        ) {
-          ready = l;
-        }
+        if (l.failAt < (crash?.failAt ?? Infinity)) crash = l;
+        if (!l.announced && l.instance.readyAt < (ready?.instance.readyAt ?? Infinity)) ready = l;
       }
-      const traced = rt.trace[0] !== undefined && rt.trace[0].at <= t ? rt.trace[0] : undefined;
-      const crashAt = Math.min(crash?.failAt ?? Infinity, traced?.at ?? Infinity);
-      if (crashAt === Infinity && !ready) return;
-      if (ready && ready.instance.readyAt < crashAt) {
+      const crashAt = crash?.failAt ?? Infinity;
+      const traceAt = rt.trace[0]?.at ?? Infinity;
+      const readyAt = ready?.instance.readyAt ?? Infinity;
+      const next = Math.min(crashAt, traceAt, readyAt);
+      if (next > t) {
+        rt.quiet = { version: rt.version, until: next };
+        return;
+      }
+      if (traceAt === next) {
+        const entry = rt.trace.shift()!;
+        rt.version++;
+        const victim = this.traceVictim(rt, entry);
+        if (victim) this.crash(rt, victim, entry.at, 'injected');
+      } else if (crash && crashAt === next) {
+        this.crash(rt, crash, crashAt, 'random failure');
+      } else if (ready) {
         ready.announced = true;
-        const { id, readyAt, requestedAt } = ready.instance;
+        rt.version++;
+        const { id, requestedAt } = ready.instance;
         this.emit(rt, {
           at: readyAt,
           pool: rt.name,
           kind: 'instance-ready',
           message: `${id} ready after ${seconds(readyAt - requestedAt)}`,
         });
-      } else if (traced && traced.at <= (crash?.failAt ?? Infinity)) {
-        rt.trace.shift();
-        const victim = this.traceVictim(rt, traced);
-        if (victim) this.crash(rt, victim, traced.at, 'injected');
-      } else if (crash) {
-        this.crash(rt, crash, crash.failAt, 'random failure');
       }
     }
   }

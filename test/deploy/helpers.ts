@@ -29,10 +29,14 @@ export function fleetOf(
     updateJitter: 0,
     ...options,
   });
+  /** Move the clock to t: the fleet plays crashes and readiness only up to the clock. */
+  const advanceTo = async (t: number) => {
+    if (clock.now() < t) await clock.sleep(t - clock.now());
+  };
   /** Move the clock to t (serving may not run ahead of it), then serve. */
   const serveAt = async (t: number, demand: number, name = 'web') => {
-    if (clock.now() < t) await clock.sleep(t - clock.now());
+    await advanceTo(t);
     return fleet.serve(name, t, demand);
   };
-  return { clock, fleet, serveAt };
+  return { clock, fleet, serveAt, advanceTo };
 }

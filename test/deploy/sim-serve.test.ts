@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
 import { SimFleet } from '../../src/deploy/sim.js';
-import { LATENCY_DEFAULTS, latencyAt } from '../../src/deploy/sim-serve.js';
+import { LATENCY_DEFAULTS, latencyAt, serveMinute } from '../../src/deploy/sim-serve.js';
 import { fleetOf, MIN, pool, T0 } from './helpers.js';
 
 describe('weighted routing', () => {
@@ -83,7 +83,7 @@ describe('properties over random fleets', () => {
     fc.record({ kind: fc.constant('wait' as const), minutes: fc.integer({ min: 1, max: 20 }) }),
   );
 
-  it('served + shortfall = demand; no target serves more than is ready; node-hours >= 0', async () => {
+  it('served + shortfall = demand; no target serves more than is ready; node-hours >= 0; the cache agrees', async () => {
     await fc.assert(
       fc.asyncProperty(
         state,
@@ -121,6 +121,20 @@ describe('properties over random fleets', () => {
             expect(r.signals!.error_rate).toBeLessThanOrEqual(1);
             const hours = fleet.nodeHours('web', T0, t);
             for (const h of Object.values(hours)) expect(h).toBeGreaterThanOrEqual(0);
+            // The fleet caches who serves between changes; the pure function over every instance
+            // it ever had must agree, also after a look back in time.
+            if (t - 90_000 >= T0) fleet.serve('web', t - 90_000, demand);
+            const { weights, standby } = await fleet.current('web');
+            const units = { primary: 100, shadow: 60 };
+            const fresh = serveMinute(
+              fleet.instances('web'),
+              { weights, standby },
+              units,
+              LATENCY_DEFAULTS,
+              t,
+              demand,
+            );
+            expect(fleet.serve('web', t, demand)).toEqual(fresh);
           }
         },
       ),

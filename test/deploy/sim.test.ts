@@ -109,6 +109,51 @@ describe('an update', () => {
     expect(result.state).toEqual(pool(2));
   });
 
+  it("tells the update's caller what happens during it; the fleet's listener hears everything", async () => {
+    const all: DeployEvent[] = [];
+    const { fleet, advanceTo } = fleetOf(
+      pool(2),
+      {},
+      {
+        onEvent: (e) => all.push(e),
+        failures: [{ at: T0 + 10_000, pool: 'web', instance: 'web-p-0' }],
+      },
+    );
+    const seen: DeployEvent[] = [];
+    await fleet.apply('web', pool(3), { onEvent: (e) => seen.push(e) });
+    expect(seen.map((e) => [e.kind, e.at])).toEqual([
+      ['update-started', T0],
+      ['instance-failed', T0 + 10_000],
+      ['update-done', T0 + UPDATE],
+    ]);
+    // web-p-2 replaces web-p-0 (asked for at T0 + 130 s, ready at T0 + 430 s); web-p-3 is the
+    // update's (asked for at T0 + 45 s, ready at T0 + 345 s).
+    await advanceTo(T0 + 430_000);
+    fleet.readyCapacity('web', T0 + 430_000);
+    expect(all.map((e) => [e.kind, e.at])).toEqual([
+      ['update-started', T0],
+      ['instance-failed', T0 + 10_000],
+      ['update-done', T0 + UPDATE],
+      ['instance-ready', T0 + 345_000],
+      ['instance-ready', T0 + 430_000],
+    ]);
+    expect(all.slice(-2).map((e) => e.message)).toEqual([
+      'web-p-3 ready after 300.0 s',
+      'web-p-2 ready after 300.0 s',
+    ]);
+    expect(seen).toHaveLength(3);
+  });
+
+  it('keeps only the newest maxEvents events', async () => {
+    const { fleet } = fleetOf(pool(2), {}, { maxEvents: 3 });
+    for (let i = 0; i < 3; i++) await fleet.apply('web', pool(2), { stepId: `web#${i}` });
+    expect(fleet.events().map((e) => e.message.split(' ').slice(0, 2).join(' '))).toEqual([
+      'update web#1',
+      'update web#2',
+      'update web#2',
+    ]);
+  });
+
   it('rolls back as an update marked as a rollback', async () => {
     const { fleet } = fleetOf(pool(2));
     await fleet.apply('web', pool(4));
@@ -190,7 +235,14 @@ describe('provisioning', () => {
 describe('failures', () => {
   it('a crashed instance stops serving at once; its replacement is asked for after detection', async () => {
     const crashAt = T0 + 10 * MIN;
-    const { fleet } = fleetOf(pool(4), {}, { failures: [{ at: crashAt, pool: 'web', instance: 'web-p-2' }] });
+    const { fleet, advanceTo } = fleetOf(
+      pool(4),
+      {},
+      { failures: [{ at: crashAt, pool: 'web', instance: 'web-p-2' }] },
+    );
+    // Looking ahead assumes nothing more happens: the crash is not known before the clock gets there.
+    expect(fleet.readyCapacity('web', crashAt).primary).toBe(400);
+    await advanceTo(crashAt);
     expect(fleet.readyCapacity('web', crashAt - 1).primary).toBe(400);
     expect(fleet.readyCapacity('web', crashAt).primary).toBe(300);
     expect(fleet.nodes('web', crashAt)).toEqual(['web-p-0', 'web-p-1', 'web-p-3']);
@@ -203,6 +255,7 @@ describe('failures', () => {
     });
     expect(fleet.readyCapacity('web', crashAt + 7 * MIN - 1).primary).toBe(300);
     expect(fleet.readyCapacity('web', crashAt + 7 * MIN).primary).toBe(400);
+    await advanceTo(crashAt + 7 * MIN);
     expect((await fleet.current('web')).primary).toBe(4); // the group's desired size never changed
     expect(fleet.events('web').map((e) => [e.kind, e.at])).toEqual([
       ['instance-failed', crashAt],
@@ -210,19 +263,22 @@ describe('failures', () => {
     ]);
   });
 
-  it('a crash of "any" picks an in-service instance, the same one for the same seed', () => {
-    const victim = (seed: number) => {
-      const { fleet } = fleetOf(pool(6), {}, { seed });
+  it('a crash of "any" picks an in-service instance, the same one for the same seed', async () => {
+    const victim = async (seed: number) => {
+      const { fleet, advanceTo } = fleetOf(pool(6), {}, { seed });
       fleet.inject({ kind: 'crash', at: T0 + MIN, pool: 'web' });
+      await advanceTo(T0 + MIN);
       fleet.readyCapacity('web', T0 + MIN);
       return fleet.instances('web').find((i) => i.failedAt !== undefined)!.id;
     };
-    expect(victim(3)).toBe(victim(3));
-    expect(new Set([1, 2, 3, 4, 5, 6, 7, 8].map(victim)).size).toBeGreaterThan(1);
+    expect(await victim(3)).toBe(await victim(3));
+    const victims = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(victim));
+    expect(new Set(victims).size).toBeGreaterThan(1);
   });
 
-  it('the random process fails instances at about the given rate, each replaced after detection', () => {
-    const { fleet } = fleetOf(pool(20), {}, { failureRatePerHour: 0.05, seed: 11 });
+  it('the random process fails instances at about the given rate, each replaced after detection', async () => {
+    const { fleet, advanceTo } = fleetOf(pool(20), {}, { failureRatePerHour: 0.05, seed: 11 });
+    await advanceTo(T0 + 48 * 3_600_000);
     fleet.readyCapacity('web', T0 + 48 * 3_600_000);
     const failed = fleet.instances('web').filter((i) => i.failedAt !== undefined);
     // 20 instances × 48 h × 0.05/h = 48 expected failures; Poisson sd ≈ 7.
@@ -235,9 +291,10 @@ describe('failures', () => {
   });
 
   it('a crash while booting counts too, and the replacement boots in full', async () => {
-    const { fleet } = fleetOf(pool(1));
+    const { fleet, advanceTo } = fleetOf(pool(1));
     await fleet.apply('web', pool(2));
     fleet.inject({ kind: 'crash', at: T0 + UPDATE + MIN, pool: 'web', instance: 'web-p-1' });
+    await advanceTo(T0 + UPDATE + MIN);
     expect(fleet.readyCapacity('web', T0 + UPDATE + 5 * MIN).primary).toBe(100);
     expect(fleet.readyCapacity('web', T0 + UPDATE + 8 * MIN).primary).toBe(200);
   });
@@ -327,7 +384,7 @@ describe('accounting', () => {
   it('node-hours and cost on a hand-computed hour', async () => {
     // From T0: 2 primaries and 1 shadow. At T0 + 45 s an update adds web-p-2 and removes web-s-0;
     // web-p-0 crashes at T0 + 30 min, and its replacement web-p-3 is asked for at T0 + 32 min.
-    const { fleet } = fleetOf(
+    const { fleet, advanceTo } = fleetOf(
       pool(2, 1),
       { hourlyCost: 2, shadowHourlyCost: 0.5 },
       {
@@ -336,6 +393,7 @@ describe('accounting', () => {
     );
     await fleet.apply('web', pool(3, 0));
     const hour = T0 + 60 * MIN;
+    await advanceTo(hour);
     // web-p-0 30 min + web-p-1 60 + web-p-2 59.25 + web-p-3 28 = 177.25 min; web-s-0 0.75 min.
     const hours = fleet.nodeHours('web', T0, hour);
     expect(hours.primary).toBeCloseTo(177.25 / 60, 12);
@@ -358,7 +416,8 @@ describe('accounting', () => {
 });
 
 describe('determinism', () => {
-  async function scenario(seed: number) {
+  /** Twelve hours of two pools; `peek` also asks about the future every minute, which must change nothing. */
+  async function scenario(seed: number, peek = false) {
     const clock = new FakeClock(T0);
     const fleet = new SimFleet({
       clock,
@@ -380,6 +439,10 @@ describe('determinism', () => {
       }
       served.push(fleet.serve('web', t, 400 + 200 * Math.sin(minute / 60)).served);
       served.push(fleet.serve('api', t, 120).served);
+      if (peek) {
+        fleet.readyCapacity('web', t + 5 * 3_600_000);
+        fleet.nodeHours('api', T0, t + 24 * 3_600_000);
+      }
     }
     return { served, events: fleet.events(), hours: fleet.nodeHours('web', T0, T0 + 12 * 3_600_000) };
   }
@@ -388,5 +451,9 @@ describe('determinism', () => {
     const a = await scenario(5);
     expect(await scenario(5)).toEqual(a);
     expect((await scenario(6)).events).not.toEqual(a.events);
+  });
+
+  it('looking ahead (capacity, node-hours) never changes what the fleet does', async () => {
+    expect(await scenario(5, true)).toEqual(await scenario(5));
   });
 });
