@@ -82,9 +82,6 @@ export interface Plan extends MigrationPlan {
   alerts: string[];
 }
 
-/** Route weight changes smaller than this are left alone: not worth a bake. */
-export const MIN_SHIFT = 0.02;
-
 export function plan(inputs: PlanInputs, clock: Clock): Plan {
   const now = clock.now();
   const caps = guardrails(inputs.pools);
@@ -166,10 +163,10 @@ function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget
   const lead = Math.max(policy.capacity.provisionMs, policy.shadow.leadTimeMs);
   let target: Sizes;
   let hold = false;
-  let needAt: { primary: number; shadow: number } = { primary: now, shadow: now };
+  let needAt = now;
   if (!Number.isFinite(observed)) {
     // Metrics vanished: hold the last good capacity, never scale on missing data (ANCHORS 4).
-    target = { primary: current.primary, shadow: current.shadow };
+    target = { primary: current.primary, shadow: current.shadow, shadowWeight: current.weights.shadow };
     hold = true;
     out.reasons.push('demand metric missing: holding the last good capacity');
     out.alerts.push(`${p.pool}: demand metric missing; capacity held at its last good size`);
@@ -180,11 +177,14 @@ function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget
     target = {
       primary: Math.max(current.primary, fromObserved.primary),
       shadow: Math.max(current.shadow, fromObserved.shadow),
+      shadowWeight: current.shadow > 0 ? current.weights.shadow : fromObserved.shadowWeight,
     };
     out.reasons.push(
       `no forecast: sized from observed load ${fmt(observed)} + ${policy.capacity.headroomPercent}% headroom, never below current`,
     );
   } else {
+    // Capacity asked for now must last until the next plan's capacity can be ready: the next
+    // plan comes within the interval (or sooner, when the load outgrows what serves).
     const list = needs(p.forecast, observed, policy, now, now + intervalMs + lead);
     const peak = peakNeed(list);
     target = sizesFor({ primary: peak.primary.primary, total: peak.total.total }, policy);
@@ -196,13 +196,17 @@ function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget
     primary: target.primary,
     shadow: target.shadow,
     standby: standby.target,
-    weights: hold ? current.weights : weightsFor(target, policy, current),
+    weights: hold
+      ? current.weights
+      : { primary: round(1 - target.shadowWeight), shadow: target.shadowWeight },
   };
   desired = fit(desired, current, policy, budget, out);
   out.desired = desired;
-  out.steps = steps(p, desired, standby.moving, needAt, lead, now);
+  // A node whose standby the guardrails trimmed cannot move this time.
+  const moving = standby.moving.filter((id) => id in desired.standby);
+  out.steps = steps(p, desired, moving, needAt, lead, now);
   const migrations =
-    (out.steps.some((s) => s.kind === 'shift' && s.id.includes('route')) ? 1 : 0) + standby.moving.length;
+    (out.steps.some((s) => s.kind === 'shift' && s.id.includes('route')) ? 1 : 0) + moving.length;
   const recent = (p.recentMigrations ?? []).filter((t) => t > now - 3_600_000).length;
   if (migrations > 0 && recent + migrations > policy.migration.alertPerHour) {
     out.alerts.push(
@@ -222,17 +226,26 @@ function sizeReasons(
   const pct = Math.round(((1 + level) / 2) * 100);
   const p = peak.primary;
   const fromObserved = !(p.mean >= observed);
-  const reasons = [
-    `primary ${target.primary}: ${fromObserved ? `observed load ${fmt(observed)}` : `forecast mean peak ${fmt(p.mean)} at ${iso(p.t)}`} + ${policy.capacity.headroomPercent}% headroom = ${fmt(p.primary)} units / ${policy.capacity.unitsPerInstance} per instance` +
+  const base = fromObserved
+    ? `observed load ${fmt(observed)}`
+    : `forecast mean peak ${fmt(p.mean)} at ${iso(p.t)}`;
+  const need = `${base} + ${policy.capacity.headroomPercent}% headroom = ${fmt(p.primary)} units`;
+  if (!policy.shadow.enabled) {
+    return [
+      `primary ${target.primary}: ${need}, / ${policy.capacity.unitsPerInstance} per instance` +
+        bound(target.primary, policy.capacity.minInstances, policy.capacity.maxInstances),
+      'shadow pool disabled by policy',
+    ];
+  }
+  const t = peak.total;
+  const total = Math.max(p.primary, t.total);
+  const share = Math.round(target.shadowWeight * 100);
+  return [
+    `need ${fmt(total)} units: the larger of ${need} and the forecast p${pct} upper peak ${fmt(t.upper)} at ${iso(t.t)} × ${policy.shadow.peakPercent}% + ${policy.shadow.bufferPercent}% buffer = ${fmt(t.total)}`,
+    `primary ${target.primary} for ${100 - share}% of it (${policy.capacity.unitsPerInstance} units each)` +
       bound(target.primary, policy.capacity.minInstances, policy.capacity.maxInstances),
+    `shadow ${target.shadow} for the ${share}% above the primary's need, in steps of ${Math.round(policy.migration.stepSize * 100)}% (${policy.shadow.unitsPerInstance} units each, at least ${policy.shadow.minSize})`,
   ];
-  if (policy.shadow.enabled) {
-    const t = peak.total;
-    reasons.push(
-      `shadow ${target.shadow}: forecast p${pct} upper peak ${fmt(t.upper)} at ${iso(t.t)} × ${policy.shadow.peakPercent}% + ${policy.shadow.bufferPercent}% buffer = ${fmt(t.total)} units, less the primary's ${fmt(target.primary * policy.capacity.unitsPerInstance)}, / ${policy.shadow.unitsPerInstance} per instance (at least ${policy.shadow.minSize})`,
-    );
-  } else reasons.push('shadow pool disabled by policy');
-  return reasons;
 }
 
 function bound(v: number, lo: number, hi: number): string {
@@ -242,39 +255,19 @@ function bound(v: number, lo: number, hi: number): string {
 }
 
 /**
- * When capacity beyond the current state is first needed, per role: provisioning then starts one
- * lead time earlier, or now if that is already past (the forecast did not allow more notice).
+ * When the current state is first too small for the forecast: provisioning starts one lead time
+ * before that (or now, if that is past: the forecast did not allow more notice, or the pool must
+ * change shape now).
  */
-function firstNeed(
-  list: readonly Need[],
-  current: PoolState,
-  policy: Policy,
-  now: number,
-): { primary: number; shadow: number } {
-  let primary = Infinity;
-  let shadow = Infinity;
-  // A need is met by the sizes up to it: the pool grows into the peak, never shrinks before it.
-  let run: Sizes = { primary: 0, shadow: 0 };
-  for (const n of list) {
-    const s = sizesFor(n, policy);
-    run = { primary: Math.max(run.primary, s.primary), shadow: Math.max(run.shadow, s.shadow) };
-    if (primary === Infinity && run.primary > current.primary) primary = n.t;
-    if (shadow === Infinity && run.shadow > current.shadow) shadow = n.t;
-  }
-  return {
-    primary: primary === Infinity ? now : primary,
-    shadow: shadow === Infinity ? now : shadow,
-  };
+function firstNeed(list: readonly Need[], current: PoolState, policy: Policy, now: number): number {
+  const have = units(current, policy);
+  for (const n of list) if (have < Math.max(n.primary, n.total) - 1e-9) return n.t;
+  return now;
 }
 
-/** Route weights in proportion to each pool's capacity, so both run at the same utilisation. */
-function weightsFor(sizes: Sizes, policy: Policy, current: PoolState): PoolState['weights'] {
-  const p = sizes.primary * policy.capacity.unitsPerInstance;
-  const s = sizes.shadow * policy.shadow.unitsPerInstance;
-  if (p + s <= 0) return current.weights;
-  const shadow = Math.round((s / (p + s)) * 100) / 100;
-  if (Math.abs(shadow - current.weights.shadow) < MIN_SHIFT) return current.weights;
-  return { primary: round(1 - shadow), shadow };
+/** Demand units a state's primary and shadow pools serve together. */
+export function units(s: PoolState, policy: Policy): number {
+  return s.primary * policy.capacity.unitsPerInstance + s.shadow * policy.shadow.unitsPerInstance;
 }
 
 interface StandbyPlan {
@@ -402,7 +395,7 @@ function fit(
     return false;
   };
   while (over(d) && trim());
-  d.weights = weightsFor(d, policy, current);
+  if (d.shadow === 0) d.weights = { primary: 1, shadow: 0 };
   out.reasons.push(
     `capped by guardrails (max ${budget.instances} more instances, ${budget.cost.toFixed(2)}/h left for this pool): ${before} -> ${count(d)} instances`,
   );
@@ -425,7 +418,7 @@ function steps(
   p: PoolInputs,
   desired: PoolState,
   moving: readonly string[],
-  needAt: { primary: number; shadow: number },
+  needAt: number,
   lead: number,
   now: number,
 ): MigrationStep[] {
@@ -451,8 +444,8 @@ function steps(
   const addsShadow = desired.shadow > current.shadow;
   if (addsPrimary || addsShadow || newStandby.length > 0) {
     const starts = [
-      addsPrimary ? needAt.primary - policy.capacity.provisionMs : Infinity,
-      addsShadow ? needAt.shadow - policy.shadow.leadTimeMs : Infinity,
+      addsPrimary ? needAt - policy.capacity.provisionMs : Infinity,
+      addsShadow ? needAt - policy.shadow.leadTimeMs : Infinity,
       newStandby.length > 0 ? now : Infinity,
     ];
     const at = Math.max(now, Math.min(...starts));

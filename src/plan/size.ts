@@ -53,20 +53,34 @@ export function needs(
 export interface Sizes {
   primary: number;
   shadow: number;
+  /** The shadow pool's share of traffic: a multiple of the step size, so it moves only in whole steps. */
+  shadowWeight: number;
 }
 
-/** Instances that meet `need`: primary for its share, shadow for the rest (at least minSize). */
+/**
+ * Instances that meet `need`, and the traffic split between them. The shadow pool takes the share
+ * of the total that lies above the primary's need, rounded to the policy's step; each pool is then
+ * sized for its share of the total, so both run at the same utilisation and neither is offered more
+ * than it can serve (the router does not spill over). The shadow keeps at least its minimum size,
+ * warm, even when it takes no traffic.
+ */
 export function sizesFor(need: Pick<Need, 'primary' | 'total'>, policy: Policy): Sizes {
-  const { capacity, shadow } = policy;
+  const { capacity, shadow, migration } = policy;
+  const total = Math.max(need.primary, need.total);
+  const step = migration.stepSize;
+  const raw = shadow.enabled && total > 0 ? (total - need.primary) / total : 0;
+  const shadowWeight = Math.min(1, Math.round(Math.round(raw / step) * step * 1e6) / 1e6);
   const primary = clamp(
-    Math.ceil(need.primary / capacity.unitsPerInstance - 1e-9),
+    Math.ceil(((1 - shadowWeight) * total) / capacity.unitsPerInstance - 1e-9),
     capacity.minInstances,
     capacity.maxInstances,
   );
-  if (!shadow.enabled) return { primary, shadow: 0 };
-  const rest = need.total - primary * capacity.unitsPerInstance;
-  const shadowSize = Math.max(shadow.minSize, Math.ceil(rest / shadow.unitsPerInstance - 1e-9));
-  return { primary, shadow: Math.max(0, shadowSize) };
+  if (!shadow.enabled) return { primary, shadow: 0, shadowWeight: 0 };
+  const shadowSize = Math.max(
+    shadow.minSize,
+    Math.ceil((shadowWeight * total) / shadow.unitsPerInstance - 1e-9),
+  );
+  return { primary, shadow: shadowSize, shadowWeight };
 }
 
 /** The need with the largest total in `list` (ties: the earliest), and the largest primary share. */

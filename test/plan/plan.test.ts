@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
 import type { PoolState } from '../../src/core/plan.js';
-import { count, cost, type NodeRisk, place, plan, type PoolInputs } from '../../src/plan/plan.js';
-import { needs, sizesFor } from '../../src/plan/size.js';
+import { count, cost, type NodeRisk, place, plan, type PoolInputs, units } from '../../src/plan/plan.js';
+import { needs } from '../../src/plan/size.js';
 import type { Policy } from '../../src/policy/types.js';
 import { forecastOf, HOUR, MIN, pool, T0, testPolicy } from './fixtures.js';
 
@@ -29,18 +29,20 @@ describe('plan: a hand-computed case', () => {
     );
     const web = p.pools.web!;
     // Window [now, now + 15m + 10m] holds 1000, 2000 (t+10m) and 1500 (t+20m).
-    // primary: 2000 × 1.2 = 2400 → 24; total: 2400 (upper) × 1.1 = 2640 → shadow (2640 − 2400)/100 → 3.
+    // Primary need: 2000 × 1.2 = 2400. Total: upper 2400 × 1.1 = 2640; the shadow's share,
+    // (2640 − 2400) / 2640 = 0.09, rounds to one step of 0.1. Primary: 0.9 × 2640 / 100 → 24;
+    // shadow: 0.1 × 2640 / 100 → 3.
     expect(web.desired.primary).toBe(24);
     expect(web.desired.shadow).toBe(3);
-    // weights ∝ capacity: 300 / 2700 = 0.11.
-    expect(web.desired.weights).toEqual({ primary: 0.89, shadow: 0.11 });
+    expect(web.desired.weights).toEqual({ primary: 0.9, shadow: 0.1 });
     expect(web.steps.map((s) => s.kind)).toEqual(['provision', 'warm', 'shift']);
     // Need at t+10m; primary lead 5m → t+5m, shadow lead 10m → now: the earlier wins.
     expect(web.steps[0]!.notBefore).toBe(T0);
     expect(web.steps[1]!.notBefore).toBe(T0 + 10 * MIN);
     expect(web.steps[0]!.state).toMatchObject({ primary: 24, shadow: 3 });
     expect(web.reasons[0]).toContain('forecast mean peak 2000');
-    expect(web.reasons[1]).toContain('p95 upper peak 2400');
+    expect(web.reasons[0]).toContain('p95 upper peak 2400');
+    expect(web.reasons[2]).toContain('shadow 3 for the 10%');
   });
 
   it('provisions just in time: one lead time before the forecast needs it', () => {
@@ -172,7 +174,7 @@ describe('plan: standby nodes', () => {
     ).pools.web!;
 
   it('provisions a standby at the provision threshold, earlier for a critical workload', () => {
-    const web = run(pool(6, 1, 0.14), [
+    const web = run(pool(6, 1, 0.1), [
       node('a', 0.72),
       node('b', 0.65, { criticality: 'critical' }),
       node('c', 0.65),
@@ -182,9 +184,9 @@ describe('plan: standby nodes', () => {
   });
 
   it('moves the work only after the dwell time, in steps of the step size, one node at a time', () => {
-    const early = run(pool(6, 1, 0.14, { a: 0 }), [node('a', 0.95, { aboveTransitionMs: 5 * MIN })]);
+    const early = run(pool(6, 1, 0.1, { a: 0 }), [node('a', 0.95, { aboveTransitionMs: 5 * MIN })]);
     expect(early.desired.standby).toEqual({ a: 0 });
-    const due = run(pool(6, 1, 0.14, { a: 0, b: 0 }), [
+    const due = run(pool(6, 1, 0.1, { a: 0, b: 0 }), [
       node('a', 0.95, { aboveTransitionMs: 12 * MIN, stateless: false }),
       node('b', 0.95, { aboveTransitionMs: 12 * MIN }),
     ]);
@@ -196,9 +198,9 @@ describe('plan: standby nodes', () => {
   });
 
   it('releases a standby only after the score stays low for the release time', () => {
-    const held = run(pool(6, 1, 0.14, { a: 0 }), [node('a', 0.3, { belowReleaseMs: 10 * MIN })]);
+    const held = run(pool(6, 1, 0.1, { a: 0 }), [node('a', 0.3, { belowReleaseMs: 10 * MIN })]);
     expect(held.desired.standby).toEqual({ a: 0 });
-    const released = run(pool(6, 1, 0.14, { a: 0 }), [node('a', 0.3, { belowReleaseMs: 31 * MIN })]);
+    const released = run(pool(6, 1, 0.1, { a: 0 }), [node('a', 0.3, { belowReleaseMs: 31 * MIN })]);
     expect(released.desired.standby).toEqual({});
     expect(released.steps.at(-1)!.kind).toBe('decommission');
   });
@@ -373,26 +375,34 @@ describe('plan: properties', () => {
         const out = plan({ intervalMs: interval, pools: [{ ...input, nodes: [] }] }, clock()).pools.web!;
         const lead = Math.max(policy.capacity.provisionMs, policy.shadow.leadTimeMs);
         const prov = out.steps.find((s) => s.kind === 'provision');
+        const have = units(input.current, policy);
         for (const n of needs(input.forecast!, d.observed, policy, T0, T0 + interval + lead)) {
-          const want = sizesFor(n, policy);
-          for (const role of ['primary', 'shadow'] as const) {
-            const roleLead = role === 'primary' ? policy.capacity.provisionMs : policy.shadow.leadTimeMs;
-            if (want[role] <= input.current[role]) continue;
-            // Needed: a provision step that has it, started a lead time ahead (or now, if too late).
-            expect(prov).toBeDefined();
-            expect(prov!.state[role]).toBeGreaterThanOrEqual(want[role]);
-            expect(prov!.notBefore).toBeLessThanOrEqual(Math.max(T0, n.t - roleLead));
-          }
+          const total = Math.max(n.primary, n.total);
+          // Needed, and possible (not already at the most the policy allows)?
+          if (have >= total - 1e-6 || units(out.desired, policy) <= have) continue;
+          // Needed: a provision step that brings the capacity, asked for a lead time ahead of the
+          // need (of each pool it grows), or now when that is already past.
+          expect(prov).toBeDefined();
+          const s = prov!.state;
+          if (s.primary < policy.capacity.maxInstances)
+            expect(units(s, policy)).toBeGreaterThanOrEqual(total - 1e-6);
+          const grows = [
+            s.primary > input.current.primary ? policy.capacity.provisionMs : 0,
+            s.shadow > input.current.shadow ? policy.shadow.leadTimeMs : 0,
+          ];
+          expect(prov!.notBefore).toBeLessThanOrEqual(Math.max(T0, n.t - Math.max(...grows)));
         }
-        // ...and the primary never sits below the observed load (up to its maximum).
-        const floor = Math.min(
-          Math.ceil(
-            (d.observed * (1 + policy.capacity.headroomPercent / 100)) / policy.capacity.unitsPerInstance -
-              1e-9,
-          ),
-          policy.capacity.maxInstances,
+        // ...and no target is offered more of the observed load (plus headroom) than it can serve,
+        // up to the primary's maximum size.
+        const seen = d.observed * (1 + policy.capacity.headroomPercent / 100);
+        const w = out.desired.weights;
+        const primaryCap = out.desired.primary * policy.capacity.unitsPerInstance;
+        if (out.desired.primary < policy.capacity.maxInstances) {
+          expect(primaryCap).toBeGreaterThanOrEqual(w.primary * seen - 1e-6);
+        }
+        expect(out.desired.shadow * policy.shadow.unitsPerInstance).toBeGreaterThanOrEqual(
+          w.shadow * seen - 1e-6,
         );
-        expect(out.desired.primary).toBeGreaterThanOrEqual(floor);
       }),
       { numRuns: 400 },
     );

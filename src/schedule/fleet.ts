@@ -1,0 +1,78 @@
+// What the simulator needs of a fleet beyond the Deployer seam (to serve a minute of demand, to
+// say whether new capacity is ready, to gate a step on its health, to count what it cost), and
+// the simulated fleet dressed for it, configured from the pool's policy.
+
+import type { PoolState } from '../core/plan.js';
+import type { Clock, Deployer, HealthGate } from '../core/seams.js';
+import { type FailureTraceEntry, type Fault, SimFleet } from '../deploy/sim.js';
+import { SimHealthGate } from '../deploy/sim-health.js';
+import { endOf } from '../deploy/sim-instance.js';
+import type { HealthGateRule, Policy } from '../policy/types.js';
+
+export interface Fleet extends Deployer {
+  /** Serves one minute of `demand` at `t`; what could not be served is the shortfall. */
+  serve(pool: string, t: number, demand: number): { shortfall: number };
+  /** Demand units the pool's ready instances can serve at `t`, all targets together. */
+  readyUnits(pool: string, t: number): number;
+  /** Every live instance of the pool is ready to serve at `t`. */
+  allReady(pool: string, t: number): boolean;
+  gate(rules: readonly HealthGateRule[]): HealthGate;
+  /** Instance-hours paid for from the start until now (from request to removal), and their cost. */
+  nodeHours(pool: string): { nodeHours: number; cost: number };
+}
+
+export type FleetFactory = (clock: Clock, initial: Record<string, PoolState>) => Fleet;
+
+export interface SimFleetSettings {
+  seed: number;
+  /** Crashes from a trace. */
+  failures?: readonly FailureTraceEntry[];
+  /** Random crashes per instance-hour. */
+  failureRatePerHour?: number;
+  /** Injected faults (crash, slow provisioning, failed steps, metrics outage). */
+  faults?: readonly Fault[];
+  /** One stack update's duration (default: the fleet's, 45 s); a reactive autoscaler's is shorter. */
+  updateMs?: number;
+}
+
+/** A fresh simulated fleet per call, the pool's instances and prices from its policy. */
+export function simFleetFactory(pool: string, policy: Policy, settings: SimFleetSettings): FleetFactory {
+  return (clock, initial) => {
+    const start = clock.now();
+    const fleet = new SimFleet({
+      clock,
+      seed: settings.seed,
+      failures: settings.failures,
+      failureRatePerHour: settings.failureRatePerHour,
+      updateMs: settings.updateMs,
+      pools: {
+        [pool]: {
+          initial: initial[pool]!,
+          unitsPerInstance: policy.capacity.unitsPerInstance,
+          shadowUnitsPerInstance: policy.shadow.unitsPerInstance,
+          provisionMs: policy.capacity.provisionMs,
+          shadowProvisionMs: policy.shadow.leadTimeMs,
+          hourlyCost: policy.capacity.hourlyCost,
+          shadowHourlyCost: policy.shadow.hourlyCost,
+        },
+      },
+    });
+    for (const f of settings.faults ?? []) fleet.inject(f);
+    return {
+      current: (p) => fleet.current(p),
+      apply: (p, s, o) => fleet.apply(p, s, o),
+      rollback: (p, s, o) => fleet.rollback(p, s, o),
+      serve: (p, t, d) => fleet.serve(p, t, d),
+      readyUnits: (p, t) => {
+        const c = fleet.readyCapacity(p, t);
+        return c.primary + c.shadow + c.standby;
+      },
+      allReady: (p, t) => fleet.instances(p).every((i) => endOf(i) <= t || i.readyAt <= t),
+      gate: (rules) => new SimHealthGate(fleet, rules),
+      nodeHours: (p) => {
+        const now = clock.now();
+        return { nodeHours: fleet.nodeHours(p, start, now).total, cost: fleet.cost(p, start, now).total };
+      },
+    };
+  };
+}

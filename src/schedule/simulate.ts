@@ -1,0 +1,488 @@
+// `shadowcast simulate`: replays a pool's real demand through forecast → plan → apply on the
+// simulated fleet, with the simulator's clock, and runs the baselines users would otherwise pick
+// on the same trace and the same fleet model: reactive target tracking (an HPA or an ASG target
+// tracking policy, with its metric lag and scale-in stabilisation) and static over-provisioning
+// (N+k, sized on the history's peak). All three pay for instances from the moment they are asked
+// for and serve only with instances that are ready.
+
+import type { CalendarEvent } from '../core/events.js';
+import type { Forecast } from '../core/forecast.js';
+import type { MigrationStep, PoolState } from '../core/plan.js';
+import type { Series } from '../core/series.js';
+import { createForecaster } from '../forecast/index.js';
+import { plan } from '../plan/plan.js';
+import type { Policy } from '../policy/types.js';
+import { nextRun } from './cron.js';
+
+const MINUTE = 60_000;
+import { type Fleet, type FleetFactory } from './fleet.js';
+import { ReplayClock } from '../deploy/sim-clock.js';
+
+export type Resample = 'linear' | 'step';
+
+export interface SimulateOptions {
+  pool: string;
+  /** Demand at its own resolution (hourly counts, per-minute requests...). */
+  demand: Series;
+  policy: Policy;
+  /** Calendar events the forecaster knows about. */
+  events?: readonly CalendarEvent[];
+  /** Leading part of the trace used only as history for the first forecast (ms). */
+  historyMs: number;
+  /** How demand between two samples is filled in, minute by minute. */
+  resample: Resample;
+  /** The forecast is refitted when a new sample has arrived, at most this often (ms). */
+  refitMs: number;
+  /** Minutes between a demand sample and its being visible to any controller. */
+  metricLagMs: number;
+  /** Static baseline: instances above the history's peak need. */
+  staticExtra: number;
+  /** Reactive baseline: scale-in waits until the need has stayed lower this long (HPA: 5 min). */
+  stabilizationMs: number;
+  /** Builds a fresh simulated fleet for each contender (same seed, same failures, same faults). */
+  fleet: FleetFactory;
+  /** Demand metric missing (as controllers see it) in these windows [start, end). */
+  metricsOutages?: readonly [number, number][];
+  onProgress?: (contender: string, done: number, total: number) => void;
+}
+
+export interface Figures {
+  /** Demand above ready capacity, summed over minutes (unit-minutes). */
+  shortfallUnitMinutes: number;
+  /** Minutes with any shortfall. */
+  shortfallMinutes: number;
+  /** Instance-hours paid for, from request to removal. */
+  nodeHours: number;
+  /** Cost of those hours under the policy's prices. */
+  cost: number;
+  /** Traffic migrations started (route shift sequences and node moves). */
+  migrations: number;
+  /** Steps that failed or failed their health gate and were rolled back. */
+  rollbacks: number;
+  /** Stack updates applied. */
+  updates: number;
+}
+
+export interface SimulationResult {
+  pool: string;
+  start: number;
+  end: number;
+  minutes: number;
+  shadowcast: Figures & {
+    alerts: string[];
+    plans: number;
+    /** Plans made before their scheduled time because the load outgrew the ready capacity. */
+    earlyPlans: number;
+    refits: number;
+    model: string;
+  };
+  baselines: {
+    reactive: Figures;
+    static: Figures & { instances: number };
+  };
+}
+
+/** Demand per minute over [start, end) from a series at any step. */
+export function perMinute(series: Series, start: number, end: number, mode: Resample): Float64Array {
+  const ts = series.timestamps;
+  const vs = series.values;
+  const out = new Float64Array(Math.max(0, Math.ceil((end - start) / MINUTE)));
+  let j = 0;
+  for (let k = 0; k < out.length; k++) {
+    const t = start + k * MINUTE;
+    while (j + 1 < ts.length && ts[j + 1]! <= t) j++;
+    const a = Math.max(0, vs[j]!);
+    if (mode === 'step' || j + 1 >= ts.length || t < ts[j]!) {
+      out[k] = a;
+    } else {
+      const b = Math.max(0, vs[j + 1]!);
+      out[k] = a + ((b - a) * (t - ts[j]!)) / (ts[j + 1]! - ts[j]!);
+    }
+  }
+  return out;
+}
+
+/** The three contenders on one trace. */
+export async function simulate(opts: SimulateOptions): Promise<SimulationResult> {
+  const ts = opts.demand.timestamps;
+  const start = ceilMinute(ts[0]! + opts.historyMs);
+  const end = ts[ts.length - 1]! + opts.demand.stepMs;
+  if (!(end - start >= 60 * MINUTE)) {
+    throw new RangeError('the trace is shorter than its history plus one hour');
+  }
+  const demand = perMinute(opts.demand, start, end, opts.resample);
+  const trace = { start, end, demand };
+  const shadowcast = await runShadowcast(opts, trace);
+  const reactive = await runReactive(opts, trace);
+  const fixed = await runStatic(opts, trace);
+  return {
+    pool: opts.pool,
+    start,
+    end,
+    minutes: demand.length,
+    shadowcast,
+    baselines: { reactive, static: fixed },
+  };
+}
+
+interface Trace {
+  start: number;
+  end: number;
+  demand: Float64Array;
+}
+
+/** Serves each minute's demand on the fleet and keeps the tally. */
+class Meter {
+  shortfallUnitMinutes = 0;
+  shortfallMinutes = 0;
+
+  constructor(
+    private readonly fleet: Fleet,
+    private readonly pool: string,
+    private readonly trace: Trace,
+  ) {}
+
+  minute = (m: number): void => {
+    const k = (m - this.trace.start) / MINUTE;
+    if (k < 0 || k >= this.trace.demand.length) return;
+    const d = this.trace.demand[k]!;
+    const { shortfall } = this.fleet.serve(this.pool, m, d);
+    if (shortfall > 1e-9) {
+      this.shortfallUnitMinutes += shortfall;
+      this.shortfallMinutes++;
+    }
+  };
+
+  /** Demand as a controller sees it at `t`: the last minute that is `lag` old, or NaN in an outage. */
+  observed(t: number, lag: number, outages: readonly [number, number][] = []): number {
+    if (outages.some(([a, b]) => t >= a && t < b)) return Number.NaN;
+    const k = Math.floor((t - lag - this.trace.start) / MINUTE);
+    return this.trace.demand[Math.min(this.trace.demand.length - 1, Math.max(0, k))]!;
+  }
+}
+
+function initialState(opts: SimulateOptions, trace: Trace, withShadow: boolean): PoolState {
+  const { capacity, shadow } = opts.policy;
+  const head = 1 + capacity.headroomPercent / 100;
+  const primary = clamp(
+    Math.ceil((trace.demand[0]! * head) / capacity.unitsPerInstance),
+    capacity.minInstances,
+    capacity.maxInstances,
+  );
+  const s = withShadow && shadow.enabled ? shadow.minSize : 0;
+  return { primary, shadow: s, standby: {}, weights: { primary: 1, shadow: 0 } };
+}
+
+function figures(
+  fleet: Fleet,
+  meter: Meter,
+  pool: string,
+  counts: { migrations: number; rollbacks: number; updates: number },
+): Figures {
+  const hours = fleet.nodeHours(pool);
+  return {
+    shortfallUnitMinutes: round(meter.shortfallUnitMinutes),
+    shortfallMinutes: meter.shortfallMinutes,
+    nodeHours: round(hours.nodeHours),
+    cost: round(hours.cost),
+    ...counts,
+  };
+}
+
+async function runShadowcast(opts: SimulateOptions, trace: Trace): Promise<SimulationResult['shadowcast']> {
+  const { policy, pool } = opts;
+  // eslint-disable-next-line prefer-const -- assigned once the fleet exists; the clock calls it before
+  let meter!: Meter;
+  const clock = new ReplayClock(trace.start, (m) => meter?.minute(m));
+  const fleet = opts.fleet(clock, { [pool]: initialState(opts, trace, true) });
+  meter = new Meter(fleet, pool, trace);
+  meter.minute(trace.start);
+  const counts = { migrations: 0, rollbacks: 0, updates: 0 };
+  const alerts: string[] = [];
+  const recent: number[] = [];
+  const forecaster = createForecaster(policy.forecast.model);
+  let forecast: Forecast | undefined;
+  let model = policy.forecast.model as string;
+  let fittedAt = -Infinity;
+  let fittedOn = 0;
+  let refits = 0;
+  let plans = 0;
+  let early = 0;
+  const total = trace.end - trace.start;
+  let lastDay = -1;
+  while (clock.now() < trace.end) {
+    const now = clock.now();
+    const next = Math.min(trace.end, nextRun(policy.schedule.cron, policy.schedule.timezone, now));
+    // Refit when a new sample has arrived since the last fit, at most once per refit interval.
+    const known = samplesKnown(opts.demand, now);
+    if (known > fittedOn && now - fittedAt >= opts.refitMs) {
+      const fitted = fitForecast(opts, forecaster, now);
+      forecast = fitted?.forecast;
+      if (fitted) model = fitted.model;
+      fittedAt = now;
+      fittedOn = known;
+      refits++;
+    }
+    const day = Math.floor((now - trace.start) / 86_400_000);
+    if (day !== lastDay) {
+      lastDay = day;
+      opts.onProgress?.('shadowcast', now - trace.start, total);
+    }
+    const observed = meter.observed(now, opts.metricLagMs, opts.metricsOutages);
+    const current = await fleet.current(pool);
+    const p = plan(
+      {
+        intervalMs: next - now,
+        pools: [{ pool, policy, current, forecast, observed, recentMigrations: recent }],
+      },
+      clock,
+    );
+    plans++;
+    for (const a of p.alerts) alerts.push(`${iso(now)} ${a}`);
+    await execute(p.steps, { fleet, clock, pool, policy, next, counts, alerts, recent });
+    // Until the next scheduled run, watch the load: if what is seen (plus headroom) outgrows the
+    // capacity that serves, plan again at once rather than wait (capacity is never below observed).
+    const head = 1 + policy.capacity.headroomPercent / 100;
+    while (clock.now() < next) {
+      await advanceTo(clock, Math.min(next, Math.floor(clock.now() / MINUTE) * MINUTE + MINUTE));
+      const seen = meter.observed(clock.now(), opts.metricLagMs, opts.metricsOutages);
+      if (clock.now() < next && seen * head > fleet.readyUnits(pool, clock.now()) + 1e-9) {
+        early++;
+        break;
+      }
+    }
+  }
+  opts.onProgress?.('shadowcast', total, total);
+  return { ...figures(fleet, meter, pool, counts), alerts, plans, earlyPlans: early, refits, model };
+}
+
+/** Samples whose whole interval has passed by `now`: what a metric store would have. */
+function samplesKnown(s: Series, now: number): number {
+  let lo = 0;
+  let hi = s.timestamps.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (s.timestamps[mid]! + s.stepMs <= now) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Refits on the history known at `now`: samples whose whole interval has passed. */
+function fitForecast(
+  opts: SimulateOptions,
+  forecaster: ReturnType<typeof createForecaster>,
+  now: number,
+): { forecast: Forecast; model: string } | undefined {
+  const s = opts.demand;
+  const n = samplesKnown(s, now);
+  const history: Series = { ...s, timestamps: s.timestamps.slice(0, n), values: s.values.slice(0, n) };
+  if (n < forecaster.minPoints(history)) return undefined;
+  const lead = Math.max(opts.policy.capacity.provisionMs, opts.policy.shadow.leadTimeMs);
+  const reach =
+    Math.max(opts.policy.forecast.horizonMs, opts.refitMs + lead + 2 * 3_600_000) +
+    (now - (s.timestamps[n - 1]! + s.stepMs));
+  const horizon = Math.max(1, Math.ceil(reach / s.stepMs));
+  const level = opts.policy.forecast.level;
+  const fitted = forecaster.fit(history, opts.events ?? [], { level, horizon });
+  const report = (fitted as { report?: { chosen: string } }).report;
+  return {
+    forecast: fitted.predict(horizon, level),
+    model: report ? `auto:${report.chosen}` : forecaster.name,
+  };
+}
+
+interface Run {
+  fleet: Fleet;
+  clock: ReplayClock;
+  pool: string;
+  policy: Policy;
+  /** The next scheduled plan: steps due after it wait for that plan instead. */
+  next: number;
+  counts: { migrations: number; rollbacks: number; updates: number };
+  alerts: string[];
+  recent: number[];
+}
+
+/**
+ * Applies a plan's steps in order, as the real deployer does: each step one update; a warm step
+ * waits for the new instances to be ready, and so does every shift (traffic only moves onto
+ * capacity that serves); a shift bakes against the health gate. A failed update, a failed gate or
+ * a step past its deadline rolls traffic back to where this plan found it (on capacity that still
+ * exists), raises an alert, and drops the rest of the plan. Runs never overlap: a plan once
+ * started runs to its end; one whose first step is not due before the next run is left to it.
+ */
+async function execute(steps: readonly MigrationStep[], run: Run): Promise<void> {
+  const { fleet, clock, pool, policy, counts } = run;
+  if (steps.length === 0 || steps[0]!.notBefore >= run.next) return;
+  const started = await fleet.current(pool);
+  const seen = new Set<string>();
+  for (const step of steps) {
+    if (step.notBefore > clock.now()) await clock.sleep(step.notBefore - clock.now());
+    const deadline = clock.now() + policy.migration.stepTimeoutMs;
+    if (step.kind === 'shift') {
+      const tag = step.id.slice(step.id.indexOf(':') + 1);
+      if (!seen.has(tag)) {
+        seen.add(tag);
+        counts.migrations++;
+        run.recent.push(clock.now());
+      }
+      if (!(await ready(run, deadline))) {
+        await rollBack(
+          run,
+          started,
+          `${step.id}: capacity not ready within ${mins(policy.migration.stepTimeoutMs)}`,
+        );
+        return;
+      }
+    }
+    const result = await fleet.apply(pool, step.state, { stepId: step.id });
+    counts.updates++;
+    if (!result.ok) {
+      await rollBack(run, started, `${step.id} failed: ${result.reason ?? 'update failed'}`);
+      return;
+    }
+    if (step.kind === 'warm' && !(await ready(run, deadline))) {
+      await rollBack(
+        run,
+        started,
+        `${step.id}: capacity not ready within ${mins(policy.migration.stepTimeoutMs)}`,
+      );
+      return;
+    }
+    if (step.bakeMs > 0) {
+      const from = clock.now();
+      await clock.sleep(step.bakeMs);
+      const gate = await fleet.gate(policy.migration.gates).check(pool, from, clock.now());
+      if (!gate.pass) {
+        await rollBack(run, started, `${step.id} failed its health gate: ${gate.reason}`);
+        return;
+      }
+    }
+  }
+}
+
+/** Waits, a minute at a time, until every instance of the pool serves; false at the deadline. */
+async function ready(run: Run, deadline: number): Promise<boolean> {
+  while (!run.fleet.allReady(run.pool, run.clock.now())) {
+    if (run.clock.now() >= deadline) return false;
+    await run.clock.sleep(MINUTE);
+  }
+  return true;
+}
+
+/** Traffic back to where the plan found it; capacity added meanwhile stays (it cannot hurt). */
+async function rollBack(run: Run, started: PoolState, why: string): Promise<void> {
+  const { fleet, clock, pool, counts, alerts } = run;
+  const now = await fleet.current(pool);
+  const back: PoolState = {
+    primary: Math.max(now.primary, started.primary),
+    shadow: Math.max(now.shadow, started.shadow),
+    standby: { ...now.standby, ...started.standby },
+    weights: started.weights,
+  };
+  counts.rollbacks++;
+  alerts.push(`${iso(clock.now())} ${pool}: rolled back: ${why}`);
+  await fleet.rollback(pool, back, { stepId: 'rollback' });
+  counts.updates++;
+}
+
+/**
+ * Reactive target tracking: each minute, the need seen (one metric lag late) plus the same
+ * headroom as shadowcast's policy, in instances; scale out at once, scale in only to the highest
+ * need of the stabilisation window.
+ */
+async function runReactive(opts: SimulateOptions, trace: Trace): Promise<Figures> {
+  const { policy, pool } = opts;
+  const { capacity } = policy;
+  // eslint-disable-next-line prefer-const -- assigned once the fleet exists; the clock calls it before
+  let meter!: Meter;
+  const clock = new ReplayClock(trace.start, (m) => meter?.minute(m));
+  const fleet = opts.fleet(clock, { [pool]: initialState(opts, trace, false) });
+  meter = new Meter(fleet, pool, trace);
+  meter.minute(trace.start);
+  const head = 1 + capacity.headroomPercent / 100;
+  const window: number[] = [];
+  const counts = { migrations: 0, rollbacks: 0, updates: 0 };
+  const stable = Math.max(1, Math.round(opts.stabilizationMs / MINUTE));
+  let lastDay = -1;
+  let held = (await fleet.current(pool)).primary;
+  while (clock.now() < trace.end) {
+    const now = clock.now();
+    const seen = meter.observed(now, opts.metricLagMs, opts.metricsOutages);
+    if (Number.isFinite(seen)) {
+      const want = clamp(
+        Math.ceil((seen * head) / capacity.unitsPerInstance - 1e-9),
+        capacity.minInstances,
+        capacity.maxInstances,
+      );
+      window.push(want);
+      if (window.length > stable) window.shift();
+      const target = want > held ? want : Math.max(...window);
+      if (target !== held) {
+        const cur = await fleet.current(pool);
+        await fleet.apply(pool, { ...cur, primary: target }, { stepId: `reactive@${now}` });
+        counts.updates++;
+        held = target;
+      }
+    }
+    const day = Math.floor((now - trace.start) / 86_400_000);
+    if (day !== lastDay) {
+      lastDay = day;
+      opts.onProgress?.('reactive', now - trace.start, trace.end - trace.start);
+    }
+    await advanceTo(clock, Math.max(clock.now(), Math.floor(now / MINUTE) * MINUTE + MINUTE));
+  }
+  return figures(fleet, meter, pool, counts);
+}
+
+/** Static N+k: the history's peak need plus k instances, set once. */
+async function runStatic(opts: SimulateOptions, trace: Trace): Promise<Figures & { instances: number }> {
+  const { policy, pool } = opts;
+  const { capacity } = policy;
+  const s = opts.demand;
+  let peak = 0;
+  for (let i = 0; i < s.timestamps.length && s.timestamps[i]! < trace.start; i++)
+    peak = Math.max(peak, s.values[i]!);
+  const head = 1 + capacity.headroomPercent / 100;
+  const instances = Math.min(
+    capacity.maxInstances,
+    Math.ceil((peak * head) / capacity.unitsPerInstance - 1e-9) + opts.staticExtra,
+  );
+  // eslint-disable-next-line prefer-const -- assigned once the fleet exists; the clock calls it before
+  let meter!: Meter;
+  const clock = new ReplayClock(trace.start, (m) => meter?.minute(m));
+  const fleet = opts.fleet(clock, {
+    [pool]: { primary: instances, shadow: 0, standby: {}, weights: { primary: 1, shadow: 0 } },
+  });
+  meter = new Meter(fleet, pool, trace);
+  meter.minute(trace.start);
+  opts.onProgress?.('static', 0, trace.end - trace.start);
+  await advanceTo(clock, trace.end);
+  return { ...figures(fleet, meter, pool, { migrations: 0, rollbacks: 0, updates: 0 }), instances };
+}
+
+/** Sleeps until `t` (serving each minute on the way); no-op when it is already past. */
+async function advanceTo(clock: ReplayClock, t: number): Promise<void> {
+  if (t > clock.now()) await clock.sleep(t - clock.now());
+}
+
+function ceilMinute(t: number): number {
+  return Math.ceil(t / MINUTE) * MINUTE;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, v));
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+function mins(ms: number): string {
+  return `${Math.round(ms / MINUTE)} min`;
+}
+
+function iso(t: number): string {
+  return new Date(t).toISOString().slice(0, 16) + 'Z';
+}
