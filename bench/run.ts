@@ -2,7 +2,7 @@
 // of every forecaster on the real series of ../shared/data, over the same rolling-origin
 // holdouts, side by side with R's Prophet, ETS and auto.arima when R is installed, in one run;
 // (2) failure-risk detection on the labelled SMD set and scoring throughput; (3) failure
-// propagation at fleet scale. Writes bench/results/<section>.{json,md} and prints the tables.
+// propagation at fleet scale; (4) simulated runs against reactive and static baselines. Writes bench/results/<section>.{json,md} and prints the tables.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { progress, repoRoot } from './common.js';
 import { benchPropagation } from './propagate.js';
 import { referenceAvailable, runReference } from './reference.js';
 import { benchRisk } from './risk.js';
+import { benchSimulate } from './simulate.js';
 import { type BenchSeries, benchSeries } from './series.js';
 
 const LEVEL = 0.8;
@@ -210,15 +211,16 @@ async function benchForecast(): Promise<void> {
   process.stdout.write(md);
 }
 
-/** Runs each section and writes bench/results/<section>.{md,json}; BENCH_ONLY=forecast,risk,propagate picks. */
+/** Runs each section and writes bench/results/<section>.{md,json}; BENCH_ONLY=forecast,risk,propagate,simulate picks. */
 async function main(): Promise<void> {
-  const only = process.env.BENCH_ONLY?.split(',') ?? ['forecast', 'risk', 'propagate'];
+  const only = process.env.BENCH_ONLY?.split(',') ?? ['forecast', 'risk', 'propagate', 'simulate'];
   const out = resolve(repoRoot(), 'bench', 'results');
   mkdirSync(out, { recursive: true });
   if (only.includes('forecast')) await benchForecast();
   for (const [name, run] of [
     ['risk', benchRisk],
     ['propagate', benchPropagation],
+    ['simulate', benchSimulate],
   ] as const) {
     if (!only.includes(name)) continue;
     const result = await run();

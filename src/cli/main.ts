@@ -15,9 +15,17 @@ import { parseCoupling, riskPropagateCommand } from './risk-propagate.js';
 import { riskScoreCommand } from './risk-score.js';
 import { riskTrainCommand } from './risk-train.js';
 import { runCommand } from './run.js';
+import { simulateCommand } from './simulate.js';
 
 function levelOption(): Option {
   return new Option('--level <p>', 'interval coverage, between 0 and 1').default(0.8).argParser(parseLevel);
+}
+
+function parseRate(text: string): number {
+  const v = Number(text);
+  if (!(v >= 0 && Number.isFinite(v)))
+    throw new UsageError(`--failure-rate "${text}": expected a number >= 0`);
+  return v;
 }
 
 function parseLevel(text: string): number {
@@ -119,6 +127,42 @@ export function program(): Command {
     .option('--tz <zone>', 'zone of timestamps without an offset', 'UTC')
     .action(riskTrainCommand);
   // ── end risk ──
+
+  root
+    .command('simulate')
+    .description(
+      'replay demand through forecast, plan and a simulated fleet, beside reactive and static baselines',
+    )
+    .requiredOption(
+      '--demand <file>',
+      'demand CSV: timestamp,value | timestamp,a,b,... | series,timestamp,value',
+    )
+    .option('--series <name>', 'which series to use when the file holds several')
+    .option('--tz <zone>', 'IANA time zone for timestamps without an offset', 'UTC')
+    .option('--pool <name>', "whose policy to use (default: the policy directory's only pool)")
+    .option('--policy <dir>', 'policy directory', DEFAULT_POLICY_DIR)
+    .option('--events <file...>', 'event calendars the forecaster is told of (.ics, .yaml)', [] as string[])
+    .option('--failures <file>', 'node crashes to replay: CSV timestamp[,instance]')
+    .option('--failure-rate <r>', 'random crashes per instance-hour', parseRate, 0)
+    .option(
+      '--inject <spec...>',
+      'faults: crash@+2d, slow-provisioning@+1d/6h:3, failed-step@+4d, metrics-outage@+5d/2h, missed-event:NAME',
+      [] as string[],
+    )
+    .option('--history <d>', 'leading part of the trace used only as forecast history', '14d')
+    .addOption(
+      new Option(
+        '--resample <how>',
+        'demand between samples: hold each sample for its interval, or interpolate',
+      )
+        .choices(['step', 'linear'])
+        .default('step'),
+    )
+    .option('--refit <d>', 'refit the forecast when new samples arrive, at most this often', '1h')
+    .option('--seed <s>', 'random seed of the fleet (same seed, same run)', parseCount('--seed'), 1)
+    .option('--static-extra <k>', 'k of the static N+k baseline', parseCount('--static-extra'), 2)
+    .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'))
+    .action(simulateCommand);
 
   // ── policy: the reviewed YAML that says what shadowcast may do for each pool ──
   const policy = root.command('policy').description('check policy files and explain effective policies');

@@ -17,6 +17,8 @@ export interface Fleet extends Deployer {
   /** Every live instance of the pool is ready to serve at `t`. */
   allReady(pool: string, t: number): boolean;
   gate(rules: readonly HealthGateRule[]): HealthGate;
+  /** Adds a fault from now on (crash, slow provisioning, failed updates, metrics outage). */
+  inject(fault: Fault): void;
   /** Instance-hours paid for from the start until now (from request to removal), and their cost. */
   nodeHours(pool: string): { nodeHours: number; cost: number };
 }
@@ -29,8 +31,6 @@ export interface SimFleetSettings {
   failures?: readonly FailureTraceEntry[];
   /** Random crashes per instance-hour. */
   failureRatePerHour?: number;
-  /** Injected faults (crash, slow provisioning, failed steps, metrics outage). */
-  faults?: readonly Fault[];
   /** One stack update's duration (default: the fleet's, 45 s); a reactive autoscaler's is shorter. */
   updateMs?: number;
 }
@@ -57,7 +57,6 @@ export function simFleetFactory(pool: string, policy: Policy, settings: SimFleet
         },
       },
     });
-    for (const f of settings.faults ?? []) fleet.inject(f);
     return {
       current: (p) => fleet.current(p),
       apply: (p, s, o) => fleet.apply(p, s, o),
@@ -69,6 +68,7 @@ export function simFleetFactory(pool: string, policy: Policy, settings: SimFleet
       },
       allReady: (p, t) => fleet.instances(p).every((i) => endOf(i) <= t || i.readyAt <= t),
       gate: (rules) => new SimHealthGate(fleet, rules),
+      inject: (f) => fleet.inject(f),
       nodeHours: (p) => {
         const now = clock.now();
         return { nodeHours: fleet.nodeHours(p, start, now).total, cost: fleet.cost(p, start, now).total };

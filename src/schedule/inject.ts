@@ -14,7 +14,7 @@ import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import { parseTimestamp } from '../metrics/timeparse.js';
 
-export type Fault =
+export type InjectedFault =
   | { kind: 'crash'; at: number; instance?: string }
   | { kind: 'slow-provisioning'; at: number; until: number; factor: number }
   | { kind: 'failed-step'; at: number; count: number }
@@ -33,7 +33,7 @@ const WHEN = String.raw`\+[0-9.smhdw]+|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::\d{2}){1
 const SPEC = new RegExp(String.raw`^([a-z-]+)(?:@(${WHEN}|[^/:]*)(?:/([^:]*))?)?(?::(.*))?$`);
 
 /** Parses one `--inject` spec; `start` is the replay's first minute, for `+offset` times. */
-export function parseFault(spec: string, start: number, zone = 'UTC'): Fault {
+export function parseFault(spec: string, start: number, zone = 'UTC'): InjectedFault {
   const bad = (why: string) =>
     new UsageError(
       `--inject "${spec}": ${why} (e.g. crash@+2d, slow-provisioning@+1d/6h:3, failed-step@+4d, metrics-outage@+5d/2h, missed-event:NAME)`,

@@ -13,6 +13,7 @@ import { createForecaster } from '../forecast/index.js';
 import { plan } from '../plan/plan.js';
 import type { Policy } from '../policy/types.js';
 import { nextRun } from './cron.js';
+import type { InjectedFault } from './inject.js';
 
 const MINUTE = 60_000;
 import { type Fleet, type FleetFactory } from './fleet.js';
@@ -41,8 +42,8 @@ export interface SimulateOptions {
   stabilizationMs: number;
   /** Builds a fresh simulated fleet for each contender (same seed, same failures, same faults). */
   fleet: FleetFactory;
-  /** Demand metric missing (as controllers see it) in these windows [start, end). */
-  metricsOutages?: readonly [number, number][];
+  /** What `--inject` throws at every contender alike; missed events are the caller's to drop. */
+  faults?: readonly InjectedFault[];
   onProgress?: (contender: string, done: number, total: number) => void;
 }
 
@@ -135,14 +136,38 @@ interface Trace {
 class Meter {
   shortfallUnitMinutes = 0;
   shortfallMinutes = 0;
+  private readonly outages: [number, number][] = [];
+  /** Failed-step faults wait for their time; the rest are armed at once. */
+  private readonly pending: Extract<InjectedFault, { kind: 'failed-step' }>[] = [];
 
   constructor(
     private readonly fleet: Fleet,
     private readonly pool: string,
     private readonly trace: Trace,
-  ) {}
+    faults: readonly InjectedFault[] = [],
+  ) {
+    for (const f of faults) {
+      if (f.kind === 'crash') fleet.inject({ kind: 'crash', at: f.at, pool, instance: f.instance });
+      else if (f.kind === 'slow-provisioning') {
+        fleet.inject({ kind: 'slow-provisioning', from: f.at, to: f.until, factor: f.factor, pool });
+      } else if (f.kind === 'metrics-outage') {
+        fleet.inject({ kind: 'metrics-outage', from: f.at, to: f.until, pool });
+        this.outages.push([f.at, f.until]);
+      } else if (f.kind === 'failed-step') this.pending.push(f);
+    }
+    this.pending.sort((a, b) => a.at - b.at);
+  }
 
   minute = (m: number): void => {
+    while (this.pending.length > 0 && this.pending[0]!.at <= m) {
+      const f = this.pending.shift()!;
+      this.fleet.inject({
+        kind: 'failed-step',
+        count: f.count,
+        pool: this.pool,
+        reason: 'injected: failed-step',
+      });
+    }
     const k = (m - this.trace.start) / MINUTE;
     if (k < 0 || k >= this.trace.demand.length) return;
     const d = this.trace.demand[k]!;
@@ -154,8 +179,8 @@ class Meter {
   };
 
   /** Demand as a controller sees it at `t`: the last minute that is `lag` old, or NaN in an outage. */
-  observed(t: number, lag: number, outages: readonly [number, number][] = []): number {
-    if (outages.some(([a, b]) => t >= a && t < b)) return Number.NaN;
+  observed(t: number, lag: number): number {
+    if (this.outages.some(([a, b]) => t >= a && t < b)) return Number.NaN;
     const k = Math.floor((t - lag - this.trace.start) / MINUTE);
     return this.trace.demand[Math.min(this.trace.demand.length - 1, Math.max(0, k))]!;
   }
@@ -195,7 +220,7 @@ async function runShadowcast(opts: SimulateOptions, trace: Trace): Promise<Simul
   let meter!: Meter;
   const clock = new ReplayClock(trace.start, (m) => meter?.minute(m));
   const fleet = opts.fleet(clock, { [pool]: initialState(opts, trace, true) });
-  meter = new Meter(fleet, pool, trace);
+  meter = new Meter(fleet, pool, trace, opts.faults);
   meter.minute(trace.start);
   const counts = { migrations: 0, rollbacks: 0, updates: 0 };
   const alerts: string[] = [];
@@ -228,7 +253,7 @@ async function runShadowcast(opts: SimulateOptions, trace: Trace): Promise<Simul
       lastDay = day;
       opts.onProgress?.('shadowcast', now - trace.start, total);
     }
-    const observed = meter.observed(now, opts.metricLagMs, opts.metricsOutages);
+    const observed = meter.observed(now, opts.metricLagMs);
     const current = await fleet.current(pool);
     const p = plan(
       {
@@ -245,7 +270,7 @@ async function runShadowcast(opts: SimulateOptions, trace: Trace): Promise<Simul
     const head = 1 + policy.capacity.headroomPercent / 100;
     while (clock.now() < next) {
       await advanceTo(clock, Math.min(next, Math.floor(clock.now() / MINUTE) * MINUTE + MINUTE));
-      const seen = meter.observed(clock.now(), opts.metricLagMs, opts.metricsOutages);
+      const seen = meter.observed(clock.now(), opts.metricLagMs);
       if (clock.now() < next && seen * head > fleet.readyUnits(pool, clock.now()) + 1e-9) {
         early++;
         break;
@@ -309,8 +334,9 @@ interface Run {
  * waits for the new instances to be ready, and so does every shift (traffic only moves onto
  * capacity that serves); a shift bakes against the health gate. A failed update, a failed gate or
  * a step past its deadline rolls traffic back to where this plan found it (on capacity that still
- * exists), raises an alert, and drops the rest of the plan. Runs never overlap: a plan once
- * started runs to its end; one whose first step is not due before the next run is left to it.
+ * exists), raises an alert, and drops the rest of the plan. Runs never overlap; a plan whose
+ * first step is not due before the next run is left to it, and so is the rest of a plan whose
+ * warm-up outlasts this run's slot (the next run finds the capacity booting and shifts once ready).
  */
 async function execute(steps: readonly MigrationStep[], run: Run): Promise<void> {
   const { fleet, clock, pool, policy, counts } = run;
@@ -318,6 +344,9 @@ async function execute(steps: readonly MigrationStep[], run: Run): Promise<void>
   const started = await fleet.current(pool);
   const seen = new Set<string>();
   for (const step of steps) {
+    // Warm-up outlasting this run's slot: the next run picks up from here (and waits for
+    // readiness before any shift), so load is watched and plans can change meanwhile.
+    if (step.kind === 'warm' && step.notBefore >= run.next) return;
     if (step.notBefore > clock.now()) await clock.sleep(step.notBefore - clock.now());
     const deadline = clock.now() + policy.migration.stepTimeoutMs;
     if (step.kind === 'shift') {
@@ -399,7 +428,7 @@ async function runReactive(opts: SimulateOptions, trace: Trace): Promise<Figures
   let meter!: Meter;
   const clock = new ReplayClock(trace.start, (m) => meter?.minute(m));
   const fleet = opts.fleet(clock, { [pool]: initialState(opts, trace, false) });
-  meter = new Meter(fleet, pool, trace);
+  meter = new Meter(fleet, pool, trace, opts.faults);
   meter.minute(trace.start);
   const head = 1 + capacity.headroomPercent / 100;
   const window: number[] = [];
@@ -409,7 +438,7 @@ async function runReactive(opts: SimulateOptions, trace: Trace): Promise<Figures
   let held = (await fleet.current(pool)).primary;
   while (clock.now() < trace.end) {
     const now = clock.now();
-    const seen = meter.observed(now, opts.metricLagMs, opts.metricsOutages);
+    const seen = meter.observed(now, opts.metricLagMs);
     if (Number.isFinite(seen)) {
       const want = clamp(
         Math.ceil((seen * head) / capacity.unitsPerInstance - 1e-9),
@@ -455,7 +484,7 @@ async function runStatic(opts: SimulateOptions, trace: Trace): Promise<Figures &
   const fleet = opts.fleet(clock, {
     [pool]: { primary: instances, shadow: 0, standby: {}, weights: { primary: 1, shadow: 0 } },
   });
-  meter = new Meter(fleet, pool, trace);
+  meter = new Meter(fleet, pool, trace, opts.faults);
   meter.minute(trace.start);
   opts.onProgress?.('static', 0, trace.end - trace.start);
   await advanceTo(clock, trace.end);
