@@ -11,6 +11,7 @@ import { backtestCommand } from './backtest.js';
 import { forecastCommand } from './forecast.js';
 import { inputOptions, parseCount } from './input-flags.js';
 import { policyExplainCommand, policyValidateCommand } from './policy.js';
+import { policyDiffCommand } from './policy-diff.js';
 import { parseCoupling, riskPropagateCommand } from './risk-propagate.js';
 import { riskScoreCommand } from './risk-score.js';
 import { riskTrainCommand } from './risk-train.js';
@@ -165,7 +166,7 @@ export function program(): Command {
     .action(simulateCommand);
 
   // ── policy: the reviewed YAML that says what shadowcast may do for each pool ──
-  const policy = root.command('policy').description('check policy files and explain effective policies');
+  const policy = root.command('policy').description('check, explain and compare policy files');
   policy
     .command('validate')
     .description('check policy files; print every problem as file:line:col: message')
@@ -179,6 +180,17 @@ export function program(): Command {
     .option('--policies <dir>', 'policy directory', DEFAULT_POLICY_DIR)
     .addOption(new Option('--format <f>', 'output format').choices(['table', 'json']).default('table'))
     .action(policyExplainCommand);
+  policy
+    .command('diff')
+    .description(
+      'markdown for a pull request: what a policy change does, in numbers, on the current forecast',
+    )
+    .argument('<base>', 'policy directory, or git ref (reads its policies directory)')
+    .argument('<head>', 'policy directory, or git ref')
+    .option('--policies <dir>', 'where policies live inside a git ref', DEFAULT_POLICY_DIR)
+    .option('--specs <dir>', 'forecast specs, for the sizes on the current forecast', 'forecasts')
+    .option('--no-forecast', 'compare the fields and rules only, without forecasting')
+    .action(policyDiffCommand);
   // ── end policy ──
 
   return root;

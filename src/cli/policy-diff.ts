@@ -1,0 +1,107 @@
+// `shadowcast policy diff BASE HEAD`: markdown for a pull-request comment on a policy change.
+// BASE and HEAD are two policy directories, or two git refs (the policies directory is read from
+// each with `git show`, so a CI job can run `policy diff origin/main HEAD`). Pools with a forecast
+// spec are forecast once per distinct forecast setting, to say what the change does in numbers.
+
+import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
+import { UsageError } from '../core/errors.js';
+import { loadPolicyDir } from '../policy/load.js';
+import { type PolicySet, type PoolText, resolvePolicies } from '../policy/resolve.js';
+import type { Policy } from '../policy/types.js';
+import { type PoolForecast, policyDiffMarkdown } from '../report/policy-diff.js';
+import { forecastPool } from '../schedule/forecast-pool.js';
+import { loadSpecs } from '../schedule/run.js';
+
+const run = promisify(execFile);
+
+export interface PolicyDiffFlags {
+  policies: string;
+  specs: string;
+  forecast: boolean;
+}
+
+export async function policyDiffCommand(base: string, head: string, flags: PolicyDiffFlags): Promise<void> {
+  const a = await side(base, flags.policies);
+  const b = await side(head, flags.policies);
+  const forecasts = new Map<string, { base?: PoolForecast; head?: PoolForecast }>();
+  if (flags.forecast) {
+    const specs = new Map((await loadSpecs(flags.specs).catch(() => [])).map((s) => [s.pool, s]));
+    const cache = new Map<string, Promise<PoolForecast>>();
+    const forecastFor = (pool: string, policy: Policy): Promise<PoolForecast> | undefined => {
+      const spec = specs.get(pool);
+      if (!spec) return undefined;
+      const f = policy.forecast;
+      const key = `${pool}|${f.model}|${f.level}|${f.horizonMs}`;
+      if (!cache.has(key)) {
+        cache.set(
+          key,
+          forecastPool({
+            input: spec.source.file,
+            series: spec.source.series,
+            zone: spec.source.timezone,
+            maxGap: spec.source.max_gap,
+            events: spec.calendars,
+            horizon: `${Math.round(f.horizonMs / 60_000)}m`,
+            level: f.level,
+            model: f.model,
+          }).then((r) => ({
+            forecast: r.forecast,
+            model: r.model,
+            observed: r.series.values[r.series.values.length - 1]!,
+          })),
+        );
+      }
+      return cache.get(key);
+    };
+    for (const [pool, resolved] of b.set.pools) {
+      const old = a.set.pools.get(pool);
+      if (!old) continue;
+      const [x, y] = await Promise.all([forecastFor(pool, old.policy), forecastFor(pool, resolved.policy)]);
+      if (x && y) forecasts.set(pool, { base: x, head: y });
+    }
+  }
+  process.stdout.write(
+    policyDiffMarkdown({ baseLabel: a.label, headLabel: b.label, base: a.set, head: b.set, forecasts }),
+  );
+}
+
+/** A policy directory, or the policies directory as a git ref has it; invalid policies stop here. */
+async function side(arg: string, policiesDir: string): Promise<{ label: string; set: PolicySet }> {
+  const isDir = await stat(arg).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  const set = isDir ? await loadPolicyDir(arg) : await fromGit(arg, policiesDir);
+  if (set.errors.length > 0) throw set.errors[0]!;
+  return { label: arg, set };
+}
+
+async function fromGit(ref: string, dir: string): Promise<PolicySet> {
+  const git = async (...args: string[]) => (await run('git', args, { maxBuffer: 16 << 20 })).stdout;
+  let names: string[];
+  try {
+    names = (await git('ls-tree', '-r', '--name-only', ref, '--', dir)).split('\n').filter(Boolean);
+  } catch {
+    throw new UsageError(`"${ref}" is neither a policy directory nor a git ref of this repository`);
+  }
+  const defaultsFile = join(dir, 'defaults.yaml');
+  const pools: PoolText[] = [];
+  let defaults: { file: string; text: string } | undefined;
+  for (const file of names) {
+    if (file === defaultsFile)
+      defaults = { file: `${ref}:${file}`, text: await git('show', `${ref}:${file}`) };
+    else if (file.startsWith(join(dir, 'pools') + '/') && file.endsWith('.yaml')) {
+      pools.push({
+        pool: basename(file, '.yaml'),
+        file: `${ref}:${file}`,
+        text: await git('show', `${ref}:${file}`),
+      });
+    }
+  }
+  if (!defaults && pools.length === 0)
+    throw new UsageError(`git ref "${ref}" has no policy files under ${dir}/`);
+  return resolvePolicies({ defaults, pools });
+}

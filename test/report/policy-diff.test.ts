@@ -1,0 +1,85 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolvePolicies } from '../../src/policy/resolve.js';
+import { policyDiffMarkdown } from '../../src/report/policy-diff.js';
+import { forecastOf, HOUR, T0 } from '../plan/fixtures.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+
+const set = (pool: string) =>
+  resolvePolicies({ pools: [{ pool: 'web', file: 'pools/web.yaml', text: pool }] });
+
+describe('policy diff markdown', () => {
+  const base = set(
+    'capacity:\n  unitsPerInstance: 100\n  headroomPercent: 20\nshadow:\n  bufferPercent: 0\n',
+  );
+  const head = set(
+    'capacity:\n  unitsPerInstance: 100\n  headroomPercent: 20\nshadow:\n  bufferPercent: 50\nmigration:\n  stepSize: 0.2\n',
+  );
+  // Mean 1,000 units all day, upper 1,200 (spread 0.2).
+  const fc = { forecast: forecastOf(T0, HOUR, Array(24).fill(1000)), model: 'mstl', observed: 1000 };
+  const md = policyDiffMarkdown({
+    baseLabel: 'main',
+    headLabel: 'pr',
+    base,
+    head,
+    forecasts: new Map([['web', { base: fc, head: fc }]]),
+  });
+
+  it('lists each changed field with the line that set it', () => {
+    expect(md).toContain('| `shadow.bufferPercent` | `0` | `50` | pools/web.yaml:5 |');
+    expect(md).toContain('| `migration.stepSize` | `0.1` | `0.2` | pools/web.yaml:7 |');
+    expect(md).not.toContain('headroomPercent');
+  });
+
+  it('says what changes in numbers on the forecast', () => {
+    // Primary: 1000 × 1.2 = 1200 → 12 before and after. Shadow: upper 1200 × 1.5 = 1800 total,
+    // a third above the primary's need: 0.3 (nearest step) × 1800 → 6 instances; before, 0.
+    expect(md).toContain('primary at the next peak: 12 instances → 12 instances (unchanged)');
+    expect(md).toMatch(/shadow pool at the next peak: 0 instances → \d+ instances \(\+\d+ instances\)/);
+    expect(md).toContain(
+      'a full traffic shift: 10 steps of 10% × 2 min bake = 20 min → 5 steps of 20% × 2 min bake = 10 min',
+    );
+  });
+
+  it('says so when nothing changes', () => {
+    expect(
+      policyDiffMarkdown({ baseLabel: 'a', headLabel: 'b', base, head: base, forecasts: new Map() }),
+    ).toContain('No pool changes behaviour.');
+  });
+});
+
+describe('policy diff on the command line', () => {
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+
+  it('compares two directories without forecasting', () => {
+    const r = run(['policy', 'diff', 'policies', 'examples/policy-change', '--no-forecast']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('### shadowcast policy diff: `policies` → `examples/policy-change`');
+    expect(r.stdout).toContain('`migration.stepSize` | `0.05` | `0.1`');
+  });
+
+  it('refuses a head with an invalid policy: exit 2, file:line:col', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shadowcast-diff-'));
+    cpSync(join(root, 'policies'), dir, { recursive: true });
+    const file = join(dir, 'pools', 'storefront.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('headroomPercent: 30', 'headroomPercent: -5'));
+    const r = run(['policy', 'diff', 'policies', dir, '--no-forecast']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(`^shadowcast: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: `),
+    );
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses something that is neither a directory nor a git ref', () => {
+    const r = run(['policy', 'diff', 'no-such-ref-or-dir', 'policies']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('"no-such-ref-or-dir" is neither a policy directory nor a git ref');
+  });
+});
