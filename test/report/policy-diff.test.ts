@@ -37,10 +37,13 @@ describe('policy diff markdown', () => {
   });
 
   it('says what changes in numbers on the forecast', () => {
-    // Primary: 1000 × 1.2 = 1200 → 12 before and after. Shadow: upper 1200 × 1.5 = 1800 total,
-    // a third above the primary's need: 0.3 (nearest step) × 1800 → 6 instances; before, 0.
-    expect(md).toContain('primary at the next peak: 12 instances → 12 instances (unchanged)');
-    expect(md).toMatch(/shadow pool at the next peak: 0 instances → \d+ instances \(\+\d+ instances\)/);
+    // Before: need 1000 × 1.2 = 1200, no buffer: primary 12, shadow at its minimum of 1. After:
+    // upper 1200 × 1.5 = 1800 in all, (1800 − 1200) / 1800 = 1/3 above the primary's need, to the
+    // nearest step of the new 0.2 = 0.4: primary 0.6 × 1800 / 100 = 11, shadow 0.4 × 1800 / 100 = 8.
+    expect(md).toContain('primary at the next peak: 12 instances → 11 instances (-1 instances)');
+    expect(md).toContain('shadow pool at the next peak: 1 instances → 8 instances (+7 instances)');
+    // 13 × 0.096 = 1.248 → 19 × 0.096 = 1.824 an hour.
+    expect(md).toContain('cost at the next peak: $1.25/h → $1.82/h (+$0.58/h)');
     expect(md).toContain(
       'a full traffic shift: 10 steps of 10% × 2 min bake = 20 min → 5 steps of 20% × 2 min bake = 10 min',
     );
