@@ -411,10 +411,24 @@ async function rollBack(run: Run, started: PoolState, why: string): Promise<void
     weights: started.weights,
   };
   counts.rollbacks++;
-  alerts.push(`${iso(clock.now())} ${pool}: rolled back: ${why}`);
-  await fleet.rollback(pool, back, { stepId: 'rollback' });
-  counts.updates++;
+  // A rollback that fails is retried (a minute apart, a few times), each failure alerted: the
+  // pool must not be left half-shifted without anyone knowing.
+  for (let attempt = 1; ; attempt++) {
+    const result = await fleet.rollback(pool, back, { stepId: `rollback#${attempt}` });
+    counts.updates++;
+    if (result.ok) {
+      alerts.push(`${iso(clock.now())} ${pool}: rolled back: ${why}`);
+      return;
+    }
+    alerts.push(
+      `${iso(clock.now())} ${pool}: rollback attempt ${attempt} failed (${result.reason ?? 'update failed'}) after: ${why}`,
+    );
+    if (attempt === ROLLBACK_ATTEMPTS) return;
+    await clock.sleep(MINUTE);
+  }
 }
+
+const ROLLBACK_ATTEMPTS = 3;
 
 /**
  * Reactive target tracking: each minute, the need seen (one metric lag late) plus the same
