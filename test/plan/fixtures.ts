@@ -1,7 +1,9 @@
-// A complete policy for planner tests (the built-in defaults, written out), and small builders.
+// A complete policy for planner tests (the built-in defaults, test/policy checks them), and small
+// builders of forecasts and pool states.
 
 import type { Forecast } from '../../src/core/forecast.js';
 import type { PoolState } from '../../src/core/plan.js';
+import { builtinPolicy } from '../../src/policy/resolve.js';
 import type { Policy } from '../../src/policy/types.js';
 
 export const MIN = 60_000;
@@ -9,47 +11,7 @@ export const HOUR = 60 * MIN;
 export const T0 = Date.UTC(2026, 10, 23, 0, 0);
 
 export function testPolicy(over: (p: Policy) => void = () => {}): Policy {
-  const p: Policy = {
-    mode: 'recommend',
-    forecast: { horizonMs: 24 * HOUR, level: 0.9, model: 'auto' },
-    capacity: {
-      unitsPerInstance: 100,
-      minInstances: 2,
-      maxInstances: 50,
-      headroomPercent: 20,
-      instanceType: 'm6i.large',
-      hourlyCost: 0.096,
-      provisionMs: 5 * MIN,
-    },
-    shadow: {
-      enabled: true,
-      peakPercent: 100,
-      bufferPercent: 10,
-      minSize: 1,
-      instanceType: 'm6i.large',
-      unitsPerInstance: 100,
-      hourlyCost: 0.096,
-      leadTimeMs: 10 * MIN,
-    },
-    standby: {
-      provision: 0.7,
-      transition: 0.9,
-      dwellMs: 10 * MIN,
-      releaseMs: 30 * MIN,
-      hysteresis: 0.1,
-      criticality: { low: -0.05, normal: 0, high: 0.05, critical: 0.1 },
-    },
-    migration: {
-      stepSize: 0.1,
-      bakeMs: 2 * MIN,
-      gates: [{ metric: 'error_rate', max: 0.01 }],
-      maxConcurrent: 1,
-      alertPerHour: 6,
-      stepTimeoutMs: 15 * MIN,
-    },
-    guardrails: { maxTotalInstances: 200, maxHourlyCost: 50, protectedPools: [] },
-    schedule: { cron: '*/15 * * * *', timezone: 'UTC' },
-  };
+  const p = structuredClone(builtinPolicy().policy);
   over(p);
   return p;
 }
