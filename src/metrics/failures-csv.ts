@@ -2,7 +2,7 @@
 // Without an instance (or with `any`), a seeded pick among the instances serving at that moment.
 
 import { InputError } from '../core/errors.js';
-import { csvRecords } from './node-csv.js';
+import { csvRows } from './node-csv.js';
 import { parseTimestamp } from './timeparse.js';
 
 export interface FailureRow {
@@ -15,9 +15,9 @@ const TIME = /^(timestamp|time|ts|ds|date|datetime|failed_at)$/i;
 const INSTANCE = /^(instance|node|host|machine)$/i;
 
 export function parseFailuresCsv(file: string, text: string, zone = 'UTC'): FailureRow[] {
-  const records = csvRecords(file, text);
-  const header = records[0];
-  if (!header || records.length < 2)
+  const rows = csvRows(file, text);
+  const header = rows[0]?.fields;
+  if (!header || rows.length < 2)
     throw new InputError(file, 1, 'expected a header (timestamp[,instance]) and at least one failure');
   const timeCol = header.findIndex((h) => TIME.test(h));
   const instCol = header.findIndex((h) => INSTANCE.test(h));
@@ -28,8 +28,7 @@ export function parseFailuresCsv(file: string, text: string, zone = 'UTC'): Fail
       `no time column in header "${header.join(',')}" (expected timestamp[,instance])`,
     );
   let last = -Infinity;
-  return records.slice(1).map((r, k) => {
-    const line = k + 2;
+  return rows.slice(1).map(({ fields: r, line }) => {
     const at = parseTimestamp(r[timeCol] ?? '', zone);
     if (at === undefined) throw new InputError(file, line, `timestamp "${r[timeCol]}" is not a time`);
     if (at < last) throw new InputError(file, line, 'failures must be sorted by time');

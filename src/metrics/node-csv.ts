@@ -47,8 +47,17 @@ function parseTime(file: string, line: number, text: string, zone: string): numb
 
 /** Every record of a CSV file, header first; a malformed file is refused with its line. */
 export function csvRecords(file: string, text: string): string[][] {
+  return csvRows(file, text).map((r) => r.fields);
+}
+
+/** csvRecords with each record's line in the file (blank lines skipped still count). */
+export function csvRows(file: string, text: string): { fields: string[]; line: number }[] {
   try {
-    return parse(text, { skip_empty_lines: true, trim: true }) as string[][];
+    const records = parse(text, { skip_empty_lines: true, trim: true, info: true }) as unknown as {
+      record: string[];
+      info: { lines: number };
+    }[];
+    return records.map((r) => ({ fields: r.record, line: r.info.lines }));
   } catch (err) {
     const e = err as { lines?: number; message: string };
     throw new InputError(file, e.lines, `malformed CSV: ${e.message.replace(/^.*?: /, '')}`);

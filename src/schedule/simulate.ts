@@ -464,9 +464,10 @@ async function runReactive(opts: SimulateOptions, trace: Trace): Promise<Figures
       const target = want > held ? want : Math.max(...window);
       if (target !== held) {
         const cur = await fleet.current(pool);
-        await fleet.apply(pool, { ...cur, primary: target }, { stepId: `reactive@${now}` });
+        const result = await fleet.apply(pool, { ...cur, primary: target }, { stepId: `reactive@${now}` });
         counts.updates++;
-        held = target;
+        // A failed update changed nothing: the next evaluation tries again, as a real autoscaler does.
+        if (result.ok) held = target;
       }
     }
     const day = Math.floor((now - trace.start) / 86_400_000);
