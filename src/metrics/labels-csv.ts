@@ -3,7 +3,7 @@
 // it starts at the first 1, and the rows inside it are the incident itself, not its warning.
 
 import { InputError } from '../core/errors.js';
-import { csvRecords } from './node-csv.js';
+import { csvRows } from './node-csv.js';
 import { parseTimestamp } from './timeparse.js';
 
 export interface NodeLabels {
@@ -19,7 +19,8 @@ const LABEL = /^(label|failed|failure_flag|anomaly|y)$/i;
 
 /** Labels by node name; files without a node column label the node called 'node'. */
 export function parseLabelsCsv(file: string, text: string, zone = 'UTC'): Map<string, NodeLabels> {
-  const records = csvRecords(file, text);
+  const rows = csvRows(file, text);
+  const records = rows.map((r) => r.fields);
   const header = records[0];
   if (!header || records.length < 2)
     throw new InputError(file, 1, 'expected a header and at least one label row');
@@ -29,7 +30,7 @@ export function parseLabelsCsv(file: string, text: string, zone = 'UTC'): Map<st
   if (timeCol < 0) throw new InputError(file, 1, `no time column in header "${header.join(',')}"`);
   const out = new Map<string, NodeLabels & { open?: number; last?: number }>();
   records.slice(1).forEach((r, k) => {
-    const line = k + 2;
+    const line = rows[k + 1]!.line;
     const t = parseTimestamp(r[timeCol] ?? '', zone);
     if (t === undefined) throw new InputError(file, line, `timestamp "${r[timeCol]}" is not a time`);
     const node = nodeCol >= 0 ? r[nodeCol]! : 'node';

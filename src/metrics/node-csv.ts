@@ -65,7 +65,10 @@ export function csvRows(file: string, text: string): { fields: string[]; line: n
 }
 
 export function parseNodeCsv(file: string, text: string, zone = 'UTC'): NodeFile {
-  const records = csvRecords(file, text);
+  const rows = csvRows(file, text);
+  const records = rows.map((r) => r.fields);
+  /** The file line of data record k (0-based, after the header): blank lines count. */
+  const lineOf = (k: number) => rows[k + 1]!.line;
   const header = records[0];
   if (!header) throw new InputError(file, 1, 'empty file: expected a header like timestamp,value');
   if (records.length < 2) throw new InputError(file, 2, 'no data rows after the header');
@@ -74,14 +77,15 @@ export function parseNodeCsv(file: string, text: string, zone = 'UTC'): NodeFile
   const metricCol = header.findIndex((h) => METRIC.test(h));
   if (timeCol < 0)
     throw new InputError(file, 1, `no time column in header "${header.join(',')}"; name one timestamp`);
-  if (nodeCol >= 0 || metricCol >= 0) return parseLong(file, records, zone, { timeCol, nodeCol, metricCol });
+  if (nodeCol >= 0 || metricCol >= 0)
+    return parseLong(file, records, zone, { timeCol, nodeCol, metricCol }, lineOf);
   const metricCols = header.map((h, i) => ({ h, i })).filter(({ i }) => i !== timeCol);
   if (!metricCols.length) throw new InputError(file, 1, 'no value column beside the timestamp');
   const timestamps: number[] = [];
   const lines: number[] = [];
   const columns = metricCols.map(() => [] as number[]);
   records.slice(1).forEach((r, k) => {
-    const line = k + 2;
+    const line = lineOf(k);
     const t = parseTime(file, line, r[timeCol]!, zone);
     const prev = timestamps.at(-1);
     if (prev !== undefined && t <= prev) {
@@ -107,6 +111,7 @@ function parseLong(
   records: string[][],
   zone: string,
   cols: { timeCol: number; nodeCol: number; metricCol: number },
+  lineOf: (k: number) => number,
 ): NodeFile {
   const header = records[0]!;
   const { timeCol, nodeCol, metricCol } = cols;
@@ -130,7 +135,7 @@ function parseLong(
     { rows: Map<number, Map<string, number>>; lines: Map<number, number>; last: Map<string, number> }
   >();
   records.slice(1).forEach((r, k) => {
-    const line = k + 2;
+    const line = lineOf(k);
     const node = r[nodeCol]!;
     const metric = r[metricCol]!;
     if (!node) throw new InputError(file, line, 'empty node name');
