@@ -23,7 +23,8 @@ export interface Fleet extends Deployer {
   nodeHours(pool: string): { nodeHours: number; cost: number };
 }
 
-export type FleetFactory = (clock: Clock, initial: Record<string, PoolState>) => Fleet;
+/** A fresh fleet on `clock`; `updateMs` overrides how long one update of it takes. */
+export type FleetFactory = (clock: Clock, initial: Record<string, PoolState>, updateMs?: number) => Fleet;
 
 export interface SimFleetSettings {
   seed: number;
@@ -31,20 +32,20 @@ export interface SimFleetSettings {
   failures?: readonly FailureTraceEntry[];
   /** Random crashes per instance-hour. */
   failureRatePerHour?: number;
-  /** One stack update's duration (default: the fleet's, 45 s); a reactive autoscaler's is shorter. */
+  /** One stack update's duration (default: the fleet's, 45 s). */
   updateMs?: number;
 }
 
 /** A fresh simulated fleet per call, the pool's instances and prices from its policy. */
 export function simFleetFactory(pool: string, policy: Policy, settings: SimFleetSettings): FleetFactory {
-  return (clock, initial) => {
+  return (clock, initial, updateMs) => {
     const start = clock.now();
     const fleet = new SimFleet({
       clock,
       seed: settings.seed,
       failures: settings.failures,
       failureRatePerHour: settings.failureRatePerHour,
-      updateMs: settings.updateMs,
+      updateMs: updateMs ?? settings.updateMs,
       pools: {
         [pool]: {
           initial: initial[pool]!,

@@ -430,6 +430,9 @@ async function rollBack(run: Run, started: PoolState, why: string): Promise<void
 
 const ROLLBACK_ATTEMPTS = 3;
 
+/** How long the reactive baseline's resize takes to land (an API call; the boot comes after). */
+export const REACTIVE_UPDATE_MS = 5_000;
+
 /**
  * Reactive target tracking: each minute, the need seen (one metric lag late) plus the same
  * headroom as shadowcast's policy, in instances; scale out at once, scale in only to the highest
@@ -441,7 +444,8 @@ async function runReactive(opts: SimulateOptions, trace: Trace): Promise<Figures
   // eslint-disable-next-line prefer-const -- assigned once the fleet exists; the clock calls it before
   let meter!: Meter;
   const clock = new ReplayClock(trace.start, (m) => meter?.minute(m));
-  const fleet = opts.fleet(clock, { [pool]: initialState(opts, trace, false) });
+  // An autoscaler changes a group's desired count with one API call, not a stack update.
+  const fleet = opts.fleet(clock, { [pool]: initialState(opts, trace, false) }, REACTIVE_UPDATE_MS);
   meter = new Meter(fleet, pool, trace, opts.faults);
   meter.minute(trace.start);
   const head = 1 + capacity.headroomPercent / 100;
