@@ -219,6 +219,9 @@ describe('plan: standby nodes', () => {
 
 // ── properties ──
 
+/** The value type an arbitrary draws. */
+type Drawn<A> = A extends fc.Arbitrary<infer T> ? T : never;
+
 const policyArb = fc.record({
   units: fc.integer({ min: 10, max: 500 }),
   shadowUnits: fc.integer({ min: 5, max: 500 }),
@@ -235,7 +238,7 @@ const policyArb = fc.record({
   maxCost: fc.double({ min: 1, max: 100, noNaN: true }),
 });
 
-function policyFrom(r: fc.RecordValue<typeof policyArb>, protect: string[] = []): Policy {
+function policyFrom(r: Drawn<typeof policyArb>, protect: string[] = []): Policy {
   return testPolicy((p) => {
     p.capacity.unitsPerInstance = r.units;
     p.capacity.minInstances = r.min;
@@ -284,7 +287,7 @@ const poolArb = (name: string) =>
     offsetMin: fc.integer({ min: -30, max: 30 }),
   });
 
-type PoolDraw = fc.RecordValue<ReturnType<typeof poolArb>>;
+type PoolDraw = Drawn<ReturnType<typeof poolArb>>;
 
 function inputsFrom(d: PoolDraw, policy: Policy): PoolInputs {
   return {
