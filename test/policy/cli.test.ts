@@ -126,7 +126,11 @@ describe.concurrent('policy explain', () => {
       '48h',
       `policies/defaults.yaml:${lineOf('policies/defaults.yaml', 'horizon')}`,
     ]);
-    expect(rows.get('capacity.headroomPercent')).toEqual(['20%', 'built-in default']);
+    expect(rows.get('capacity.headroomPercent')).toEqual([
+      '30%',
+      `${pool}:${lineOf(pool, 'headroomPercent')}`,
+    ]);
+    expect(rows.get('capacity.provision')).toEqual(['5m', 'built-in default']);
     expect(rows.get('migration.gates')).toEqual([
       'error_rate <= 0.01, latency_p99_ms <= 500',
       'built-in default',
