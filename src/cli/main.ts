@@ -59,10 +59,13 @@ export function program(): Command {
 
   root
     .command('run')
-    .description('run the main job for every pool in the forecast specs')
+    .description(
+      'run the main job for every pool in the forecast specs: forecast, node risk, plan, simulated apply',
+    )
     .option('--once', 'run once and exit (the only mode until scheduling lands)', false)
     .option('--specs <dir>', 'directory of forecast specs', 'forecasts')
     .option('--state <dir>', 'state directory for outputs', '.shadowcast')
+    .option('--policies <dir>', 'policy directory (defaults.yaml, pools/<pool>.yaml)', 'policies')
     .option('--pools <names...>', 'only these pools')
     .action(runCommand);
 

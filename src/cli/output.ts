@@ -22,12 +22,15 @@ export function forecastJson(f: Forecast, extras: Record<string, unknown>): Reco
   };
 }
 
-export function table(header: string[], rows: (string | number)[][]): string {
+/** Columns right-aligned, but those in `left` (by index): text reads better from the left. */
+export function table(header: string[], rows: (string | number)[][], left: readonly number[] = []): string {
   const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  const pad = (c: string, i: number) =>
+    left.includes(i) ? (i === header.length - 1 ? c : c.padEnd(widths[i]!)) : c.padStart(widths[i]!);
   return cells
     .map((r, k) => {
-      const line = r.map((c, i) => String(c).padStart(widths[i]!)).join('  ');
+      const line = r.map((c, i) => pad(String(c), i)).join('  ');
       return k === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
     })
     .join('\n');

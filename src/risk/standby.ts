@@ -72,3 +72,34 @@ export class StandbyDecider {
     this.belowReleaseSince = Number.NaN;
   }
 }
+
+/** How long a node's score has held where the planner's standby rules look. */
+export interface Dwell {
+  /** At or above the transition threshold, up to the last sample (0 when it is not there now). */
+  aboveTransitionMs: number;
+  /** Below provision - hysteresis, up to the last sample (0 when it is not there now). */
+  belowReleaseMs: number;
+}
+
+/**
+ * The dwell times the planner's NodeRisk needs, read off the end of a node's score stream (in
+ * time order) the way StandbyDecider times them: from the first sample of the current run to the
+ * last sample, so a single sample above the threshold has held for 0 ms. A NaN score ends both runs.
+ */
+export function dwellTimes(
+  rows: readonly { t: number; score: number }[],
+  thresholds: Thresholds,
+  hysteresis: number,
+): Dwell {
+  const last = rows.at(-1);
+  if (!last) return { aboveTransitionMs: 0, belowReleaseMs: 0 };
+  const since = (holds: (score: number) => boolean): number => {
+    let i = rows.length;
+    while (i > 0 && holds(rows[i - 1]!.score)) i--;
+    return i === rows.length ? 0 : last.t - rows[i]!.t;
+  };
+  return {
+    aboveTransitionMs: since((s) => s >= thresholds.transition),
+    belowReleaseMs: since((s) => s < thresholds.provision - hysteresis),
+  };
+}

@@ -7,17 +7,18 @@
 
 import type { CalendarEvent } from '../core/events.js';
 import type { Forecast } from '../core/forecast.js';
-import type { MigrationStep, PoolState } from '../core/plan.js';
+import type { PoolState } from '../core/plan.js';
 import type { Series } from '../core/series.js';
 import { createForecaster } from '../forecast/index.js';
 import { plan } from '../plan/plan.js';
 import type { Policy } from '../policy/types.js';
 import { nextRun } from './cron.js';
+import { execute } from './execute.js';
 import type { InjectedFault } from './inject.js';
-
-const MINUTE = 60_000;
 import { type Fleet, type FleetFactory } from './fleet.js';
 import { ReplayClock } from '../deploy/sim-clock.js';
+
+const MINUTE = 60_000;
 
 export type Resample = 'linear' | 'step';
 
@@ -317,119 +318,6 @@ function fitForecast(
   };
 }
 
-interface Run {
-  fleet: Fleet;
-  clock: ReplayClock;
-  pool: string;
-  policy: Policy;
-  /** The next scheduled plan: steps due after it wait for that plan instead. */
-  next: number;
-  counts: { migrations: number; rollbacks: number; updates: number };
-  alerts: string[];
-  recent: number[];
-}
-
-/**
- * Applies a plan's steps in order, as the real deployer does: each step one update; a warm step
- * waits for the new instances to be ready, and so does every shift (traffic only moves onto
- * capacity that serves); a shift bakes against the health gate. A failed update, a failed gate or
- * a step past its deadline rolls traffic back to where this plan found it (on capacity that still
- * exists), raises an alert, and drops the rest of the plan. Runs never overlap; a plan whose
- * first step is not due before the next run is left to it, and so is the rest of a plan whose
- * warm-up outlasts this run's slot (the next run finds the capacity booting and shifts once ready).
- */
-async function execute(steps: readonly MigrationStep[], run: Run): Promise<void> {
-  const { fleet, clock, pool, policy, counts } = run;
-  if (steps.length === 0 || steps[0]!.notBefore >= run.next) return;
-  const started = await fleet.current(pool);
-  const seen = new Set<string>();
-  for (const step of steps) {
-    // Warm-up outlasting this run's slot: the next run picks up from here (and waits for
-    // readiness before any shift), so load is watched and plans can change meanwhile.
-    if (step.kind === 'warm' && step.notBefore >= run.next) return;
-    if (step.notBefore > clock.now()) await clock.sleep(step.notBefore - clock.now());
-    const deadline = clock.now() + policy.migration.stepTimeoutMs;
-    if (step.kind === 'shift') {
-      const tag = step.id.slice(step.id.indexOf(':') + 1);
-      if (!seen.has(tag)) {
-        seen.add(tag);
-        counts.migrations++;
-        run.recent.push(clock.now());
-      }
-      if (!(await ready(run, deadline))) {
-        await rollBack(
-          run,
-          started,
-          `${step.id}: capacity not ready within ${mins(policy.migration.stepTimeoutMs)}`,
-        );
-        return;
-      }
-    }
-    const result = await fleet.apply(pool, step.state, { stepId: step.id });
-    counts.updates++;
-    if (!result.ok) {
-      await rollBack(run, started, `${step.id} failed: ${result.reason ?? 'update failed'}`);
-      return;
-    }
-    if (step.kind === 'warm' && !(await ready(run, deadline))) {
-      await rollBack(
-        run,
-        started,
-        `${step.id}: capacity not ready within ${mins(policy.migration.stepTimeoutMs)}`,
-      );
-      return;
-    }
-    if (step.bakeMs > 0) {
-      const from = clock.now();
-      await clock.sleep(step.bakeMs);
-      const gate = await fleet.gate(policy.migration.gates).check(pool, from, clock.now());
-      if (!gate.pass) {
-        await rollBack(run, started, `${step.id} failed its health gate: ${gate.reason}`);
-        return;
-      }
-    }
-  }
-}
-
-/** Waits, a minute at a time, until every instance of the pool serves; false at the deadline. */
-async function ready(run: Run, deadline: number): Promise<boolean> {
-  while (!run.fleet.allReady(run.pool, run.clock.now())) {
-    if (run.clock.now() >= deadline) return false;
-    await run.clock.sleep(MINUTE);
-  }
-  return true;
-}
-
-/** Traffic back to where the plan found it; capacity added meanwhile stays (it cannot hurt). */
-async function rollBack(run: Run, started: PoolState, why: string): Promise<void> {
-  const { fleet, clock, pool, counts, alerts } = run;
-  const now = await fleet.current(pool);
-  const back: PoolState = {
-    primary: Math.max(now.primary, started.primary),
-    shadow: Math.max(now.shadow, started.shadow),
-    standby: { ...now.standby, ...started.standby },
-    weights: started.weights,
-  };
-  counts.rollbacks++;
-  // A rollback that fails is retried (a minute apart, a few times), each failure alerted: the
-  // pool must not be left half-shifted without anyone knowing.
-  for (let attempt = 1; ; attempt++) {
-    const result = await fleet.rollback(pool, back, { stepId: `rollback#${attempt}` });
-    counts.updates++;
-    if (result.ok) {
-      alerts.push(`${iso(clock.now())} ${pool}: rolled back: ${why}`);
-      return;
-    }
-    alerts.push(
-      `${iso(clock.now())} ${pool}: rollback attempt ${attempt} failed (${result.reason ?? 'update failed'}) after: ${why}`,
-    );
-    if (attempt === ROLLBACK_ATTEMPTS) return;
-    await clock.sleep(MINUTE);
-  }
-}
-
-const ROLLBACK_ATTEMPTS = 3;
-
 /** How long the reactive baseline's resize takes to land (an API call; the boot comes after). */
 export const REACTIVE_UPDATE_MS = 5_000;
 
@@ -525,10 +413,6 @@ function clamp(v: number, lo: number, hi: number): number {
 
 function round(v: number): number {
   return Math.round(v * 1000) / 1000;
-}
-
-function mins(ms: number): string {
-  return `${Math.round(ms / MINUTE)} min`;
 }
 
 function iso(t: number): string {

@@ -1,11 +1,30 @@
 // Forecast specs: one YAML per pool in forecasts/ naming the metric source, the calendars,
-// the horizon, the level and the model. Paths are relative to the spec file.
+// the horizon, the level and the model, and optionally the pool's node metrics (for risk
+// scoring) with each node's workload: how critical, whether stateless. Paths are relative to the
+// spec file.
 
 import { dirname, resolve } from 'node:path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../core/errors.js';
+import { CRITICALITIES } from '../core/graph.js';
 import { MODEL_NAMES } from '../forecast/index.js';
+
+const Workload = z
+  .object({ criticality: z.enum(CRITICALITIES).optional(), stateless: z.boolean().optional() })
+  .strict();
+
+const NodesSchema = z
+  .object({
+    /** Long-form node metrics, `node,metric,timestamp,value`. */
+    file: z.string().min(1),
+    timezone: z.string().default('UTC'),
+    /** Every node's workload unless listed under `workloads`. */
+    criticality: z.enum(CRITICALITIES).default('normal'),
+    stateless: z.boolean().default(true),
+    workloads: z.record(z.string(), Workload).default({}),
+  })
+  .strict();
 
 const SpecSchema = z
   .object({
@@ -24,10 +43,12 @@ const SpecSchema = z
     horizon: z.union([z.string(), z.number().int().positive()]).transform(String),
     level: z.number().gt(0).lt(1).default(0.8),
     model: z.enum(MODEL_NAMES).default('auto'),
+    nodes: NodesSchema.optional(),
   })
   .strict();
 
 export type ForecastSpec = z.infer<typeof SpecSchema> & { file: string };
+export type NodesSpec = z.infer<typeof NodesSchema>;
 
 export function parseSpec(file: string, text: string): ForecastSpec {
   const lines = new LineCounter();
@@ -59,5 +80,6 @@ export function parseSpec(file: string, text: string): ForecastSpec {
     file,
     source: { ...spec.source, file: resolve(dir, spec.source.file) },
     calendars: spec.calendars.map((c) => resolve(dir, c)),
+    ...(spec.nodes ? { nodes: { ...spec.nodes, file: resolve(dir, spec.nodes.file) } } : {}),
   };
 }

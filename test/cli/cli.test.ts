@@ -177,21 +177,70 @@ describe('backtest --format json', () => {
 });
 
 describe('run --once (npm start)', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const prefix = 'node dist/src/cli/main.js ';
+  // A fresh clone's working directory: the example pool's specs and data, and its policies.
+  const cwd = tmp();
+  cpSync(join(root, 'forecasts'), join(cwd, 'forecasts'), { recursive: true });
+  cpSync(join(root, 'policies'), join(cwd, 'policies'), { recursive: true });
+  const start = run(pkg.scripts.start!.slice(prefix.length).split(' '), cwd);
+  const plan = () =>
+    JSON.parse(readFileSync(join(cwd, '.shadowcast', 'plans', 'storefront', 'plan.json'), 'utf8'));
+
   it('is what `npm start` runs, and on the embedded default it prints the summary and writes the chart', () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-      scripts: Record<string, string>;
-    };
-    const prefix = 'node dist/src/cli/main.js ';
     expect(pkg.scripts.start?.startsWith(prefix)).toBe(true);
-    const args = pkg.scripts.start!.slice(prefix.length).split(' ');
-    const cwd = tmp();
-    cpSync(join(root, 'forecasts'), join(cwd, 'forecasts'), { recursive: true });
-    const r = run(args, cwd);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/storefront\s+auto:\w+\s+720\s+48\s/);
+    expect(start.stderr).toBe('');
+    expect(start.code).toBe(0);
+    expect(start.stdout).toMatch(/storefront\s+auto:\w+\s+720\s+48\s/);
     const svg = readFileSync(join(cwd, '.shadowcast', 'forecasts', 'storefront', 'forecast.svg'), 'utf8');
     expect(svg).toContain('storefront (location_4)');
+  });
+
+  it('scores every node and provisions a standby for the degraded one only', () => {
+    const risk = start.stdout.slice(start.stdout.indexOf('storefront: node risk'));
+    expect(risk).toMatch(/node\s+score\s+blame metric\s+standby/);
+    expect(risk).toMatch(/storefront-p-3\s+0\.\d+\s+dim_18\s+provision/);
+    for (const n of ['storefront-p-1', 'storefront-p-2', 'storefront-p-4']) {
+      expect(risk).toMatch(new RegExp(`${n}\\s+0\\.\\d+\\s+dim_\\d+\\s+ok`));
+    }
+    expect(start.stdout).toContain('standby for storefront-p-3: failure probability');
+  });
+
+  it('prints the plan: desired state, reasons, then numbered steps with kind, time and reason', () => {
+    const out = start.stdout;
+    expect(out).toMatch(/storefront: plan at 2023-05-01 00:00 UTC/);
+    expect(out).toMatch(
+      /desired: primary \d+, shadow \d+, standby storefront-p-3 \(0% moved\); weights primary/,
+    );
+    expect(out).toMatch(/#\s+kind\s+not before \(UTC\)\s+reason/);
+    expect(out).toMatch(/1\s+provision\s+2023-05-01 00:00\s+provision .*standby for storefront-p-3/);
+    expect(out).toMatch(/2\s+warm\s+/);
+  });
+
+  it('applies the plan to the simulated fleet only, and says so', () => {
+    const json = plan();
+    const steps = json.steps.length;
+    expect(start.stdout).toContain(`simulated apply: ${steps} of ${steps} steps applied, 0 rollbacks`);
+    expect(start.stdout).toMatch(/min \d\d s on the simulated clock \(2023-05-01 00:00 to/);
+    expect(start.stdout).toContain('simulated apply; policy mode recommend: nothing real changed');
+  });
+
+  it('writes the plan as JSON under the state directory, and nothing half-written beside it', () => {
+    const json = plan();
+    expect(json).toMatchObject({ pool: 'storefront', at: '2023-05-01T00:00:00.000Z', mode: 'recommend' });
+    expect(json.desired.standby).toEqual({ 'storefront-p-3': 0 });
+    expect(json.steps[0]).toMatchObject({ id: 'storefront#1:provision', kind: 'provision' });
+    expect(json.nodes.map((n: { id: string }) => n.id)).toEqual([
+      'storefront-p-1',
+      'storefront-p-2',
+      'storefront-p-3',
+      'storefront-p-4',
+    ]);
+    expect(json.simulatedApply).toMatchObject({ applied: json.steps.length, rollbacks: 0 });
+    expect(json.simulatedApply.final).toEqual(json.desired);
+    expect(readdirSync(join(cwd, '.shadowcast', 'plans', 'storefront'))).toEqual(['plan.json']);
   });
 
   it('forecasts every pool of the specs and writes JSON and chart under the state directory', () => {
@@ -203,6 +252,45 @@ describe('run --once (npm start)', () => {
       'forecast.json',
       'forecast.svg',
     ]);
+  });
+
+  it('exits 1 when the simulated apply rolls back, with the alert', () => {
+    const policies = tmp();
+    cpSync(join(root, 'policies'), policies, { recursive: true });
+    // A gate no fleet can pass: every baked step fails and is rolled back.
+    writeFileSync(
+      join(policies, 'pools', 'storefront.yaml'),
+      `${readFileSync(join(root, 'policies', 'pools', 'storefront.yaml'), 'utf8')}\nmigration:\n  gates:\n    - { metric: latency_p99_ms, max: 0 }\n`,
+    );
+    const r = run(['run', '--once', '--state', tmp(), '--policies', policies]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/simulated apply: \d+ of \d+ steps applied, 1 rollback,/);
+    expect(r.stdout).toMatch(/alert: .*storefront: rolled back: .*failed its health gate/);
+    expect(r.stderr).toContain('rolled back');
+  });
+
+  it('reports a bad policy with its file and line and exits 2', () => {
+    const policies = tmp();
+    cpSync(join(root, 'policies'), policies, { recursive: true });
+    writeFileSync(join(policies, 'pools', 'storefront.yaml'), 'capacity:\n  minInstances: -3\n');
+    const r = run(['run', '--once', '--state', tmp(), '--policies', policies]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${join(policies, 'pools', 'storefront.yaml')}:2`);
+  });
+
+  it('reports a bad nodes: block in a spec with its file and line and exits 2', () => {
+    const specs = tmp();
+    cpSync(join(root, 'forecasts'), specs, { recursive: true });
+    writeFileSync(
+      join(specs, 'storefront.yaml'),
+      readFileSync(join(root, 'forecasts', 'storefront.yaml'), 'utf8').replace(
+        'criticality: normal',
+        'criticality: urgent',
+      ),
+    );
+    const r = run(['run', '--once', '--specs', specs, '--state', tmp()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`storefront\\.yaml:\\d+: nodes\\.criticality:`));
   });
 
   it('reports a bad spec with its file and line and exits 2', () => {
