@@ -37,7 +37,11 @@ describe('parseNodeCsv', () => {
   it.each([
     ['timestamp,value\n2026-01-01T00:00:00Z,1\n2026-01-01T00:01:00Z,abc\n', 3, 'value "abc" is not a number'],
     // A blank line still counts: the error names the line in the file, not the record number.
-    ['timestamp,value\n2026-01-01T00:00:00Z,1\n\n2026-01-01T00:01:00Z,abc\n', 4, 'value "abc" is not a number'],
+    [
+      'timestamp,value\n2026-01-01T00:00:00Z,1\n\n2026-01-01T00:01:00Z,abc\n',
+      4,
+      'value "abc" is not a number',
+    ],
     ['node,metric,timestamp,value\n\na,cpu,2026-01-01T00:00:00Z,x\n', 3, 'value "x" is not a number'],
     ['timestamp,value\n2026-01-01T00:01:00Z,1\n2026-01-01T00:00:00Z,2\n', 3, 'timestamps go backwards'],
     ['timestamp,value\n2026-01-01T00:00:00Z,1\n2026-01-01T00:00:00Z,2\n', 3, 'duplicate timestamp'],
