@@ -5,6 +5,7 @@
 // for the high end of the interval without paying for it in the primary.
 
 import type { Forecast } from '../core/forecast.js';
+import type { PoolState } from '../core/plan.js';
 import type { Policy } from '../policy/types.js';
 
 /** What the pool needs at one instant, in demand units. */
@@ -92,6 +93,18 @@ export function peakNeed(list: readonly Need[]): { total: Need; primary: Need } 
     if (n.primary > primary.primary) primary = n;
   }
   return { total, primary };
+}
+
+/** The state a pool starts in: primary sized for `load` with the policy's headroom, shadow at its minimum. */
+export function sizedFor(policy: Policy, load: number, withShadow: boolean): PoolState {
+  const { capacity, shadow } = policy;
+  const head = 1 + capacity.headroomPercent / 100;
+  const primary = Math.min(
+    capacity.maxInstances,
+    Math.max(capacity.minInstances, Math.ceil((load * head) / capacity.unitsPerInstance)),
+  );
+  const s = withShadow && shadow.enabled ? shadow.minSize : 0;
+  return { primary, shadow: s, standby: {}, weights: { primary: 1, shadow: 0 } };
 }
 
 export function clamp(v: number, lo: number, hi: number): number {

@@ -9,6 +9,7 @@ import type { PoolState } from '../core/plan.js';
 import { ReplayClock } from '../deploy/sim-clock.js';
 import { type NodeRisk, plan, type Plan, type PoolPlan } from '../plan/plan.js';
 import type { Policy } from '../policy/types.js';
+import { sizedFor } from '../plan/size.js';
 import { nextRun } from './cron.js';
 import { execute } from './execute.js';
 import { simFleetFactory } from './fleet.js';
@@ -45,18 +46,6 @@ export interface OnceResult {
   /** Until the next scheduled run after the origin (the policy's schedule). */
   intervalMs: number;
   apply: SimulatedApply;
-}
-
-/** The state a pool starts in: primary sized for `load` with the policy's headroom, shadow at its minimum. */
-export function sizedFor(policy: Policy, load: number, withShadow: boolean): PoolState {
-  const { capacity, shadow } = policy;
-  const head = 1 + capacity.headroomPercent / 100;
-  const primary = Math.min(
-    capacity.maxInstances,
-    Math.max(capacity.minInstances, Math.ceil((load * head) / capacity.unitsPerInstance)),
-  );
-  const s = withShadow && shadow.enabled ? shadow.minSize : 0;
-  return { primary, shadow: s, standby: {}, weights: { primary: 1, shadow: 0 } };
 }
 
 export async function planAndApplyOnce(inputs: ApplyOnceInputs): Promise<OnceResult> {

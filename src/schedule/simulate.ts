@@ -7,10 +7,10 @@
 
 import type { CalendarEvent } from '../core/events.js';
 import type { Forecast } from '../core/forecast.js';
-import type { PoolState } from '../core/plan.js';
 import type { Series } from '../core/series.js';
 import { createForecaster } from '../forecast/index.js';
 import { plan } from '../plan/plan.js';
+import { clamp, sizedFor } from '../plan/size.js';
 import type { Policy } from '../policy/types.js';
 import { nextRun } from './cron.js';
 import { execute } from './execute.js';
@@ -187,18 +187,6 @@ class Meter {
   }
 }
 
-function initialState(opts: SimulateOptions, trace: Trace, withShadow: boolean): PoolState {
-  const { capacity, shadow } = opts.policy;
-  const head = 1 + capacity.headroomPercent / 100;
-  const primary = clamp(
-    Math.ceil((trace.demand[0]! * head) / capacity.unitsPerInstance),
-    capacity.minInstances,
-    capacity.maxInstances,
-  );
-  const s = withShadow && shadow.enabled ? shadow.minSize : 0;
-  return { primary, shadow: s, standby: {}, weights: { primary: 1, shadow: 0 } };
-}
-
 function figures(
   fleet: Fleet,
   meter: Meter,
@@ -220,7 +208,7 @@ async function runShadowcast(opts: SimulateOptions, trace: Trace): Promise<Simul
   // eslint-disable-next-line prefer-const -- assigned once the fleet exists; the clock calls it before
   let meter!: Meter;
   const clock = new ReplayClock(trace.start, (m) => meter?.minute(m));
-  const fleet = opts.fleet(clock, { [pool]: initialState(opts, trace, true) });
+  const fleet = opts.fleet(clock, { [pool]: sizedFor(opts.policy, trace.demand[0]!, true) });
   meter = new Meter(fleet, pool, trace, opts.faults);
   meter.minute(trace.start);
   const counts = { migrations: 0, rollbacks: 0, updates: 0 };
@@ -333,7 +321,11 @@ async function runReactive(opts: SimulateOptions, trace: Trace): Promise<Figures
   let meter!: Meter;
   const clock = new ReplayClock(trace.start, (m) => meter?.minute(m));
   // An autoscaler changes a group's desired count with one API call, not a stack update.
-  const fleet = opts.fleet(clock, { [pool]: initialState(opts, trace, false) }, REACTIVE_UPDATE_MS);
+  const fleet = opts.fleet(
+    clock,
+    { [pool]: sizedFor(opts.policy, trace.demand[0]!, false) },
+    REACTIVE_UPDATE_MS,
+  );
   meter = new Meter(fleet, pool, trace, opts.faults);
   meter.minute(trace.start);
   const head = 1 + capacity.headroomPercent / 100;
@@ -405,10 +397,6 @@ async function advanceTo(clock: ReplayClock, t: number): Promise<void> {
 
 function ceilMinute(t: number): number {
   return Math.ceil(t / MINUTE) * MINUTE;
-}
-
-function clamp(v: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, v));
 }
 
 function round(v: number): number {
