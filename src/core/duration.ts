@@ -22,3 +22,8 @@ export function parseHorizon(text: string, stepMs: number): number {
     `--horizon "${text}": expected a number of steps (48) or a duration (48h, 2d, 90m, 1w)`,
   );
 }
+
+/** A time to the minute, UTC, as reasons and alerts print it: 2026-11-23T10:15Z. */
+export function isoMinute(t: number): string {
+  return new Date(t).toISOString().slice(0, 16) + 'Z';
+}

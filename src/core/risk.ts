@@ -30,6 +30,20 @@ export interface RiskModel {
   update(sample: NodeSample): RiskScore;
 }
 
+/** When a node gets a standby, when its work moves, and when the standby is released. */
+export interface StandbyPolicy {
+  /** Score at which a standby node is provisioned (0.7). */
+  provision: number;
+  /** Score at which the work moves, once it has held for `dwellMs` (0.9). */
+  transition: number;
+  dwellMs: number;
+  /** A provisioned standby is released after the score stays below provision - hysteresis this long. */
+  releaseMs: number;
+  hysteresis: number;
+  /** Subtracted from both thresholds: a critical workload acts earlier. */
+  criticality: Record<Criticality, number>;
+}
+
 export interface Thresholds {
   /** Score at which a standby node is provisioned. */
   provision: number;

@@ -8,6 +8,7 @@
 // metrics vanish the pool holds its last good capacity. Guardrails cap every step, not just the
 // end state, across all pools together.
 
+import { isoMinute } from '../core/duration.js';
 import type { Forecast } from '../core/forecast.js';
 import type { Criticality } from '../core/graph.js';
 import type { MigrationPlan, MigrationStep, PoolState, StepKind } from '../core/plan.js';
@@ -228,7 +229,7 @@ function sizeReasons(
   const fromObserved = !(p.mean >= observed);
   const base = fromObserved
     ? `observed load ${fmt(observed)}`
-    : `forecast mean peak ${fmt(p.mean)} at ${iso(p.t)}`;
+    : `forecast mean peak ${fmt(p.mean)} at ${isoMinute(p.t)}`;
   const need = `${base} + ${policy.capacity.headroomPercent}% headroom = ${fmt(p.primary)} units`;
   if (!policy.shadow.enabled) {
     return [
@@ -241,7 +242,7 @@ function sizeReasons(
   const total = Math.max(p.primary, t.total);
   const share = Math.round(target.shadowWeight * 100);
   return [
-    `need ${fmt(total)} units: the larger of ${need} and the forecast p${pct} upper peak ${fmt(t.upper)} at ${iso(t.t)} × ${policy.shadow.peakPercent}% + ${policy.shadow.bufferPercent}% buffer = ${fmt(t.total)}`,
+    `need ${fmt(total)} units: the larger of ${need} and the forecast p${pct} upper peak ${fmt(t.upper)} at ${isoMinute(t.t)} × ${policy.shadow.peakPercent}% + ${policy.shadow.bufferPercent}% buffer = ${fmt(t.total)}`,
     `primary ${target.primary} for ${100 - share}% of it (${policy.capacity.unitsPerInstance} units each)` +
       bound(target.primary, policy.capacity.minInstances, policy.capacity.maxInstances),
     `shadow ${target.shadow} for the ${share}% above the primary's need, in steps of ${Math.round(policy.migration.stepSize * 100)}% (${policy.shadow.unitsPerInstance} units each, at least ${policy.shadow.minSize})`,
@@ -458,7 +459,14 @@ function steps(
       ...up,
       standby: { ...current.standby, ...Object.fromEntries(newStandby.map((id) => [id, 0])) },
     };
-    add('provision', state, at, 0, `provision ${what.join('; ')}, ready by ${iso(at + lead)}`, 'provision');
+    add(
+      'provision',
+      state,
+      at,
+      0,
+      `provision ${what.join('; ')}, ready by ${isoMinute(at + lead)}`,
+      'provision',
+    );
     add(
       'warm',
       state,
@@ -540,10 +548,6 @@ function round(v: number): number {
 function fmt(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
-}
-
-function iso(t: number): string {
-  return new Date(t).toISOString().slice(0, 16) + 'Z';
 }
 
 function mins(ms: number): string {

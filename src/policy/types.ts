@@ -3,7 +3,7 @@
 // milliseconds, percentages as written (20 means 20 %). The YAML schema that produces it is in
 // schema.ts; this file is the contract the planner codes against.
 
-import type { Criticality } from '../core/graph.js';
+import type { StandbyPolicy } from '../core/risk.js';
 
 /** What shadowcast may do: plan and report only (the default), or apply its plans. */
 export type PolicyMode = 'recommend' | 'apply';
@@ -52,17 +52,8 @@ export interface Policy {
     /** Provisioning plus warm-up lead time of a shadow instance, ms: it is asked for this early. */
     leadTimeMs: number;
   };
-  standby: {
-    /** Failure probability at which a standby node is provisioned (0.7). */
-    provision: number;
-    /** Failure probability at which the work moves, once held for `dwellMs` (0.9). */
-    transition: number;
-    dwellMs: number;
-    releaseMs: number;
-    hysteresis: number;
-    /** Subtracted from both thresholds per workload criticality: a critical workload acts earlier. */
-    criticality: Record<Criticality, number>;
-  };
+  /** Thresholds per criticality, dwell and release: see StandbyPolicy in src/core/risk.ts. */
+  standby: StandbyPolicy;
   migration: {
     /** Largest change of any route weight in one step (0.1). */
     stepSize: number;

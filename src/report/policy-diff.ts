@@ -5,6 +5,7 @@
 // take; when standby nodes are provisioned and work moves, per criticality; what the guardrails
 // allow. Pure: the caller loads the two policy sets and forecasts.
 
+import { isoMinute } from '../core/duration.js';
 import type { Forecast } from '../core/forecast.js';
 import { CRITICALITIES } from '../core/graph.js';
 import { thresholdsFor } from '../core/risk.js';
@@ -117,11 +118,11 @@ function sizing(a: Policy, b: Policy, fa: PoolForecast, fb: PoolForecast): strin
   const x = onForecast(a, fa);
   const y = onForecast(b, fb);
   const out = [
-    `on the current forecast (${fb.model}, ${fb.forecast.timestamps.length} steps from ${iso(fb.forecast.timestamps[0]!)}):`,
+    `on the current forecast (${fb.model}, ${fb.forecast.timestamps.length} steps from ${isoMinute(fb.forecast.timestamps[0]!)}):`,
   ];
   const line = (what: string, p: number, q: number, unit = '') =>
     `  - ${what}: ${p}${unit} → ${q}${unit}${p === q ? ' (unchanged)' : ` (${sign(q - p)}${unit})`}`;
-  out.push(`  - next peak: ${iso(x.peakAt)} → ${iso(y.peakAt)}`);
+  out.push(`  - next peak: ${isoMinute(x.peakAt)} → ${isoMinute(y.peakAt)}`);
   out.push(line('primary at the next peak', x.primary, y.primary, ' instances'));
   out.push(line('shadow pool at the next peak', x.shadow, y.shadow, ' instances'));
   out.push(
@@ -176,8 +177,4 @@ function money(v: number): string {
 
 function mins(ms: number): string {
   return ms % 3_600_000 === 0 && ms > 0 ? `${ms / 3_600_000} h` : `${Math.round(ms / 60_000)} min`;
-}
-
-function iso(t: number): string {
-  return new Date(t).toISOString().slice(0, 16) + 'Z';
 }

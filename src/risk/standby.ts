@@ -4,20 +4,9 @@
 // earlier: their thresholds are lowered by the policy's criticality adjustment.
 
 import type { Criticality } from '../core/graph.js';
-import { thresholdsFor, type Thresholds } from '../core/risk.js';
+import { type StandbyPolicy, thresholdsFor, type Thresholds } from '../core/risk.js';
 
-export interface StandbyPolicy {
-  /** Score at which a standby node is provisioned (0.7). */
-  provision: number;
-  /** Score at which the work moves, once it has held for `dwellMs` (0.9). */
-  transition: number;
-  dwellMs: number;
-  /** A provisioned standby is released after the score stays below provision - hysteresis this long. */
-  releaseMs: number;
-  hysteresis: number;
-  /** Subtracted from both thresholds: a critical workload provisions earlier. */
-  criticality: Record<Criticality, number>;
-}
+export type { StandbyPolicy } from '../core/risk.js';
 
 export const STANDBY_DEFAULTS: StandbyPolicy = {
   provision: 0.7,

@@ -2,6 +2,7 @@
 // `simulate` (every scheduled run of a replay) and `run --once` (the embedded default's one plan,
 // applied to the simulated fleet).
 
+import { isoMinute } from '../core/duration.js';
 import type { MigrationStep, PoolState } from '../core/plan.js';
 import type { Clock } from '../core/seams.js';
 import type { Policy } from '../policy/types.js';
@@ -113,11 +114,11 @@ async function rollBack(run: Run, started: PoolState, why: string): Promise<void
     const result = await fleet.rollback(pool, back, { stepId: `rollback#${attempt}` });
     counts.updates++;
     if (result.ok) {
-      alerts.push(`${iso(clock.now())} ${pool}: rolled back: ${why}`);
+      alerts.push(`${isoMinute(clock.now())} ${pool}: rolled back: ${why}`);
       return;
     }
     alerts.push(
-      `${iso(clock.now())} ${pool}: rollback attempt ${attempt} failed (${result.reason ?? 'update failed'}) after: ${why}`,
+      `${isoMinute(clock.now())} ${pool}: rollback attempt ${attempt} failed (${result.reason ?? 'update failed'}) after: ${why}`,
     );
     if (attempt === ROLLBACK_ATTEMPTS) return;
     await clock.sleep(MINUTE);
@@ -128,8 +129,4 @@ const ROLLBACK_ATTEMPTS = 3;
 
 function mins(ms: number): string {
   return `${Math.round(ms / MINUTE)} min`;
-}
-
-function iso(t: number): string {
-  return new Date(t).toISOString().slice(0, 16) + 'Z';
 }

@@ -5,6 +5,7 @@
 // (N+k, sized on the history's peak). All three pay for instances from the moment they are asked
 // for and serve only with instances that are ready.
 
+import { isoMinute } from '../core/duration.js';
 import type { CalendarEvent } from '../core/events.js';
 import type { Forecast } from '../core/forecast.js';
 import type { Series } from '../core/series.js';
@@ -252,7 +253,7 @@ async function runShadowcast(opts: SimulateOptions, trace: Trace): Promise<Simul
       clock,
     );
     plans++;
-    for (const a of p.alerts) alerts.push(`${iso(now)} ${a}`);
+    for (const a of p.alerts) alerts.push(`${isoMinute(now)} ${a}`);
     await execute(p.steps, { fleet, clock, pool, policy, next, counts, alerts, recent });
     // Until the next scheduled run, watch the load: if what is seen (plus headroom) outgrows the
     // capacity that serves, plan again at once rather than wait (capacity is never below observed).
@@ -401,8 +402,4 @@ function ceilMinute(t: number): number {
 
 function round(v: number): number {
   return Math.round(v * 1000) / 1000;
-}
-
-function iso(t: number): string {
-  return new Date(t).toISOString().slice(0, 16) + 'Z';
 }
