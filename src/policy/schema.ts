@@ -100,6 +100,9 @@ const CAPACITY = {
   instanceType: text('Primary instance type, like m6i.large.'),
   hourlyCost: num('Cost of one primary instance per hour, in the account currency.', { gte: 0 }),
   provision: duration('Time from asking for an instance to its serving traffic, like 5m.'),
+  launchBuffer: duration(
+    'Provisioning starts this much earlier than provision and shadow.leadTime ask, for the stack update itself and a late boot, like 1m.',
+  ),
 };
 
 const SHADOW = {
@@ -322,7 +325,7 @@ function withMs<T extends object, K extends keyof T & string>(value: T, keys: re
 export const ResolvedPolicySchema = z.strictObject({
   mode: MODE,
   forecast: mapping(FORECAST, 'forecast').transform((v) => withMs(v, ['horizon'])),
-  capacity: CAPACITY_RESOLVED.transform((v) => withMs(v, ['provision'])),
+  capacity: CAPACITY_RESOLVED.transform((v) => withMs(v, ['provision', 'launchBuffer'])),
   shadow: mapping(SHADOW, 'shadow').transform((v) => withMs(v, ['leadTime'])),
   standby: STANDBY_RESOLVED.transform((v) => withMs(v, ['dwell', 'release'])),
   migration: MIGRATION_RESOLVED.transform((v) => withMs(v, ['bake', 'stepTimeout'])),
@@ -350,6 +353,7 @@ export const BUILTIN_DEFAULTS = {
     instanceType: 'm6i.large',
     hourlyCost: 0.096,
     provision: '5m',
+    launchBuffer: '1m',
   },
   shadow: { enabled: true, peakPercent: 100, bufferPercent: 10, minSize: 1, leadTime: '10m' },
   standby: {

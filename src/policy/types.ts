@@ -37,6 +37,8 @@ export interface Policy {
     hourlyCost: number;
     /** Time from asking for an instance to its serving traffic (boot, warm-up), ms. */
     provisionMs: number;
+    /** Provisioning starts this much before the lead time asks: the stack update itself, a late boot, ms. */
+    launchBufferMs: number;
   };
   shadow: {
     enabled: boolean;

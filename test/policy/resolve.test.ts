@@ -40,6 +40,7 @@ describe('built-in defaults', () => {
         instanceType: 'm6i.large',
         hourlyCost: 0.096,
         provisionMs: 5 * MIN,
+        launchBufferMs: MIN,
       },
       shadow: {
         enabled: true,
