@@ -54,6 +54,11 @@ export interface PoolInputs {
   forecast?: Forecast;
   /** Latest observed demand; NaN or absent when the metric vanished. */
   observed?: number;
+  /**
+   * Instances serving now, by target (those still booting do not count). A route change the
+   * instances in service can carry goes ahead of new capacity; unknown, it waits for it.
+   */
+  inService?: { primary: number; shadow: number };
   nodes?: readonly NodeRisk[];
   zones?: readonly Zone[];
   /** Start times of this pool's recent migrations, for the per-hour alert. */
@@ -161,7 +166,9 @@ function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget
     return out;
   }
   const observed = p.observed ?? Number.NaN;
-  const lead = Math.max(policy.capacity.provisionMs, policy.shadow.leadTimeMs);
+  // The lead time plus the launch buffer: the stack update that asks for instances takes time too.
+  const lead =
+    Math.max(policy.capacity.provisionMs, policy.shadow.leadTimeMs) + policy.capacity.launchBufferMs;
   let target: Sizes;
   let hold = false;
   let needAt = now;
@@ -258,11 +265,18 @@ function bound(v: number, lo: number, hi: number): string {
 /**
  * When the current state is first too small for the forecast: provisioning starts one lead time
  * before that (or now, if that is past: the forecast did not allow more notice, or the pool must
- * change shape now).
+ * change shape now). Each target is checked for its share under the current weights, since the
+ * router does not spill over and the weights change only after the new capacity is ready: a shadow
+ * that carries 10 % of a growing load runs out on its own, however much room the primary has.
  */
 function firstNeed(list: readonly Need[], current: PoolState, policy: Policy, now: number): number {
-  const have = units(current, policy);
-  for (const n of list) if (have < Math.max(n.primary, n.total) - 1e-9) return n.t;
+  const primary = current.primary * policy.capacity.unitsPerInstance;
+  const shadow = current.shadow * policy.shadow.unitsPerInstance;
+  const w = current.weights.shadow;
+  for (const n of list) {
+    const total = Math.max(n.primary, n.total);
+    if ((1 - w) * total > primary + 1e-9 || w * total > shadow + 1e-9) return n.t;
+  }
   return now;
 }
 
@@ -438,6 +452,28 @@ function steps(
     out.push({ id: `${pool}#${out.length + 1}:${tag}`, pool, kind, state, notBefore: after, bakeMs, reason });
   };
   let state = current;
+  const step = policy.migration.stepSize;
+  const route = (to: number, why: string) => {
+    const from = state.weights.shadow;
+    const n = Math.ceil(Math.abs(to - from) / step - 1e-9);
+    for (let i = 1; i <= n; i++) {
+      const shadow = i === n ? to : round(from + Math.sign(to - from) * step * i);
+      state = { ...state, weights: { primary: round(1 - shadow), shadow } };
+      add(
+        'shift',
+        state,
+        now,
+        policy.migration.bakeMs,
+        `route ${fmt(from)} -> ${fmt(to)} of traffic to the shadow pool, step ${i}/${n}: shadow ${fmt(shadow)}${why}`,
+        'route',
+      );
+    }
+  };
+  // 0. A route change the capacity in service can already carry goes first: waiting behind new
+  // capacity would leave a target offered more than it serves (the router does not spill over).
+  if (p.inService && routesNow(current, p.inService, desired.weights.shadow, p.observed ?? NaN, policy)) {
+    route(desired.weights.shadow, ', before new capacity: the instances in service carry it');
+  }
   // 1. Provision whatever grows, one lead time before it is needed (now if that is past).
   const up = grown(current, { ...desired, standby: { ...desired.standby } });
   const newStandby = Object.keys(desired.standby).filter((id) => current.standby[id] === undefined);
@@ -445,8 +481,8 @@ function steps(
   const addsShadow = desired.shadow > current.shadow;
   if (addsPrimary || addsShadow || newStandby.length > 0) {
     const starts = [
-      addsPrimary ? needAt - policy.capacity.provisionMs : Infinity,
-      addsShadow ? needAt - policy.shadow.leadTimeMs : Infinity,
+      addsPrimary ? needAt - policy.capacity.provisionMs - policy.capacity.launchBufferMs : Infinity,
+      addsShadow ? needAt - policy.shadow.leadTimeMs - policy.capacity.launchBufferMs : Infinity,
       newStandby.length > 0 ? now : Infinity,
     ];
     const at = Math.max(now, Math.min(...starts));
@@ -457,6 +493,7 @@ function steps(
     ].filter(Boolean);
     state = {
       ...up,
+      weights: state.weights,
       standby: { ...current.standby, ...Object.fromEntries(newStandby.map((id) => [id, 0])) },
     };
     add(
@@ -477,24 +514,7 @@ function steps(
     );
   }
   // 2. Route weights, in steps no larger than the step size, each baked against the health gate.
-  const step = policy.migration.stepSize;
-  if (Math.abs(desired.weights.shadow - state.weights.shadow) > 1e-9) {
-    const from = state.weights.shadow;
-    const to = desired.weights.shadow;
-    const n = Math.ceil(Math.abs(to - from) / step - 1e-9);
-    for (let i = 1; i <= n; i++) {
-      const shadow = i === n ? to : round(from + Math.sign(to - from) * step * i);
-      state = { ...state, weights: { primary: round(1 - shadow), shadow } };
-      add(
-        'shift',
-        state,
-        now,
-        policy.migration.bakeMs,
-        `route ${fmt(from)} -> ${fmt(to)} of traffic to the shadow pool, step ${i}/${n}: shadow ${fmt(shadow)}`,
-        'route',
-      );
-    }
-  }
+  if (Math.abs(desired.weights.shadow - state.weights.shadow) > 1e-9) route(desired.weights.shadow, '');
   // 3. Node moves to their standby, one share step at a time.
   for (const id of moving) {
     const from = state.standby[id] ?? 0;
@@ -539,6 +559,40 @@ function steps(
     );
   }
   return out;
+}
+
+/**
+ * Whether the route can move to shadow weight `to` before any new capacity: at the load seen now,
+ * no step leaves either target offered more than its instances in service serve, nor runs the
+ * busier target hotter than it runs now or than the headroom allows, whichever is higher.
+ */
+function routesNow(
+  current: PoolState,
+  inService: { primary: number; shadow: number },
+  to: number,
+  observed: number,
+  policy: Policy,
+): boolean {
+  const from = current.weights.shadow;
+  if (Math.abs(to - from) <= 1e-9 || !Number.isFinite(observed)) return false;
+  const cap = {
+    primary: Math.min(current.primary, inService.primary) * policy.capacity.unitsPerInstance,
+    shadow: Math.min(current.shadow, inService.shadow) * policy.shadow.unitsPerInstance,
+  };
+  const hottest = (w: number) => {
+    const u = (share: number, c: number) => (share <= 0 ? 0 : c > 0 ? (share * observed) / c : Infinity);
+    return Math.max(u(1 - w, cap.primary), u(w, cap.shadow));
+  };
+  if ((to > 0 && cap.shadow <= 0) || (to < 1 && cap.primary <= 0)) return false;
+  const limit = Math.max(hottest(from), 1 / (1 + policy.capacity.headroomPercent / 100));
+  const step = policy.migration.stepSize;
+  const n = Math.ceil(Math.abs(to - from) / step - 1e-9);
+  for (let i = 1; i <= n; i++) {
+    const w = i === n ? to : from + Math.sign(to - from) * step * i;
+    const u = hottest(w);
+    if (u > 1 + 1e-9 || u > limit + 1e-9) return false;
+  }
+  return true;
 }
 
 function round(v: number): number {

@@ -24,8 +24,9 @@ export interface Run {
 
 /**
  * Applies a plan's steps in order, as the real deployer does: each step one update; a warm step
- * waits for the new instances to be ready, and so does every shift (traffic only moves onto
- * capacity that serves); a shift bakes against the health gate. A failed update, a failed gate or
+ * waits for the new instances to be ready, and so does every shift, for the target it gives more
+ * traffic (traffic only moves onto capacity that serves; moving it off a target waits for nothing);
+ * a shift bakes against the health gate. A failed update, a failed gate or
  * a step past its deadline rolls traffic back to where this plan found it (on capacity that still
  * exists), raises an alert, and drops the rest of the plan. Runs never overlap; a plan whose
  * first step is not due before the next run is left to it, and so is the rest of a plan whose
@@ -38,6 +39,7 @@ export async function execute(steps: readonly MigrationStep[], run: Run): Promis
   if (steps.length === 0 || steps[0]!.notBefore >= run.next) return applied;
   const started = await fleet.current(pool);
   const seen = new Set<string>();
+  let weights = started.weights;
   for (const step of steps) {
     // Warm-up outlasting this run's slot: the next run picks up from here (and waits for
     // readiness before any shift), so load is watched and plans can change meanwhile.
@@ -51,7 +53,7 @@ export async function execute(steps: readonly MigrationStep[], run: Run): Promis
         counts.migrations++;
         run.recent.push(clock.now());
       }
-      if (!(await ready(run, deadline))) {
+      if (!(await ready(run, deadline, gains(weights, step.state)))) {
         await rollBack(
           run,
           started,
@@ -66,6 +68,7 @@ export async function execute(steps: readonly MigrationStep[], run: Run): Promis
       await rollBack(run, started, `${step.id} failed: ${result.reason ?? 'update failed'}`);
       return applied;
     }
+    weights = step.state.weights;
     if (step.kind === 'warm' && !(await ready(run, deadline))) {
       await rollBack(
         run,
@@ -88,9 +91,31 @@ export async function execute(steps: readonly MigrationStep[], run: Run): Promis
   return applied;
 }
 
-/** Waits, a minute at a time, until every instance of the pool serves; false at the deadline. */
-async function ready(run: Run, deadline: number): Promise<boolean> {
-  while (!run.fleet.allReady(run.pool, run.clock.now())) {
+/** The route target a shift gives more traffic, or `all` when it moves node work to standbys. */
+type Gain = 'primary' | 'shadow' | 'none' | 'all';
+
+function gains(before: PoolState['weights'], after: PoolState): Gain {
+  if (after.weights.shadow > before.shadow + 1e-9) return 'shadow';
+  if (after.weights.primary > before.primary + 1e-9) return 'primary';
+  // Same weights: a node move (its work goes to a standby), which needs every instance serving.
+  return Math.abs(after.weights.shadow - before.shadow) <= 1e-9 ? 'all' : 'none';
+}
+
+/**
+ * Waits, a minute at a time, until the instances that are to take more traffic serve (every
+ * instance, by default); false at the deadline.
+ */
+async function ready(run: Run, deadline: number, gain: Gain = 'all'): Promise<boolean> {
+  const serves = async () => {
+    const t = run.clock.now();
+    if (gain === 'none') return true;
+    if (gain === 'all') return run.fleet.allReady(run.pool, t);
+    const declared = await run.fleet.current(run.pool);
+    const units =
+      gain === 'primary' ? run.policy.capacity.unitsPerInstance : run.policy.shadow.unitsPerInstance;
+    return run.fleet.ready(run.pool, t)[gain] >= declared[gain] * units - 1e-9;
+  };
+  while (!(await serves())) {
     if (run.clock.now() >= deadline) return false;
     await run.clock.sleep(MINUTE);
   }

@@ -12,8 +12,8 @@ import type { HealthGateRule, Policy } from '../policy/types.js';
 export interface Fleet extends Deployer {
   /** Serves one minute of `demand` at `t`; what could not be served is the shortfall. */
   serve(pool: string, t: number, demand: number): { shortfall: number };
-  /** Demand units the pool's ready instances can serve at `t`, all targets together. */
-  readyUnits(pool: string, t: number): number;
+  /** Demand units the pool's ready instances serve at `t`, by route target (standbys count as primary). */
+  ready(pool: string, t: number): { primary: number; shadow: number };
   /** Every live instance of the pool is ready to serve at `t`. */
   allReady(pool: string, t: number): boolean;
   gate(rules: readonly HealthGateRule[]): HealthGate;
@@ -63,9 +63,9 @@ export function simFleetFactory(pool: string, policy: Policy, settings: SimFleet
       apply: (p, s, o) => fleet.apply(p, s, o),
       rollback: (p, s, o) => fleet.rollback(p, s, o),
       serve: (p, t, d) => fleet.serve(p, t, d),
-      readyUnits: (p, t) => {
+      ready: (p, t) => {
         const c = fleet.readyCapacity(p, t);
-        return c.primary + c.shadow + c.standby;
+        return { primary: c.primary + c.standby, shadow: c.shadow };
       },
       allReady: (p, t) => fleet.instances(p).every((i) => endOf(i) <= t || i.readyAt <= t),
       gate: (rules) => new SimHealthGate(fleet, rules),

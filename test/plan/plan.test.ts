@@ -38,7 +38,8 @@ describe('plan: a hand-computed case', () => {
     expect(web.steps.map((s) => s.kind)).toEqual(['provision', 'warm', 'shift']);
     // Need at t+10m; primary lead 5m → t+5m, shadow lead 10m → now: the earlier wins.
     expect(web.steps[0]!.notBefore).toBe(T0);
-    expect(web.steps[1]!.notBefore).toBe(T0 + 10 * MIN);
+    // Ready one lead time plus the 1m launch buffer after it starts.
+    expect(web.steps[1]!.notBefore).toBe(T0 + 11 * MIN);
     expect(web.steps[0]!.state).toMatchObject({ primary: 24, shadow: 3 });
     expect(web.reasons[0]).toContain('forecast mean peak 2000');
     expect(web.reasons[0]).toContain('p95 upper peak 2400');
@@ -55,8 +56,8 @@ describe('plan: a hand-computed case', () => {
       },
       clock(),
     ).pools.web!;
-    // 1500 × 1.2 = 1800 needed at t+20m: provisioned at t+15m (primary lead 5m).
-    expect(web.steps[0]).toMatchObject({ kind: 'provision', notBefore: T0 + 15 * MIN });
+    // 1500 × 1.2 = 1800 needed at t+20m: provisioned at t+14m (primary lead 5m, launch buffer 1m).
+    expect(web.steps[0]).toMatchObject({ kind: 'provision', notBefore: T0 + 14 * MIN });
     expect(web.steps[0]!.state.primary).toBe(18);
   });
 
@@ -233,6 +234,7 @@ const policyArb = fc.record({
   shadowOn: fc.boolean(),
   step: fc.constantFrom(0.05, 0.1, 0.2, 0.25, 0.5, 1),
   provisionMin: fc.integer({ min: 1, max: 30 }),
+  bufferMin: fc.integer({ min: 0, max: 3 }),
   leadMin: fc.integer({ min: 1, max: 60 }),
   maxTotal: fc.integer({ min: 5, max: 300 }),
   maxCost: fc.double({ min: 1, max: 100, noNaN: true }),
@@ -245,6 +247,7 @@ function policyFrom(r: Drawn<typeof policyArb>, protect: string[] = []): Policy 
     p.capacity.maxInstances = r.max;
     p.capacity.headroomPercent = r.headroom;
     p.capacity.provisionMs = r.provisionMin * MIN;
+    p.capacity.launchBufferMs = r.bufferMin * MIN;
     p.shadow.enabled = r.shadowOn;
     p.shadow.unitsPerInstance = r.shadowUnits;
     p.shadow.hourlyCost = 0.05;
@@ -285,6 +288,8 @@ const poolArb = (name: string) =>
     ),
     nodes: fc.tuple(nodeArb(0), nodeArb(1), nodeArb(2), nodeArb(3)),
     offsetMin: fc.integer({ min: -30, max: 30 }),
+    // Instances still booting, by target; null: the deployer does not say what serves.
+    booting: fc.option(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 3 }))),
   });
 
 type PoolDraw = Drawn<ReturnType<typeof poolArb>>;
@@ -296,6 +301,9 @@ function inputsFrom(d: PoolDraw, policy: Policy): PoolInputs {
     current: pool(d.primary, d.shadow, d.ws, d.standby),
     forecast: forecastOf(T0 + d.offsetMin * MIN, d.stepMin * MIN, d.means, d.spread),
     observed: d.observed,
+    inService: d.booting
+      ? { primary: Math.max(0, d.primary - d.booting[0]), shadow: Math.max(0, d.shadow - d.booting[1]) }
+      : undefined,
     nodes: [...d.nodes],
   };
 }
@@ -376,7 +384,8 @@ describe('plan: properties', () => {
         const input = inputsFrom({ ...d, standby: {} }, policy);
         const interval = 15 * MIN;
         const out = plan({ intervalMs: interval, pools: [{ ...input, nodes: [] }] }, clock()).pools.web!;
-        const lead = Math.max(policy.capacity.provisionMs, policy.shadow.leadTimeMs);
+        const buffer = policy.capacity.launchBufferMs;
+        const lead = Math.max(policy.capacity.provisionMs, policy.shadow.leadTimeMs) + buffer;
         const prov = out.steps.find((s) => s.kind === 'provision');
         const have = units(input.current, policy);
         for (const n of needs(input.forecast!, d.observed, policy, T0, T0 + interval + lead)) {
@@ -384,7 +393,7 @@ describe('plan: properties', () => {
           // Needed, and possible (not already at the most the policy allows)?
           if (have >= total - 1e-6 || units(out.desired, policy) <= have) continue;
           // Needed: a provision step that brings the capacity, asked for a lead time ahead of the
-          // need (of each pool it grows), or now when that is already past.
+          // need (of each pool it grows) plus the launch buffer, or now when that is already past.
           expect(prov).toBeDefined();
           const s = prov!.state;
           if (s.primary < policy.capacity.maxInstances)
@@ -393,7 +402,7 @@ describe('plan: properties', () => {
             s.primary > input.current.primary ? policy.capacity.provisionMs : 0,
             s.shadow > input.current.shadow ? policy.shadow.leadTimeMs : 0,
           ];
-          expect(prov!.notBefore).toBeLessThanOrEqual(Math.max(T0, n.t - Math.max(...grows)));
+          expect(prov!.notBefore).toBeLessThanOrEqual(Math.max(T0, n.t - Math.max(...grows) - buffer));
         }
         // ...and no target is offered more of the observed load (plus headroom) than it can serve,
         // up to the primary's maximum size.
@@ -406,6 +415,35 @@ describe('plan: properties', () => {
         expect(out.desired.shadow * policy.shadow.unitsPerInstance).toBeGreaterThanOrEqual(
           w.shadow * seen - 1e-6,
         );
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('moves traffic ahead of new capacity only where the instances in service carry it', () => {
+    fc.assert(
+      fc.property(policyArb, poolArb('web'), (r, d) => {
+        const policy = policyFrom(r);
+        const input = inputsFrom(d, policy);
+        const out = plan({ intervalMs: 15 * MIN, pools: [input] }, clock()).pools.web!;
+        // Route steps ahead of a provision step run on the instances there are now.
+        const prov = out.steps.findIndex((s) => s.kind === 'provision');
+        const early = out.steps.slice(0, Math.max(0, prov)).filter((s) => s.id.includes('route'));
+        if (early.length === 0) return;
+        // Only with a load seen and instances known to serve, and never beyond what they serve.
+        expect(Number.isFinite(d.observed)).toBe(true);
+        expect(input.inService).toBeDefined();
+        const serves = {
+          primary:
+            Math.min(input.inService!.primary, input.current.primary) * policy.capacity.unitsPerInstance,
+          shadow: Math.min(input.inService!.shadow, input.current.shadow) * policy.shadow.unitsPerInstance,
+        };
+        for (const s of early) {
+          const w = s.state.weights;
+          expect(w.primary * d.observed).toBeLessThanOrEqual(serves.primary + 1e-6);
+          expect(w.shadow * d.observed).toBeLessThanOrEqual(serves.shadow + 1e-6);
+          if (w.shadow > 0) expect(serves.shadow).toBeGreaterThan(0);
+        }
       }),
       { numRuns: 400 },
     );
