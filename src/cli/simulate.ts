@@ -160,6 +160,7 @@ function report(r: SimulationResult, policy: Policy): string {
   const sc = r.shadowcast;
   const rx = r.baselines.reactive;
   const st = r.baselines.static;
+  const sm = r.baselines.staticMatched;
   const lines = [
     `${r.pool}: ${r.minutes} minutes replayed, ${iso(r.start)} to ${iso(r.end)} (policy mode ${policy.mode}: the simulation applies its plans regardless)`,
     '',
@@ -169,11 +170,19 @@ function report(r: SimulationResult, policy: Policy): string {
         row('shadowcast', sc, `${sc.plans} plans (${sc.earlyPlans} early), ${sc.refits} fits, ${sc.model}`),
         row('reactive', rx, 'target tracking, 1 min metric lag, 5 min scale-in window'),
         row('static N+k', st, `${st.instances} instances`),
+        row(
+          'static, matched',
+          sm,
+          sm.shortfallUnitMinutes <= sc.shortfallUnitMinutes
+            ? `${sm.instances} instances: the fewest short no more than shadowcast`
+            : `${sm.instances} instances: even N+k falls shorter than shadowcast`,
+        ),
       ],
     ),
     '',
     `shadowcast vs reactive: shortfall ${ratio(sc.shortfallUnitMinutes, rx.shortfallUnitMinutes)}, node-hours ${ratio(sc.nodeHours, rx.nodeHours)}`,
     `shadowcast vs static:   shortfall ${ratio(sc.shortfallUnitMinutes, st.shortfallUnitMinutes)}, node-hours ${ratio(sc.nodeHours, st.nodeHours)}`,
+    `shadowcast vs static at its shortfall: node-hours ${ratio(sc.nodeHours, sm.nodeHours)}`,
   ];
   if (sc.alerts.length) {
     lines.push('', `alerts (${sc.alerts.length}):`, ...sc.alerts.slice(0, 10).map((a) => `  ${a}`));

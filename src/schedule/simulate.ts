@@ -82,6 +82,11 @@ export interface SimulationResult {
   baselines: {
     reactive: Figures;
     static: Figures & { instances: number };
+    /**
+     * Static provisioning at shadowcast's shortfall: the fewest instances held all the time that
+     * fall short no more than shadowcast did (what N+k costs at equal or lower shortfall).
+     */
+    staticMatched: Figures & { instances: number };
   };
 }
 
@@ -117,14 +122,16 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationResult>
   const trace = { start, end, demand };
   const shadowcast = await runShadowcast(opts, trace);
   const reactive = await runReactive(opts, trace);
-  const fixed = await runStatic(opts, trace);
+  const n = staticSize(opts, trace);
+  const fixed = await runStatic(opts, trace, n);
+  const matched = await matchStatic(opts, trace, n, fixed, shadowcast.shortfallUnitMinutes);
   return {
     pool: opts.pool,
     start,
     end,
     minutes: demand.length,
     shadowcast,
-    baselines: { reactive, static: fixed },
+    baselines: { reactive, static: fixed, staticMatched: matched },
   };
 }
 
@@ -245,10 +252,15 @@ async function runShadowcast(opts: SimulateOptions, trace: Trace): Promise<Simul
     }
     const observed = meter.observed(now, opts.metricLagMs);
     const current = await fleet.current(pool);
+    const ready = fleet.ready(pool, now);
+    const inService = {
+      primary: Math.floor(ready.primary / policy.capacity.unitsPerInstance + 1e-9),
+      shadow: Math.floor(ready.shadow / policy.shadow.unitsPerInstance + 1e-9),
+    };
     const p = plan(
       {
         intervalMs: next - now,
-        pools: [{ pool, policy, current, forecast, observed, recentMigrations: recent }],
+        pools: [{ pool, policy, current, forecast, observed, inService, recentMigrations: recent }],
       },
       clock,
     );
@@ -256,12 +268,17 @@ async function runShadowcast(opts: SimulateOptions, trace: Trace): Promise<Simul
     for (const a of p.alerts) alerts.push(`${isoMinute(now)} ${a}`);
     await execute(p.steps, { fleet, clock, pool, policy, next, counts, alerts, recent });
     // Until the next scheduled run, watch the load: if what is seen (plus headroom) outgrows the
-    // capacity that serves, plan again at once rather than wait (capacity is never below observed).
+    // capacity that serves it (each target's share, as routed now: nothing spills over), plan
+    // again at once rather than wait (capacity is never below observed).
     const head = 1 + policy.capacity.headroomPercent / 100;
     while (clock.now() < next) {
       await advanceTo(clock, Math.min(next, Math.floor(clock.now() / MINUTE) * MINUTE + MINUTE));
-      const seen = meter.observed(clock.now(), opts.metricLagMs);
-      if (clock.now() < next && seen * head > fleet.readyUnits(pool, clock.now()) + 1e-9) {
+      const t = clock.now();
+      if (t >= next) break;
+      const seen = meter.observed(t, opts.metricLagMs) * head;
+      const { weights } = await fleet.current(pool);
+      const r = fleet.ready(pool, t);
+      if (weights.primary * seen > r.primary + 1e-9 || weights.shadow * seen > r.shadow + 1e-9) {
         early++;
         break;
       }
@@ -293,7 +310,9 @@ function fitForecast(
   const n = samplesKnown(s, now);
   const history: Series = { ...s, timestamps: s.timestamps.slice(0, n), values: s.values.slice(0, n) };
   if (n < forecaster.minPoints(history)) return undefined;
-  const lead = Math.max(opts.policy.capacity.provisionMs, opts.policy.shadow.leadTimeMs);
+  const lead =
+    Math.max(opts.policy.capacity.provisionMs, opts.policy.shadow.leadTimeMs) +
+    opts.policy.capacity.launchBufferMs;
   const reach =
     Math.max(opts.policy.forecast.horizonMs, opts.refitMs + lead + 2 * 3_600_000) +
     (now - (s.timestamps[n - 1]! + s.stepMs));
@@ -366,18 +385,53 @@ async function runReactive(opts: SimulateOptions, trace: Trace): Promise<Figures
 }
 
 /** Static N+k: the history's peak need plus k instances, set once. */
-async function runStatic(opts: SimulateOptions, trace: Trace): Promise<Figures & { instances: number }> {
-  const { policy, pool } = opts;
-  const { capacity } = policy;
+/** N+k: the history's peak need (with the policy's headroom), plus k, within the pool's maximum. */
+function staticSize(opts: SimulateOptions, trace: Trace): number {
+  const { capacity } = opts.policy;
   const s = opts.demand;
   let peak = 0;
   for (let i = 0; i < s.timestamps.length && s.timestamps[i]! < trace.start; i++)
     peak = Math.max(peak, s.values[i]!);
   const head = 1 + capacity.headroomPercent / 100;
-  const instances = Math.min(
+  return Math.min(
     capacity.maxInstances,
     Math.ceil((peak * head) / capacity.unitsPerInstance - 1e-9) + opts.staticExtra,
   );
+}
+
+/**
+ * The fewest instances held all the time whose shortfall is at most `target`: a bisection over
+ * static runs on the same trace and faults (shortfall only grows as instances are taken away).
+ * Above N+k it is not searched: N+k itself is reported when even it falls short of the target.
+ */
+async function matchStatic(
+  opts: SimulateOptions,
+  trace: Trace,
+  n: number,
+  atN: Figures & { instances: number },
+  target: number,
+): Promise<Figures & { instances: number }> {
+  if (atN.shortfallUnitMinutes > target) return atN;
+  let lo = 0;
+  let hi = n;
+  let best = atN;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    const r = await runStatic(opts, trace, mid);
+    if (r.shortfallUnitMinutes <= target + 1e-6) {
+      hi = mid;
+      best = r;
+    } else lo = mid;
+  }
+  return best;
+}
+
+async function runStatic(
+  opts: SimulateOptions,
+  trace: Trace,
+  instances: number,
+): Promise<Figures & { instances: number }> {
+  const { pool } = opts;
   // eslint-disable-next-line prefer-const -- assigned once the fleet exists; the clock calls it before
   let meter!: Meter;
   const clock = new ReplayClock(trace.start, (m) => meter?.minute(m));
