@@ -221,6 +221,7 @@ async function runShadowcast(opts: SimulateOptions, trace: Trace): Promise<Simul
   meter.minute(trace.start);
   const counts = { migrations: 0, rollbacks: 0, updates: 0 };
   const alerts: string[] = [];
+  let ongoing = new Set<string>();
   const recent: number[] = [];
   const forecaster = createForecaster(policy.forecast.model);
   let forecast: Forecast | undefined;
@@ -265,7 +266,10 @@ async function runShadowcast(opts: SimulateOptions, trace: Trace): Promise<Simul
       clock,
     );
     plans++;
-    for (const a of p.alerts) alerts.push(`${isoMinute(now)} ${a}`);
+    // A condition the planner reports at every run (a missing metric, a flapping pool) is alerted
+    // when it starts, not again at each plan while it lasts.
+    for (const a of p.alerts) if (!ongoing.has(a)) alerts.push(`${isoMinute(now)} ${a}`);
+    ongoing = new Set(p.alerts);
     await execute(p.steps, { fleet, clock, pool, policy, next, counts, alerts, recent });
     // Until the next scheduled run, watch the load: if what is seen (plus headroom) outgrows the
     // capacity that serves it (each target's share, as routed now: nothing spills over), plan
