@@ -15,7 +15,7 @@ import type { MigrationPlan, MigrationStep, PoolState, StepKind } from '../core/
 import { thresholdsFor } from '../core/risk.js';
 import type { Clock } from '../core/seams.js';
 import type { Policy } from '../policy/types.js';
-import { type Need, needs, peakNeed, type Sizes, sizesFor } from './size.js';
+import { minimumHolds, type Need, needs, peakNeed, type Sizes, sizesFor } from './size.js';
 
 /** One node of a pool as the risk model sees it now. */
 export interface NodeRisk {
@@ -252,7 +252,9 @@ function sizeReasons(
     `need ${fmt(total)} units: the larger of ${need} and the forecast p${pct} upper peak ${fmt(t.upper)} at ${isoMinute(t.t)} × ${policy.shadow.peakPercent}% + ${policy.shadow.bufferPercent}% buffer = ${fmt(t.total)}`,
     `primary ${target.primary} for ${100 - share}% of it (${policy.capacity.unitsPerInstance} units each)` +
       bound(target.primary, policy.capacity.minInstances, policy.capacity.maxInstances),
-    `shadow ${target.shadow} for the ${share}% above the primary's need, in steps of ${Math.round(policy.migration.stepSize * 100)}% (${policy.shadow.unitsPerInstance} units each, at least ${policy.shadow.minSize})`,
+    minimumHolds(policy, total)
+      ? `shadow ${target.shadow}: the primary's minimum of ${policy.capacity.minInstances} (${fmt(policy.capacity.minInstances * policy.capacity.unitsPerInstance)} units) holds all of it${target.shadow > 0 ? `; the shadow keeps its minimum size, ${policy.shadow.minSize}, warm` : ''}`
+      : `shadow ${target.shadow} for the ${share}% above the primary's need, in steps of ${Math.round(policy.migration.stepSize * 100)}% (${policy.shadow.unitsPerInstance} units each, at least ${policy.shadow.minSize})`,
   ];
 }
 

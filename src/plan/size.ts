@@ -69,7 +69,9 @@ export function sizesFor(need: Pick<Need, 'primary' | 'total'>, policy: Policy):
   const { capacity, shadow, migration } = policy;
   const total = Math.max(need.primary, need.total);
   const step = migration.stepSize;
-  const raw = shadow.enabled && total > 0 ? (total - need.primary) / total : 0;
+  // The primary's minimum already holds the whole need (quiet hours): the shadow would only cost.
+  const raw =
+    shadow.enabled && total > 0 && !minimumHolds(policy, total) ? (total - need.primary) / total : 0;
   const shadowWeight = Math.min(1, Math.round(Math.round(raw / step) * step * 1e6) / 1e6);
   const primary = clamp(
     Math.ceil(((1 - shadowWeight) * total) / capacity.unitsPerInstance - 1e-9),
@@ -82,6 +84,11 @@ export function sizesFor(need: Pick<Need, 'primary' | 'total'>, policy: Policy):
     Math.ceil((shadowWeight * total) / shadow.unitsPerInstance - 1e-9),
   );
   return { primary, shadow: shadowSize, shadowWeight };
+}
+
+/** The primary pool at its minimum size serves `total` units on its own. */
+export function minimumHolds(policy: Policy, total: number): boolean {
+  return policy.capacity.minInstances * policy.capacity.unitsPerInstance >= total - 1e-9;
 }
 
 /** The need with the largest total in `list` (ties: the earliest), and the largest primary share. */

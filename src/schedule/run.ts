@@ -1,6 +1,8 @@
 // The main job, once: every pool's forecast from its spec, then, for a pool with a policy, its
 // nodes' risk (when the spec names node metrics), the plan, and that plan applied to the
-// simulated fleet. One failing pool never stops the others.
+// simulated fleet. One failing pool never stops the others. A pool with a policy forecasts with
+// its policy's horizon, level and model (what `policy diff` and `simulate` use, and what a pull
+// request reviews); the spec's own apply to forecast-only pools.
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -47,9 +49,9 @@ export async function runSpecs(
     const out: PoolOutcome = { pool: spec.pool, spec: spec.file, notes: [] };
     outcomes.push(out);
     try {
-      onStage?.(spec, i, 'forecasting');
-      const result = (out.result = await forecastSpec(spec));
       const policy = policies.get(spec.pool)?.policy;
+      onStage?.(spec, i, 'forecasting');
+      const result = (out.result = await forecastSpec(spec, policy));
       if (!policy) {
         out.notes!.push(`no policy for ${spec.pool}: forecast only`);
         continue;
@@ -74,15 +76,16 @@ export async function runSpecs(
   return outcomes;
 }
 
-function forecastSpec(spec: ForecastSpec): Promise<ForecastResult> {
+function forecastSpec(spec: ForecastSpec, policy: Policy | undefined): Promise<ForecastResult> {
+  const f = policy?.forecast;
   return forecastPool({
     input: spec.source.file,
     series: spec.source.series,
     zone: spec.source.timezone,
     maxGap: spec.source.max_gap,
     events: spec.calendars,
-    horizon: spec.horizon,
-    level: spec.level,
-    model: spec.model,
+    horizon: f ? `${Math.round(f.horizonMs / 60_000)}m` : spec.horizon,
+    level: f ? f.level : spec.level,
+    model: f ? f.model : spec.model,
   });
 }

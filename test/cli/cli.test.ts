@@ -193,7 +193,8 @@ describe('run --once (npm start)', () => {
     expect(pkg.scripts.start?.startsWith(prefix)).toBe(true);
     expect(start.stderr).toBe('');
     expect(start.code).toBe(0);
-    expect(start.stdout).toMatch(/storefront\s+auto:\w+\s+720\s+48\s/);
+    // The pool has a policy: it forecasts with the policy's model (mstl), not the spec's (auto).
+    expect(start.stdout).toMatch(/storefront\s+mstl\s+720\s+48\s/);
     const svg = readFileSync(join(cwd, '.shadowcast', 'forecasts', 'storefront', 'forecast.svg'), 'utf8');
     expect(svg).toContain('storefront (location_4)');
   });
@@ -257,10 +258,13 @@ describe('run --once (npm start)', () => {
   it('exits 1 when the simulated apply rolls back, with the alert', () => {
     const policies = tmp();
     cpSync(join(root, 'policies'), policies, { recursive: true });
-    // A gate no fleet can pass: every baked step fails and is rolled back.
+    // A gate no fleet can pass: every baked step fails and is rolled back. With a minimum of one
+    // instance the night's need no longer fits the primary's minimum, so the plan shifts traffic.
+    const own = readFileSync(join(root, 'policies', 'pools', 'storefront.yaml'), 'utf8');
+    expect(own).toMatch(/minInstances: 4\b/);
     writeFileSync(
       join(policies, 'pools', 'storefront.yaml'),
-      `${readFileSync(join(root, 'policies', 'pools', 'storefront.yaml'), 'utf8')}\nmigration:\n  gates:\n    - { metric: latency_p99_ms, max: 0 }\n`,
+      `${own.replace(/minInstances: 4\b/, 'minInstances: 1')}\nmigration:\n  gates:\n    - { metric: latency_p99_ms, max: 0 }\n`,
     );
     const r = run(['run', '--once', '--state', tmp(), '--policies', policies]);
     expect(r.code).toBe(1);
