@@ -8,8 +8,8 @@
 //   node's volume --snapshot--> aws.ebs.Snapshot --restore--> aws.ebs.Volume in the standby's zone
 //     --attach (as DATA_DEVICE)--> the standby
 //
-// The snapshot is taken once, when the standby is first declared (while its share is 0), and is
-// crash-consistent: what a power cut would leave. It is not retaken on later updates: raising the
+// The snapshot is taken once, when the standby is first declared (the planner provisions it at
+// share 0), and is crash-consistent: what a power cut would leave. It is not retaken on later updates: raising the
 // share must never swap the disk under a standby that already serves. So the standby holds the
 // node's data as of the snapshot, and nothing after it. What that means for the workload:
 //
