@@ -1,0 +1,40 @@
+// shadowcast's Pulumi program: reads one DesiredState and the target's settings from stack config
+// and declares the pools, standbys and weighted routing from it. It never forecasts or plans:
+// every migration step is this program run with the next DesiredState in config.
+//
+//   shadowcast:target   aws | kubernetes
+//   shadowcast:desired  {pools: {<pool>: {primary, shadow, standby, weights, standbyZones?}}}
+//   shadowcast:aws | shadowcast:kubernetes   the target's settings (see Pulumi.example-*.yaml)
+//   shadowcast:nodes    {<node id>: {zone, volumeId? | claim?}}: the nodes standbys shadow
+
+import * as pulumi from '@pulumi/pulumi';
+import { declareAws } from './aws/index.js';
+import { parseStackConfig, StackConfigError, type StackConfig } from './config.js';
+import { declareKubernetes } from './kubernetes/index.js';
+
+function load(): StackConfig {
+  const cfg = new pulumi.Config('shadowcast');
+  const raw: Record<string, unknown> = {};
+  for (const key of ['target', 'desired', 'aws', 'kubernetes', 'nodes']) {
+    try {
+      raw[key] = key === 'target' ? cfg.get(key) : cfg.getObject(key);
+    } catch (err) {
+      throw new pulumi.RunError(`shadowcast:${key} is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  try {
+    return parseStackConfig(raw);
+  } catch (err) {
+    // A RunError prints its message alone, with no stack trace: the key and what is wrong.
+    if (err instanceof StackConfigError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+}
+
+const config = load();
+
+/** The DesiredState this update declared: the deployer reads it back as the pool's current state. */
+export const desired = config.desired;
+export const target = config.target;
+/** Per pool: resource ids and where the deployer reads health (target groups, services). */
+export const pools = config.target === 'aws' ? declareAws(config) : declareKubernetes(config);
