@@ -125,6 +125,15 @@ function harness(): Harness {
   };
 }
 
+/**
+ * The Kubernetes example rendering to `dir` instead of applying to a cluster: the example's
+ * context (a local kind cluster) is dropped, since rendering needs none.
+ */
+function rendering(example: Config, dir: string): Config {
+  const { 'kubernetes:context': _context, 'kubernetes:kubeconfig': _kubeconfig, ...rest } = example;
+  return { ...rest, 'kubernetes:renderYamlToDirectory': dir };
+}
+
 /** The pool an end-to-end run moves traffic in: the example's first, with room for a shadow. */
 function withWeights(desired: StackDesiredState, pool: string, primary: number, shadow: number) {
   const next = structuredClone(desired);
@@ -221,9 +230,8 @@ describe.skipIf(!cli)(`the Pulumi program end to end (${cli ?? 'no CLI'})`, () =
       pool = Object.keys(desired.pools).sort()[0]!;
       render = await h.temp('shadowcast-e2e-render-');
       stack = await h.stack('kubernetes', {
-        ...example,
+        ...rendering(example, render),
         'shadowcast:desired': withWeights(desired, pool, 0.8, 0.2),
-        'kubernetes:renderYamlToDirectory': render,
       });
     }, 10 * MINUTES);
 
@@ -383,9 +391,8 @@ describe.skipIf(!cli)(`the Pulumi program end to end (${cli ?? 'no CLI'})`, () =
         const desired = desiredOf(example);
         const pool = Object.keys(desired.pools).sort()[0]!;
         const stack = await h.stack('invalid', {
-          ...example,
+          ...rendering(example, await h.temp('shadowcast-e2e-render-')),
           'shadowcast:desired': withWeights(desired, pool, 0.6, 0.3),
-          'kubernetes:renderYamlToDirectory': await h.temp('shadowcast-e2e-render-'),
         });
         const outcome = await stack.preview().then(
           () => 'succeeded',
