@@ -1,0 +1,67 @@
+// .github/workflows/pulumi.yml cannot run here (no Pulumi CLI, no GitHub): this checks that it
+// parses and still does what the README says: the e2e tests with the CLI installed and required,
+// and the policy pack previewed on both example stacks when a pull request touches policies/.
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+}
+interface Job {
+  if?: string;
+  needs?: string | string[];
+  steps: Step[];
+}
+
+const workflow = parse(
+  readFileSync(new URL('../../.github/workflows/pulumi.yml', import.meta.url), 'utf8'),
+) as {
+  on: Record<string, unknown>;
+  env: Record<string, string>;
+  jobs: Record<string, Job>;
+};
+const runs = (job: Job) => job.steps.map((s) => s.run ?? '').join('\n');
+
+describe('the pulumi workflow', () => {
+  it('runs on every push and pull request, on a file backend with an empty passphrase', () => {
+    expect(Object.keys(workflow.on).sort()).toEqual(['pull_request', 'push']);
+    expect(workflow.env.PULUMI_CONFIG_PASSPHRASE).toBe('');
+  });
+
+  it('installs Node 20 and the CLI (install only), then requires the e2e tests to run', () => {
+    const e2e = workflow.jobs.e2e!;
+    expect(e2e.if).toBeUndefined();
+    expect(e2e.steps.find((s) => s.uses?.startsWith('actions/setup-node@'))?.with?.['node-version']).toBe(20);
+    expect(runs(e2e)).toContain('npm ci');
+    const install = e2e.steps.find((s) => s.uses?.startsWith('pulumi/actions@'));
+    expect(install).toBeDefined();
+    expect(install!.with?.command).toBeUndefined();
+    const test = e2e.steps.find((s) => s.run?.includes('vitest run test/stacks/e2e.test.ts'));
+    expect(test?.env?.SHADOWCAST_E2E_REQUIRED).toBe('1');
+    const order = (pred: (s: Step) => boolean) => e2e.steps.findIndex(pred);
+    expect(order((s) => s === install)).toBeLessThan(order((s) => s === test));
+  });
+
+  it('previews both example stacks with the policy pack, only for pull requests touching policies/', () => {
+    const changes = workflow.jobs['policy-changes']!;
+    expect(changes.if).toBe("github.event_name == 'pull_request'");
+    expect(runs(changes)).toMatch(/git diff --quiet "\$BASE" HEAD -- policies\//);
+
+    const preview = workflow.jobs['policy-preview']!;
+    expect(preview.needs).toBe('policy-changes');
+    expect(preview.if).toBe("needs.policy-changes.outputs.policies == 'true'");
+    const script = runs(preview);
+    expect(script).toContain('PULUMI_BACKEND_URL=file://');
+    for (const stack of ['example-kubernetes', 'example-aws']) {
+      expect(script).toContain(`pulumi stack select --create ${stack}`);
+      expect(script).toMatch(new RegExp(`pulumi preview --stack ${stack} --policy-pack policies/pack`));
+    }
+    expect(script).toContain('kubernetes:renderYamlToDirectory=');
+    expect(script).toContain('aws:skipCredentialsValidation=true');
+  });
+});
