@@ -233,6 +233,19 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     if (aws.routing === 'route53' && !aws.route53) {
       throw new StackConfigError('shadowcast:aws.route53: routing is route53, so set {zoneId, recordName}');
     }
+    // Both routings put the groups behind Application Load Balancers, which need two zones.
+    const zones = Object.keys(aws.subnets).sort();
+    if (zones.length < 2) {
+      throw new StackConfigError(
+        `shadowcast:aws.subnets: an Application Load Balancer needs subnets in at least two zones, got ${zones.join(', ')}`,
+      );
+    }
+    const pools = Object.keys(desired.pools).sort();
+    if (aws.routing === 'route53' && pools.length > 1) {
+      throw new StackConfigError(
+        `shadowcast:aws.route53: one record name serves one pool, and the stack has ${pools.length} (${pools.join(', ')}): give each its own stack, or use routing alb`,
+      );
+    }
     return { target, desired, nodes, aws };
   }
   const k8s = settings as KubernetesSettings;

@@ -37,4 +37,14 @@ const config = load();
 export const desired = config.desired;
 export const target = config.target;
 /** Per pool: resource ids and where the deployer reads health (target groups, services). */
-export const pools = config.target === 'aws' ? declareAws(config) : declareKubernetes(config);
+export const pools = declare(config);
+
+function declare(c: StackConfig) {
+  try {
+    return c.target === 'aws' ? declareAws(c) : declareKubernetes(c);
+  } catch (err) {
+    // The components check what the config parser cannot (an ALB needs two zones, ...): same message form.
+    if (err instanceof StackConfigError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+}

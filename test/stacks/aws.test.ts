@@ -549,15 +549,16 @@ describe('the provider and the subnets', () => {
     for (const r of aws) expect(r.provider, r.name).toMatch(/::shadowcast-aws::/);
   });
 
-  it('refuses a load balancer with subnets in one zone only', () => {
-    const cfg = config(
-      'lonely',
-      { primary: 1, shadow: 0, weights: { primary: 1, shadow: 0 } },
-      {
-        aws: { subnets: { 'eu-west-1a': 'subnet-0aaaaaaaaaaaaaaaa' } },
-      },
-    );
-    expect(() => declareAws(cfg)).toThrow(
+  it('refuses a load balancer with subnets in one zone only, when the config is read', () => {
+    const cfg = () =>
+      config(
+        'lonely',
+        { primary: 1, shadow: 0, weights: { primary: 1, shadow: 0 } },
+        {
+          aws: { subnets: { 'eu-west-1a': 'subnet-0aaaaaaaaaaaaaaaa' } },
+        },
+      );
+    expect(cfg).toThrow(
       'shadowcast:aws.subnets: an Application Load Balancer needs subnets in at least two zones, got eu-west-1a',
     );
   });

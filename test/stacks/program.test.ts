@@ -98,6 +98,18 @@ describe('stacks/index.ts', () => {
     expect(created).toEqual([]);
   });
 
+  it('fails on what only the target can check (an ALB needs two zones) with the same one-line message', async () => {
+    const config = await exampleConfig('Pulumi.example-aws.yaml');
+    const aws = JSON.parse(config['shadowcast:aws']!) as { subnets: Record<string, string> };
+    const [zone, subnet] = Object.entries(aws.subnets)[0]!;
+    aws.subnets = { [zone]: subnet };
+    config['shadowcast:aws'] = JSON.stringify(aws);
+    const run = runProgram(config);
+    await expect(run).rejects.toBeInstanceOf(pulumi.RunError);
+    await expect(run).rejects.toThrow(/^shadowcast:aws\.subnets: /);
+    expect(created).toEqual([]);
+  });
+
   it('fails on config that is not JSON, naming the key', async () => {
     const config = await exampleConfig('Pulumi.example-kubernetes.yaml');
     config['shadowcast:desired'] = '{pools: ';
