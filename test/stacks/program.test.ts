@@ -43,8 +43,10 @@ afterEach(() => {
   created.length = 0;
 });
 
-function output<T>(o: pulumi.Output<T> | T): Promise<T> {
-  return new Promise((resolve) => pulumi.output(o).apply(resolve));
+function settle(o: pulumi.Input<Record<string, unknown>>): Promise<unknown> {
+  return new Promise((resolve) => {
+    pulumi.output(o).apply((v) => resolve(v));
+  });
 }
 
 describe('stacks/index.ts', () => {
@@ -57,7 +59,7 @@ describe('stacks/index.ts', () => {
       expect(program.desired).toEqual(desired);
       expect(program.target).toBe(config['shadowcast:target']);
       expect(Object.keys(program.pools)).toEqual(Object.keys(desired.pools));
-      await output(Object.values(program.pools)[0]);
+      await settle(Object.values(program.pools)[0] as pulumi.Input<Record<string, unknown>>);
       expect(created.length).toBeGreaterThan(5);
     },
   );
