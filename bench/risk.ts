@@ -146,18 +146,23 @@ export function tunedZ(z: number, k: number): number {
   return Math.min(1, (0.7 * Math.abs(z)) / k);
 }
 
+/** The z-score thresholded at |z| >= k, judged (attributed) at the provision threshold. */
+function zMetrics(scored: ScoredEpisode[], k: number): EventMetrics {
+  return evaluate(
+    scored.map((s) => ({
+      truth: s.episode,
+      scores: s.zscore.map((z) => tunedZ(z, k)),
+      blame: s.blame.zscore,
+    })),
+    0.7,
+  );
+}
+
 /** The |z| threshold with the best F1 (attributed) on the train split at the provision threshold. */
 export function tuneZ(scored: ScoredEpisode[]): number {
   let best = { k: 3, f1: -1 };
   for (const k of [2, 2.5, 3, 3.5, 4, 5, 6, 8, 10, 12, 15, 20, 30, 40]) {
-    const m = evaluate(
-      scored.map((s) => ({
-        truth: s.episode,
-        scores: s.zscore.map((z) => tunedZ(z, k)),
-        blame: s.blame.zscore,
-      })),
-      0.7,
-    );
+    const m = zMetrics(scored, k);
     const f1 = Number.isFinite(m.f1) ? m.f1 : 0;
     if (f1 > best.f1) best = { k, f1 };
   }
@@ -239,14 +244,7 @@ export function pairedLeads(
 export function zAtBudget(scored: ScoredEpisode[], budget: number): number | undefined {
   let best: { k: number; f1: number } | undefined;
   for (const k of [2, 2.5, 3, 3.5, 4, 5, 6, 8, 10, 12, 15, 20, 30, 40, 60, 80, 100]) {
-    const m = evaluate(
-      scored.map((s) => ({
-        truth: s.episode,
-        scores: s.zscore.map((z) => tunedZ(z, k)),
-        blame: s.blame.zscore,
-      })),
-      0.7,
-    );
+    const m = zMetrics(scored, k);
     if (!(m.falseAlarmsPerDay <= budget)) continue;
     const f1 = Number.isFinite(m.f1) ? m.f1 : 0;
     if (!best || f1 > best.f1) best = { k, f1 };

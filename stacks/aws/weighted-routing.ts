@@ -21,19 +21,10 @@ import * as pulumi from '@pulumi/pulumi';
 import type { RouteWeights } from '../../src/core/plan.js';
 import { StackConfigError, type AwsPoolSettings, type AwsSettings } from '../config.js';
 import { awsTags } from '../tags.js';
+import { type PercentWeights, percentWeights } from '../weights.js';
 import { shortPoolName } from './names.js';
 
-/** Route weights in whole percent, summing to 100. */
-export interface PercentWeights {
-  primary: number;
-  shadow: number;
-}
-
-/** shadow = round(100 · w.shadow), primary = 100 − shadow. */
-export function percentWeights(weights: RouteWeights): PercentWeights {
-  const shadow = Math.min(100, Math.max(0, Math.round(100 * weights.shadow)));
-  return { primary: 100 - shadow, shadow };
-}
+export { type PercentWeights, percentWeights };
 
 export interface WeightedRoutingArgs {
   pool: string;

@@ -13,7 +13,7 @@ import { type StackConfig, StackConfigError, standbyZone } from '../config.js';
 import { parseCpu, parseMemory } from './quantity.js';
 import { ShadowPool, type PoolWorkload } from './shadow-pool.js';
 import { type StandbyNode, StandbyNodes } from './standby-nodes.js';
-import { type WeightPercents, WeightedRouting } from './weighted-routing.js';
+import { type PercentWeights, WeightedRouting } from './weighted-routing.js';
 
 export type KubernetesStackConfig = Extract<StackConfig, { target: 'kubernetes' }>;
 
@@ -62,7 +62,7 @@ export interface KubernetesPoolOutputs {
   /** The placeholders' PriorityClass (cluster-scoped), when any. */
   priorityClass?: pulumi.Output<string>;
   /** Route weights as applied, in percent (sum 100). */
-  weights: WeightPercents;
+  weights: PercentWeights;
 }
 
 /** Declares every pool of the DesiredState; returns, per pool, what the deployer looks up. */

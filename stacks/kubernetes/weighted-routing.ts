@@ -18,22 +18,14 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { RouteWeights } from '../../src/core/plan.js';
 import { StackConfigError, type KubernetesSettings } from '../config.js';
+import { type PercentWeights, percentWeights } from '../weights.js';
 import { objectLabels, objectName } from './naming.js';
 
 export const INGRESS_CLASS = 'nginx';
 export const CANARY_ANNOTATION = 'nginx.ingress.kubernetes.io/canary';
 export const CANARY_WEIGHT_ANNOTATION = 'nginx.ingress.kubernetes.io/canary-weight';
 
-/** Route weights in whole percent: shadow rounded, primary the rest, so they sum to 100. */
-export interface WeightPercents {
-  primary: number;
-  shadow: number;
-}
-
-export function weightPercents(weights: RouteWeights): WeightPercents {
-  const shadow = Math.min(100, Math.max(0, Math.round(100 * weights.shadow)));
-  return { primary: 100 - shadow, shadow };
-}
+export { type PercentWeights, percentWeights };
 
 export interface WeightedRoutingArgs {
   pool: string;
@@ -53,7 +45,7 @@ export interface WeightedRoutingArgs {
 
 export class WeightedRouting extends pulumi.ComponentResource {
   /** The weights applied, in percent. */
-  readonly percents: WeightPercents;
+  readonly percents: PercentWeights;
   /** The HTTPRoute (`gateway`). */
   readonly route?: k8s.apiextensions.CustomResource;
   /** The main and canary Ingresses (`ingress-nginx`). */
@@ -63,7 +55,7 @@ export class WeightedRouting extends pulumi.ComponentResource {
   constructor(name: string, args: WeightedRoutingArgs, opts?: pulumi.ComponentResourceOptions) {
     super('shadowcast:kubernetes:WeightedRouting', name, {}, opts);
     const { pool, namespace, port } = args;
-    this.percents = weightPercents(args.weights);
+    this.percents = percentWeights(args.weights);
     const labels = objectLabels(pool, 'routing', args.labels ?? {});
 
     if (args.routing === 'gateway') {

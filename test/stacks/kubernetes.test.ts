@@ -716,7 +716,7 @@ describe('names', () => {
   it('keeps percent weights whole and summing to 100', () => {
     for (let i = 0; i <= 1000; i++) {
       const shadow = i / 1000;
-      const p = routing.weightPercents({ primary: 1 - shadow, shadow });
+      const p = routing.percentWeights({ primary: 1 - shadow, shadow });
       expect(p.primary + p.shadow).toBe(100);
       expect(Number.isInteger(p.shadow)).toBe(true);
       expect(Math.abs(p.shadow - 100 * shadow)).toBeLessThanOrEqual(0.5);
