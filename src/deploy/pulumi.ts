@@ -35,7 +35,6 @@ export type { LockHolder } from './pulumi-locks.js';
 
 export const PULUMI_DEFAULTS = {
   stackName: '<pool>',
-  stateDir: '.shadowcast',
   lockWaitMs: 5 * 60_000,
   lockRetryMs: 5_000,
   lockRetryMaxMs: 60_000,
@@ -134,6 +133,11 @@ export class PulumiDeployer implements Deployer {
     this.lockWaitMs = options.lockWaitMs ?? PULUMI_DEFAULTS.lockWaitMs;
     this.lockRetryMs = options.lockRetryMs ?? PULUMI_DEFAULTS.lockRetryMs;
     this.lockRetryMaxMs = options.lockRetryMaxMs ?? PULUMI_DEFAULTS.lockRetryMaxMs;
+    if (!(this.lockWaitMs >= 0 && this.lockRetryMs > 0 && this.lockRetryMaxMs >= this.lockRetryMs)) {
+      throw new UsageError(
+        `pulumi lock waits: need lockWaitMs >= 0 and 0 < lockRetryMs <= lockRetryMaxMs, got ${this.lockWaitMs}, ${this.lockRetryMs}, ${this.lockRetryMaxMs}`,
+      );
+    }
     if (typeof options.stackName === 'string' && !options.stackName.includes('<pool>')) {
       throw new UsageError(
         `pulumi stack name template ${JSON.stringify(options.stackName)} must contain <pool>: each pool needs a stack of its own`,

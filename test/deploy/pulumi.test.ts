@@ -348,6 +348,13 @@ describe('stack names', () => {
 });
 
 describe('a lock held by another update', () => {
+  it.each([[{ lockRetryMs: 0 }], [{ lockWaitMs: -1 }], [{ lockRetryMs: 10_000, lockRetryMaxMs: 5_000 }]])(
+    'is waited on only with sensible settings: %j',
+    (options) => {
+      expect(() => setup(options)).toThrow(UsageError);
+    },
+  );
+
   it('is waited out with backoff, then the update runs', async () => {
     const { driver, deployer, clock, events, onEvent, log } = setup();
     driver.ups.push(locked([FOREIGN]), locked([FOREIGN]));
