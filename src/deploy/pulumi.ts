@@ -125,6 +125,8 @@ export class PulumiDeployer implements Deployer {
   private readonly selected = new Map<string, string>();
   /** Stacks already checked for operations an interrupted update left pending. */
   private readonly checked = new Set<string>();
+  /** The last stack selection: the next one waits for it. */
+  private selecting: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: PulumiDeployerOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -381,16 +383,26 @@ export class PulumiDeployer implements Deployer {
 
   private async ensure(pool: string): Promise<string> {
     const stack = this.stackFor(pool);
-    const owner = this.selected.get(stack);
-    if (owner === pool) return stack;
-    if (owner !== undefined) {
-      throw new UsageError(
-        `pools ${owner} and ${pool} both map to stack ${stack}: each pool needs a stack of its own`,
-      );
-    }
-    if (this.backendDir) await mkdir(this.backendDir, { recursive: true });
-    await this.backend(stack, 'selecting', () => this.driver.selectOrCreate(stack));
-    this.selected.set(stack, pool);
+    const claim = () => {
+      const owner = this.selected.get(stack);
+      if (owner !== undefined && owner !== pool) {
+        throw new UsageError(
+          `pools ${owner} and ${pool} both map to stack ${stack}: each pool needs a stack of its own`,
+        );
+      }
+      return owner === pool;
+    };
+    if (claim()) return stack;
+    // `stack select` rewrites the workspace's current-stack file in PULUMI_HOME, which concurrent
+    // selections can corrupt (PULUMI.md §3.2): pools updated in parallel select one at a time.
+    const turn = this.selecting.then(async () => {
+      if (claim()) return;
+      if (this.backendDir) await mkdir(this.backendDir, { recursive: true });
+      await this.backend(stack, 'selecting', () => this.driver.selectOrCreate(stack));
+      this.selected.set(stack, pool);
+    });
+    this.selecting = turn.catch(() => undefined);
+    await turn;
     return stack;
   }
 

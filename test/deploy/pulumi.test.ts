@@ -334,6 +334,31 @@ describe('stack names', () => {
     ]);
   });
 
+  it('are selected one at a time, each once, when pools are updated in parallel', async () => {
+    const { driver, deployer } = setup({}, { web: BEFORE, api: BEFORE });
+    let inFlight = 0;
+    let most = 0;
+    const select = driver.selectOrCreate.bind(driver);
+    driver.selectOrCreate = async (stack) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((done) => setTimeout(done, 5));
+      await select(stack);
+      inFlight--;
+    };
+    const results = await Promise.all([
+      deployer.apply('web', AFTER),
+      deployer.apply('api', AFTER),
+      deployer.current('web'),
+      deployer.current('api'),
+    ]);
+    expect(results.map((r) => ('ok' in r ? r.ok : r.primary))).toEqual([true, true, 4, 4]);
+    expect(most).toBe(1);
+    expect(driver.calls.filter((c) => c[0] === 'selectOrCreate')).toEqual([
+      ['selectOrCreate', 'web'],
+      ['selectOrCreate', 'api'],
+    ]);
+  });
+
   it('must name a stack per pool', async () => {
     expect(() => setup({ stackName: 'shared' })).toThrow(UsageError);
     const { deployer } = setup({ stackName: () => 'shared' });
