@@ -1,6 +1,7 @@
 // .github/workflows/pulumi.yml cannot run here (no Pulumi CLI, no GitHub): this checks that it
-// parses and still does what the README says: the e2e tests with the CLI installed and required,
-// and the policy pack previewed on both example stacks when a pull request touches policies/.
+// parses and still does what the README says: the e2e tests (the program's and the deployer's)
+// with the CLI installed and required, and the policy pack previewed on both example stacks when a
+// pull request touches policies/.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +44,8 @@ describe('the pulumi workflow', () => {
     expect(install!.with?.command).toBeUndefined();
     const test = e2e.steps.find((s) => s.run?.includes('vitest run test/stacks/e2e.test.ts'));
     expect(test?.env?.SHADOWCAST_E2E_REQUIRED).toBe('1');
+    // The deployer's e2e tests run in the same step, under the same requirement.
+    expect(test?.run?.trim().split(/\s+/)).toContain('test/deploy/pulumi-e2e.test.ts');
     const order = (pred: (s: Step) => boolean) => e2e.steps.findIndex(pred);
     expect(order((s) => s === install)).toBeLessThan(order((s) => s === test));
   });
