@@ -13,7 +13,7 @@ import type { MigrationStep, PoolState } from '../core/plan.js';
 import type { ApplyResult, Clock, Deployer, HealthGate } from '../core/seams.js';
 import type { HookName, StepHooks } from './hooks.js';
 import type { JournalRecord, JournalWriter, NewRecord, PlanRecord, StepRef } from './journal.js';
-import { type MigrationStatus, type Outcome, type Recovery, recoveryFor } from './migrations.js';
+import { type MigrationStatus, type Outcome, type Recovery, recoveryFor, scheduled } from './migrations.js';
 import {
   describeState,
   type Gain,
@@ -107,13 +107,17 @@ export class Executor {
     };
   }
 
-  /** A new migration of `plan` on `pool`: its last known-good state is the pool as the target has it now. */
-  async start(pool: string, plan: PlanRecord): Promise<MigrationResult> {
+  /**
+   * A new migration of `plan` on `pool`: its last known-good state is the pool as the target has
+   * it now. Started later than the plan's time, its steps move by the delay (PlanRecord.delayMs).
+   */
+  async start(pool: string, planned: PlanRecord): Promise<MigrationResult> {
     const lastGood = await this.o.deployer.current(pool);
+    const plan: PlanRecord = { ...planned, delayMs: Math.max(0, this.now() - Date.parse(planned.at)) };
     const run: Run = {
       id: this.o.newId?.(pool) ?? defaultId(pool, this.now()),
       pool,
-      steps: plan.steps,
+      steps: scheduled(plan),
       lastGood,
       alerts: [],
       passed: 0,
@@ -136,7 +140,18 @@ export class Executor {
     const run = this.runOf(m);
     run.recovery = recovery;
     if (recovery.action === 'rollback') {
-      return this.rollBack(run, `recovery after a crash: ${recovery.why}`, true);
+      const why = `recovery after a crash: ${recovery.why}`;
+      // The step in flight did not finish: say so, so no finished migration shows a step half-done.
+      const inFlight = m.stepSummaries.find((s) => s.status === 'started' || s.status === 'applied');
+      if (inFlight) {
+        this.record(run, {
+          kind: 'step-failed',
+          step: { index: inFlight.index, id: inFlight.id, kind: inFlight.kind },
+          state: m.steps[inFlight.index - 1]!.state,
+          reason: why,
+        });
+      }
+      return this.rollBack(run, why, true);
     }
     if (recovery.recordApplied) {
       const step = m.steps[recovery.from]!;
@@ -213,7 +228,7 @@ export class Executor {
       state: shows,
       durationMs: this.now() - t0,
     });
-    if (this.now() > deadline) return this.late('the update', this.now() - t0);
+    if (this.now() > deadline) return this.late(deadline, `the update took ${minutes(this.now() - t0)}`);
     if (!sameState(shows, step.state)) {
       return `the target shows ${describeState(shows)} after the update, not the step's ${describeState(step.state)}`;
     }
@@ -244,7 +259,7 @@ export class Executor {
     await this.o.clock.sleep(half);
     this.o.crashPoint?.('mid-bake', ref);
     await this.o.clock.sleep(step.bakeMs - half);
-    if (this.now() > deadline) return this.late('the update and bake', this.now() - from);
+    if (this.now() > deadline) return this.late(deadline, 'the bake ended');
     const gate = await this.within(deadline, () => this.o.gate.check(run.pool, from, this.now()));
     if (gate === TIMED_OUT) return this.timedOut(run, 'the health gate had not answered');
     if (gate instanceof Error) return `health gate could not be read: ${gate.message}`;
@@ -367,8 +382,10 @@ export class Executor {
     return `deadline: ${what} ${minutes(this.o.stepTimeoutMs)} after the step started`;
   }
 
-  private late(what: string, ms: number): string {
-    return `deadline: ${what} took ${minutes(ms)}, past the step's ${minutes(this.o.stepTimeoutMs)}`;
+  /** `what` happened after the step's deadline. */
+  private late(deadline: number, what: string): string {
+    const ran = this.now() - (deadline - this.o.stepTimeoutMs);
+    return `deadline: ${what}; the step has run ${minutes(ran)}, past its ${minutes(this.o.stepTimeoutMs)}`;
   }
 
   private async waitReady(
@@ -409,7 +426,7 @@ export class Executor {
     } catch (err) {
       return (err as Error).message;
     }
-    return this.now() > deadline ? this.late(`the ${name} hook`, this.now() - deadline) : undefined;
+    return this.now() > deadline ? this.late(deadline, `the ${name} hook finished`) : undefined;
   }
 
   private alert(run: Run, message: string): void {

@@ -43,6 +43,11 @@ export interface PlanRecord {
   /** sha256 of pool, time and steps: the same plan applied twice is recognised. */
   key: string;
   steps: MigrationStep[];
+  /**
+   * The migration started this long after the plan's time: every step's notBefore moves by it,
+   * so steps keep their planned spacing (a warm step still comes its lead time after its provision).
+   */
+  delayMs?: number;
 }
 
 export interface JournalRecord {

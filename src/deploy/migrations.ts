@@ -52,7 +52,7 @@ export function migrationsOf(records: readonly JournalRecord[]): MigrationStatus
         id: r.migration,
         pool: r.pool,
         plan: r.plan,
-        steps: r.plan.steps,
+        steps: scheduled(r.plan),
         lastGood: r.lastGood,
         outcome: 'in_progress',
         rollbackFailed: false,
@@ -135,6 +135,12 @@ function stepDuration(m: MigrationStatus, r: JournalRecord): number | undefined 
       return Date.parse(r.at) - Date.parse(x.at);
   }
   return undefined;
+}
+
+/** The plan's steps at the times this migration runs them (moved by its delay). */
+export function scheduled(plan: PlanRecord): MigrationStep[] {
+  const delay = plan.delayMs ?? 0;
+  return plan.steps.map((s) => ({ ...s, notBefore: s.notBefore + delay }));
 }
 
 /** What recovery does with an unfinished migration. */
