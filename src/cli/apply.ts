@@ -103,7 +103,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<void> {
       hooks,
       hookTimeoutMs,
     });
-    worst = Math.max(worst, await report(flags.state, job.pool, run));
+    worst = Math.max(worst, await report(flags.state, job.pool, run, 'completed'));
   }
   if (worst)
     throw new RunFailed(
@@ -129,7 +129,7 @@ export async function rollbackCommand(pool: string, flags: RollbackFlags): Promi
       return target;
     },
   });
-  const code = await report(flags.state, pool, run);
+  const code = await report(flags.state, pool, run, 'rolled_back');
   if (code)
     throw new RunFailed(
       code === EXIT_BUSY ? `${pool} is busy: nothing changed` : 'the rollback failed (see its alerts above)',
@@ -158,8 +158,13 @@ function runOptions(
   };
 }
 
-/** Prints what happened to a pool; its exit code. */
-async function report(stateDir: string, pool: string, run: PoolRun): Promise<number> {
+/** Prints what happened to a pool; its exit code (0 when the migration ended as `success`). */
+async function report(
+  stateDir: string,
+  pool: string,
+  run: PoolRun,
+  success: MigrationResult['outcome'],
+): Promise<number> {
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   if (run.kind === 'busy') {
     const h = run.holder;
@@ -179,7 +184,7 @@ async function report(stateDir: string, pool: string, run: PoolRun): Promise<num
   const m = (await history(stateDir, pool)).migrations.find((x) => x.id === result.id);
   if (m) process.stdout.write(`${migrationBlock(m)}\n`);
   for (const a of result.alerts) process.stderr.write(`shadowcast: alert: ${a}\n`);
-  return result.outcome === 'completed' ? 0 : 1;
+  return result.outcome === success ? 0 : 1;
 }
 
 async function policiesFor(dir: string, pools: readonly string[]): Promise<Map<string, Policy>> {

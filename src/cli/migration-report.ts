@@ -79,6 +79,6 @@ export function duration(ms: number): string {
 function indent(text: string): string {
   return text
     .split('\n')
-    .map((l) => `  ${l}`)
+    .map((l) => `  ${l}`.trimEnd())
     .join('\n');
 }

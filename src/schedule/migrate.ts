@@ -99,28 +99,33 @@ export async function applyPool(
 
 /** `rollback POOL`: back to the newest migration's last known-good state. */
 export async function rollbackPool(options: PoolRunOptions): Promise<PoolRun> {
-  return withPool(options, async ({ executor, migrations, target }) => {
-    const { pool } = options;
-    const m = migrations.at(-1);
-    if (!m) {
-      throw new UsageError(
-        `${journalFile(options.stateDir, pool)}: no migration of ${pool} in the journal, so no known-good state to go back to`,
-      );
-    }
-    const current = await target.deployer.current(pool);
-    if (m.outcome === 'rolled_back' && sameState(current, m.lastGood)) {
-      return {
-        kind: 'nothing',
-        message: `${pool}: already at the last known-good state of migration ${m.id} (${describeState(m.lastGood)})`,
-      };
-    }
-    const how = m.outcome === 'in_progress' ? 'an unfinished' : `a ${m.outcome.replace('_', ' ')}`;
-    const result = await executor.rollBackMigration(
-      m,
-      `manual rollback (shadowcast rollback) of ${how} migration`,
+  const precheck = (migrations: MigrationStatus[]) => {
+    if (migrations.length > 0) return;
+    throw new UsageError(
+      `${journalFile(options.stateDir, options.pool)}: no migration of ${options.pool} in the journal, so no known-good state to go back to`,
     );
-    return { kind: 'done', result, recovered: false };
-  });
+  };
+  return withPool(
+    options,
+    async ({ executor, migrations, target }) => {
+      const { pool } = options;
+      const m = migrations.at(-1)!;
+      const current = await target.deployer.current(pool);
+      if (m.outcome === 'rolled_back' && sameState(current, m.lastGood)) {
+        return {
+          kind: 'nothing',
+          message: `${pool}: already at the last known-good state of migration ${m.id} (${describeState(m.lastGood)})`,
+        };
+      }
+      const how = m.outcome === 'in_progress' ? 'an unfinished' : `a ${m.outcome.replace('_', ' ')}`;
+      const result = await executor.rollBackMigration(
+        m,
+        `manual rollback (shadowcast rollback) of ${how} migration`,
+      );
+      return { kind: 'done', result, recovered: false };
+    },
+    precheck,
+  );
 }
 
 interface PoolContext {
@@ -129,9 +134,11 @@ interface PoolContext {
   target: Target;
 }
 
+/** `precheck` sees the pool's migrations before the target is opened, to refuse early. */
 async function withPool(
   options: PoolRunOptions,
   work: (ctx: PoolContext) => Promise<PoolRun>,
+  precheck?: (migrations: MigrationStatus[]) => void,
 ): Promise<PoolRun> {
   const { stateDir, pool } = options;
   const acquired = await PoolLock.acquire(stateDir, pool, { waitMs: options.lockWaitMs ?? 0 });
@@ -157,6 +164,7 @@ async function withPool(
     const read = readJournal(file);
     for (const note of read.notes) options.onNote?.(note);
     const migrations = migrationsOf(read.records).filter((m) => m.pool === pool);
+    precheck?.(migrations);
     target = await options.openTarget();
     const t = target;
     const injector = new StepFaultInjector(options.faults ?? [], {
