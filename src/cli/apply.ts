@@ -152,7 +152,9 @@ function runOptions(
     lockWaitMs,
     onRecord: tty
       ? (r: JournalRecord) =>
-          process.stderr.write(`\r${progressLine(r, steps).slice(0, process.stderr.columns - 1)}\x1b[K`)
+          process.stderr.write(
+            `\r${progressLine(r, steps).slice(0, (process.stderr.columns || 120) - 1)}\x1b[K`,
+          )
       : undefined,
     onNote: (note) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}shadowcast: note: ${note}\n`),
   };
