@@ -3,7 +3,7 @@
 // starting state, serving the pool's forecast mean (STATE/forecasts/POOL/forecast.json, written
 // by `plan`) minute by minute on its own simulated clock. `pulumi` is wired in pulumiTarget.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, UsageError } from '../core/errors.js';
 import { SimStore, type SimStoreInit, simStoreFile } from '../deploy/sim-store.js';
@@ -45,9 +45,14 @@ export function pulumiTarget(_ctx: TargetContext): TargetOpener {
 
 function simTarget(ctx: TargetContext): TargetOpener {
   const file = simStoreFile(ctx.stateDir, ctx.pool);
+  // A fleet still to be made needs the pool's forecast: a missing one fails now, before any file is written.
+  const plan = ctx.plan;
+  const demand =
+    plan && !existsSync(file)
+      ? forecastDemand(join(ctx.stateDir, 'forecasts', ctx.pool, 'forecast.json'))
+      : undefined;
   return async (create) => {
-    const plan = ctx.plan;
-    const store = SimStore.open(file, create && plan ? () => simInit(ctx, plan) : undefined);
+    const store = SimStore.open(file, create && plan ? () => simInit(ctx, plan, demand) : undefined);
     if (!store) return undefined;
     return {
       name: 'sim',
@@ -62,13 +67,17 @@ function simTarget(ctx: TargetContext): TargetOpener {
 }
 
 /** A new simulated fleet: the plan's starting state at the plan's time, serving the forecast's mean. */
-function simInit(ctx: TargetContext, plan: PlanFile): SimStoreInit {
+function simInit(
+  ctx: TargetContext,
+  plan: PlanFile,
+  demand: SimStoreInit['demand'] | undefined,
+): SimStoreInit {
   const { capacity, shadow } = ctx.policy;
   return {
     pool: ctx.pool,
     now: plan.at,
     initial: plan.current,
-    demand: forecastDemand(join(ctx.stateDir, 'forecasts', ctx.pool, 'forecast.json')),
+    demand: demand ?? forecastDemand(join(ctx.stateDir, 'forecasts', ctx.pool, 'forecast.json')),
     config: {
       unitsPerInstance: capacity.unitsPerInstance,
       shadowUnitsPerInstance: shadow.unitsPerInstance,

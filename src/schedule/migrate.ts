@@ -99,12 +99,15 @@ export async function applyPool(
 
 /** `rollback POOL`: back to the newest migration's last known-good state. */
 export async function rollbackPool(options: PoolRunOptions): Promise<PoolRun> {
+  // Refused before the lock or the journal is touched, so a usage error writes nothing.
+  const file = journalFile(options.stateDir, options.pool);
   const precheck = (migrations: MigrationStatus[]) => {
     if (migrations.length > 0) return;
     throw new UsageError(
-      `${journalFile(options.stateDir, options.pool)}: no migration of ${options.pool} in the journal, so no known-good state to go back to`,
+      `${file}: no migration of ${options.pool} in the journal, so no known-good state to go back to`,
     );
   };
+  precheck(migrationsOf(readJournal(file).records).filter((m) => m.pool === options.pool));
   return withPool(
     options,
     async ({ executor, migrations, target }) => {

@@ -1,7 +1,7 @@
 // plan, apply, rollback and history as users and bots run them: the built CLI as a child process
 // (`npm test` builds first) on the simulated fleet kept in a temporary state directory.
 
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sameState } from '../../src/deploy/pool-state.js';
@@ -168,6 +168,7 @@ describe('rollback POOL', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(readdirSync(dir).sort()).toEqual(['forecasts', 'plans']);
   });
 });
 
@@ -235,6 +236,17 @@ describe('bad input: exit 2, one line, nothing changed', () => {
     expect(r.stderr).toBe(
       `shadowcast: ${planOf(dir)}:${line}: steps[1].kind: expected one of provision, warm, shift, decommission\n`,
     );
+  });
+
+  it('a missing forecast for a simulated fleet still to be made', async () => {
+    const dir = migrationState();
+    rmSync(join(dir, 'forecasts'), { recursive: true });
+    const r = await apply(dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^shadowcast: .*forecasts\/storefront\/forecast\.json: missing: the simulated fleet serves the pool's forecast \(`shadowcast plan` writes it\)\n$/,
+    );
+    expect(readdirSync(dir)).toEqual(['plans']);
   });
 
   it('a missing plan', async () => {
