@@ -73,6 +73,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<void> {
     checkStepFaults(faults, plan.steps, flags.target === 'sim');
     const policy = policies.get(pool)!;
     const open = targetFor(flags.target, { stateDir: flags.state, pool, policy, plan });
+    refuseInRecommendMode(pool, policy, flags.target, flags.policies);
     jobs.push({ pool, plan, policy, open });
   }
   for (const { pool, plan } of jobs) {
@@ -187,6 +188,17 @@ async function report(
   if (m) process.stdout.write(`${migrationBlock(m)}\n`);
   for (const a of result.alerts) process.stderr.write(`shadowcast: alert: ${a}\n`);
   return result.outcome === success ? 0 : 1;
+}
+
+/**
+ * A pool whose policy is in `recommend` mode (the default: acting is opt-in) is never changed for
+ * real; the simulated fleet may be, as `run --once` does.
+ */
+export function refuseInRecommendMode(pool: string, policy: Policy, target: TargetName, dir: string): void {
+  if (target === 'sim' || policy.mode === 'apply') return;
+  throw new UsageError(
+    `${pool}: policy mode is recommend, so --target ${target} changes nothing; set mode: apply in ${dir}/pools/${pool}.yaml to act`,
+  );
 }
 
 async function policiesFor(dir: string, pools: readonly string[]): Promise<Map<string, Policy>> {

@@ -367,3 +367,18 @@ describe('plan', () => {
     expect(existsSync(dir)).toBe(false);
   });
 });
+
+describe('policy mode', () => {
+  it('keeps a pool in recommend mode off real targets, and lets the simulated fleet through', async () => {
+    const { refuseInRecommendMode } = await import('../../src/cli/apply.js');
+    const { builtinPolicy } = await import('../../src/policy/resolve.js');
+    const policy = structuredClone(builtinPolicy().policy);
+    expect(policy.mode).toBe('recommend');
+    expect(() => refuseInRecommendMode('web', policy, 'sim', 'policies')).not.toThrow();
+    expect(() => refuseInRecommendMode('web', policy, 'pulumi', 'policies')).toThrow(
+      'web: policy mode is recommend, so --target pulumi changes nothing; set mode: apply in policies/pools/web.yaml to act',
+    );
+    policy.mode = 'apply';
+    expect(() => refuseInRecommendMode('web', policy, 'pulumi', 'policies')).not.toThrow();
+  });
+});
