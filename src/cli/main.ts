@@ -36,6 +36,11 @@ function parseLevel(text: string): number {
   return v;
 }
 
+/** An action whose module loads when the command runs: `apply` (and its restarts) start fast. */
+function lazy<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<void>>) {
+  return async (...args: A): Promise<void> => (await load())(...args);
+}
+
 export function program(): Command {
   const root = new Command('shadowcast')
     .description('Keeps infrastructure ahead of demand and of failures.')
@@ -167,6 +172,74 @@ export function program(): Command {
     .option('--static-extra <k>', 'k of the static N+k baseline', parseCount('--static-extra'), 2)
     .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'))
     .action(simulateCommand);
+
+  // ── deploy: plan, apply, roll back, and the journal's history (README, "Deployer and journal") ──
+  const targetOption = () =>
+    new Option('--target <t>', 'deploy target: the simulated fleet in --state, or Pulumi stacks')
+      .choices(['sim', 'pulumi'])
+      .default('sim');
+  const stateOption = () => new Option('--state <dir>', 'state directory').default('.shadowcast');
+  root
+    .command('plan')
+    .description(
+      "plan each pool's migration from its forecast, node risk and the target's state; changes nothing",
+    )
+    .option('--pool <name>', 'only this pool')
+    .addOption(targetOption())
+    .addOption(stateOption())
+    .option('--policies <dir>', 'policy directory', DEFAULT_POLICY_DIR)
+    .option('--specs <dir>', 'directory of forecast specs', 'forecasts')
+    .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'))
+    .action(lazy(async () => (await import('./plan.js')).planCommand));
+  root
+    .command('apply')
+    .description(
+      "apply each pool's latest plan through the executor and its journal (asks first, unless --yes)",
+    )
+    .option('--pool <name>', 'only this pool')
+    .addOption(targetOption())
+    .option('--yes', 'apply without asking (needed when stdin is not a terminal)', false)
+    .option(
+      '--inject <spec...>',
+      'faults, steps numbered from 1: step=N:update-failure, step=N:gate-failure, step=N:metrics-outage, step=N:slow-update[:FACTOR], step=N:kill[:after-intent|after-apply|mid-bake|mid-rollback]',
+      [] as string[],
+    )
+    .addOption(stateOption())
+    .option('--policies <dir>', 'policy directory', DEFAULT_POLICY_DIR)
+    .option(
+      '--lock-wait <dur>',
+      "wait this long for another process's migration of the pool (0: skip at once)",
+      '0',
+    )
+    .option('--retry', 'apply a plan again that a migration rolled back', false)
+    .option(
+      '--checkpoint <hook>',
+      'command (step JSON on stdin) or http(s) URL (POSTed it) run before each step',
+    )
+    .option('--restore <hook>', 'the same, after each step lands and before its health gate')
+    .option('--hook-timeout <dur>', 'longest a hook may run', '60s')
+    .action(lazy(async () => (await import('./apply.js')).applyCommand));
+  root
+    .command('rollback')
+    .description('take a pool back to the last known-good state of its newest migration, from the journal')
+    .argument('<pool>', 'pool name')
+    .addOption(targetOption())
+    .addOption(stateOption())
+    .option('--policies <dir>', 'policy directory', DEFAULT_POLICY_DIR)
+    .option(
+      '--lock-wait <dur>',
+      "wait this long for another process's migration of the pool (0: skip at once)",
+      '0',
+    )
+    .action(lazy(async () => (await import('./apply.js')).rollbackCommand));
+  root
+    .command('history')
+    .description('migrations from the journal: outcome, steps, durations, reasons')
+    .option('--pool <name>', 'only this pool')
+    .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'))
+    .addOption(stateOption())
+    .action(lazy(async () => (await import('./history.js')).historyCommand));
+  // ── end deploy ──
 
   // ── policy: the reviewed YAML that says what shadowcast may do for each pool ──
   const policy = root.command('policy').description('check, explain and compare policy files');

@@ -20,6 +20,8 @@ import type { NodeReport } from '../schedule/node-risk.js';
 import { loadSpecs, type PoolOutcome, runSpecs } from '../schedule/run.js';
 import { writeForecastFiles } from './forecast.js';
 import { fmt, table, writeAtomically } from './output.js';
+import { planDocument } from './plan-json.js';
+import { RunFailed } from './run-failed.js';
 
 export interface RunFlags {
   once: boolean;
@@ -29,14 +31,7 @@ export interface RunFlags {
   pools?: string[];
 }
 
-export class RunFailed extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
-    super(message);
-  }
-}
+export { RunFailed };
 
 export async function runCommand(flags: RunFlags): Promise<void> {
   if (!flags.once) throw new UsageError('scheduled runs are not available yet; use `run --once`');
@@ -167,37 +162,9 @@ function state(s: PoolState): string {
 
 function planJson(o: PoolOutcome, policy: Policy): Record<string, unknown> {
   const once = o.once!;
-  const pp = once.pool;
   const a = once.apply;
   return {
-    pool: o.pool,
-    at: iso(once.plan.at),
-    mode: policy.mode,
-    intervalMs: once.intervalMs,
-    current: pp.current,
-    desired: pp.desired,
-    reasons: pp.reasons,
-    placements: pp.placements,
-    alerts: pp.alerts,
-    steps: pp.steps.map((s) => ({
-      id: s.id,
-      kind: s.kind,
-      notBefore: iso(s.notBefore),
-      bakeMs: s.bakeMs,
-      reason: s.reason,
-      state: s.state,
-    })),
-    nodes: (o.nodes ?? []).map((n) => ({
-      id: n.id,
-      score: Number(n.score.toFixed(4)),
-      blame: n.blame ?? null,
-      state: n.state,
-      criticality: n.criticality,
-      stateless: n.stateless,
-      aboveTransitionMs: n.aboveTransitionMs,
-      belowReleaseMs: n.belowReleaseMs,
-      at: iso(n.at),
-    })),
+    ...planDocument(o.pool, policy, once, o.nodes ?? []),
     simulatedApply: {
       applied: a.applied,
       rollbacks: a.rollbacks,

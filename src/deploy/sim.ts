@@ -38,6 +38,20 @@ export interface SimPoolConfig {
   hourlyCost?: number;
   /** Default: hourlyCost. */
   shadowHourlyCost?: number;
+  /** The pool as `snapshot` saved it: its instances, routing and counters instead of `initial`'s. */
+  restore?: SimPoolSnapshot;
+}
+
+/**
+ * One pool of the fleet as plain data (sim-store.ts persists it): every instance it ever had,
+ * the routing in effect, and the counters that keep ids and seeded draws going where they left off.
+ */
+export interface SimPoolSnapshot {
+  instances: SimInstance[];
+  routing: Routing;
+  next: Record<InstanceRole, number>;
+  updates: number;
+  trace: FailureTraceEntry[];
 }
 
 /** A crash at `at`: a named instance, or `any` in-service instance of the pool (a seeded pick). */
@@ -177,7 +191,12 @@ export class SimFleet implements Deployer, HealthRecord {
         byId: new Map(),
         live: [],
         retired: [],
-        routing: [{ from: start, ...routingOf(config.initial) }],
+        routing: [
+          {
+            from: start,
+            ...(config.restore ? structuredClone(config.restore.routing) : routingOf(config.initial)),
+          },
+        ],
         next: { primary: 0, shadow: 0, standby: 0 },
         trace: [],
         updates: 0,
@@ -185,6 +204,10 @@ export class SimFleet implements Deployer, HealthRecord {
         version: 0,
       };
       this.pools.set(name, pool);
+      if (config.restore) {
+        this.restore(pool, config.restore, start);
+        continue;
+      }
       const { primary, shadow, standby } = config.initial;
       for (let i = 0; i < primary; i++) this.create(pool, 'primary', start, true);
       for (let i = 0; i < shadow; i++) this.create(pool, 'shadow', start, true);
@@ -284,6 +307,47 @@ export class SimFleet implements Deployer, HealthRecord {
     return costOf(this.nodeHours(pool, from, to), this.runtime(pool).hourly);
   }
 
+  /** The pool as plain data, to build the same fleet again later (`SimPoolConfig.restore`). */
+  snapshot(pool: string): SimPoolSnapshot {
+    const rt = this.runtime(pool);
+    this.advance(rt, this.clock.now());
+    const { weights, standby } = rt.routing[rt.routing.length - 1]!;
+    return structuredClone({
+      instances: [...rt.byId.values()],
+      routing: { weights, standby },
+      next: rt.next,
+      updates: rt.updates,
+      trace: rt.trace,
+    });
+  }
+
+  private restore(rt: PoolRuntime, saved: SimPoolSnapshot, now: number): void {
+    rt.next = { ...saved.next };
+    rt.updates = saved.updates;
+    rt.trace = saved.trace.map((e) => ({ ...e })).sort((a, b) => a.at - b.at);
+    for (const i of saved.instances) {
+      // Every field present, as `create` makes them (one object shape keeps the loops fast).
+      const instance: SimInstance = {
+        id: i.id,
+        pool: rt.name,
+        role: i.role,
+        standbyFor: i.standbyFor,
+        requestedAt: i.requestedAt,
+        readyAt: i.readyAt,
+        failedAt: i.failedAt ?? undefined,
+        removedAt: i.removedAt ?? undefined,
+        replaces: i.replaces,
+      };
+      rt.byId.set(instance.id, instance);
+      if (endOf(instance) === Infinity) {
+        const failAt = this.failAtOf(instance.id, instance.requestedAt);
+        rt.live.push({ instance, failAt, announced: instance.readyAt <= now });
+      } else rt.retired.push(instance);
+    }
+    rt.retired.sort((a, b) => endOf(a) - endOf(b));
+    rt.version++;
+  }
+
   // ---- Fault injection ------------------------------------------------------------------------
 
   inject(fault: Fault): void {
@@ -329,7 +393,7 @@ export class SimFleet implements Deployer, HealthRecord {
       });
       const invalid = invalidState(desired);
       if (invalid) return this.failed(rt, `${what} failed: invalid desired state: ${invalid}`);
-      const ms = this.updateDuration(rt);
+      const ms = this.updateDuration(rt, this.faults.updateFactor(pool, options.stepId));
       await this.clock.sleep(ms);
       const end = this.clock.now();
       this.advance(rt, end);
@@ -357,9 +421,9 @@ export class SimFleet implements Deployer, HealthRecord {
     return { ok: false, state: this.stateOf(rt), reason };
   }
 
-  private updateDuration(rt: PoolRuntime): number {
+  private updateDuration(rt: PoolRuntime, factor = 1): number {
     const u = mulberry32(hash(`${this.seed}:update:${rt.name}:${rt.updates++}`))();
-    return Math.max(0, Math.round(this.updateMs * (1 + this.jitter * (2 * u - 1))));
+    return Math.max(0, Math.round(this.updateMs * (1 + this.jitter * (2 * u - 1)) * factor));
   }
 
   /** Bring the pool to `desired` at t; returns the changes in words. Same state twice: no change. */
@@ -422,13 +486,16 @@ export class SimFleet implements Deployer, HealthRecord {
       removedAt: undefined,
       replaces,
     };
-    const u = mulberry32(hash(`${this.seed}:fail:${id}`))();
-    const failAt =
-      this.ratePerHour > 0 ? requestedAt + (-Math.log(1 - u) / this.ratePerHour) * HOUR : Infinity;
-    rt.live.push({ instance, failAt, announced: ready });
+    rt.live.push({ instance, failAt: this.failAtOf(id, requestedAt), announced: ready });
     rt.byId.set(id, instance);
     rt.version++;
     return instance;
+  }
+
+  /** When the random process crashes instance `id` (Infinity: never): seeded by its id, so a restored fleet agrees. */
+  private failAtOf(id: string, requestedAt: number): number {
+    const u = mulberry32(hash(`${this.seed}:fail:${id}`))();
+    return this.ratePerHour > 0 ? requestedAt + (-Math.log(1 - u) / this.ratePerHour) * HOUR : Infinity;
   }
 
   private remove(rt: PoolRuntime, tracked: Tracked, t: number): void {

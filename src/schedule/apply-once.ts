@@ -7,12 +7,12 @@
 import type { Forecast } from '../core/forecast.js';
 import type { PoolState } from '../core/plan.js';
 import { ReplayClock } from '../deploy/sim-clock.js';
-import { type NodeRisk, plan, type Plan, type PoolPlan } from '../plan/plan.js';
+import type { NodeRisk, Plan, PoolPlan } from '../plan/plan.js';
 import type { Policy } from '../policy/types.js';
 import { sizedFor } from '../plan/size.js';
-import { nextRun } from './cron.js';
 import { execute } from './execute.js';
 import { simFleetFactory } from './fleet.js';
+import { planOnce } from './plan-once.js';
 import { perMinute } from './simulate.js';
 
 export interface ApplyOnceInputs {
@@ -70,13 +70,9 @@ export async function planAndApplyOnce(inputs: ApplyOnceInputs): Promise<OnceRes
     fleet.serve(pool, t, demand[Math.min(demand.length - 1, Math.max(0, k))]!);
   };
   serve(origin);
-  const intervalMs = nextRun(policy.schedule.cron, policy.schedule.timezone, origin) - origin;
   const current = await fleet.current(pool);
-  const p = plan(
-    {
-      intervalMs,
-      pools: [{ pool, policy, current, forecast, observed: inputs.observed, nodes: inputs.nodes }],
-    },
+  const { plan: p, intervalMs } = planOnce(
+    { pool, policy, current, forecast, observed: inputs.observed, nodes: inputs.nodes },
     clock,
   );
   const counts = { migrations: 0, rollbacks: 0, updates: 0 };

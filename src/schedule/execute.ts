@@ -5,6 +5,7 @@
 import { isoMinute } from '../core/duration.js';
 import type { MigrationStep, PoolState } from '../core/plan.js';
 import type { Clock } from '../core/seams.js';
+import { type Gain, gains } from '../deploy/pool-state.js';
 import type { Policy } from '../policy/types.js';
 import type { Fleet } from './fleet.js';
 
@@ -89,16 +90,6 @@ export async function execute(steps: readonly MigrationStep[], run: Run): Promis
     applied++;
   }
   return applied;
-}
-
-/** The route target a shift gives more traffic, or `all` when it moves node work to standbys. */
-type Gain = 'primary' | 'shadow' | 'none' | 'all';
-
-function gains(before: PoolState['weights'], after: PoolState): Gain {
-  if (after.weights.shadow > before.shadow + 1e-9) return 'shadow';
-  if (after.weights.primary > before.primary + 1e-9) return 'primary';
-  // Same weights: a node move (its work goes to a standby), which needs every instance serving.
-  return Math.abs(after.weights.shadow - before.shadow) <= 1e-9 ? 'all' : 'none';
 }
 
 /**

@@ -76,7 +76,7 @@ export async function runSpecs(
   return outcomes;
 }
 
-function forecastSpec(spec: ForecastSpec, policy: Policy | undefined): Promise<ForecastResult> {
+export function forecastSpec(spec: ForecastSpec, policy: Policy | undefined): Promise<ForecastResult> {
   const f = policy?.forecast;
   return forecastPool({
     input: spec.source.file,

@@ -1,0 +1,60 @@
+// Pool states compared and described, as the executor verifies them: an update is done when the
+// target, read back, shows the state asked for. And which route target a change gives more
+// traffic, since traffic may only move onto capacity that serves (ANCHORS, lesson 5).
+
+import { type PoolState, WEIGHT_EPSILON } from '../core/plan.js';
+
+/** Same counts, same standby nodes and shares, same weights (within rounding). */
+export function sameState(a: PoolState, b: PoolState): boolean {
+  const close = (x: number, y: number) => Math.abs(x - y) <= WEIGHT_EPSILON;
+  const keys = Object.keys(a.standby);
+  return (
+    a.primary === b.primary &&
+    a.shadow === b.shadow &&
+    close(a.weights.primary, b.weights.primary) &&
+    close(a.weights.shadow, b.weights.shadow) &&
+    keys.length === Object.keys(b.standby).length &&
+    keys.every((k) => Object.hasOwn(b.standby, k) && close(a.standby[k]!, b.standby[k]!))
+  );
+}
+
+/** `primary 4, shadow 2, weights 0.9/0.1, standby web-p-3 0`: one line for journals and alerts. */
+export function describeState(s: PoolState): string {
+  const standby = Object.entries(s.standby).map(([node, share]) => `${node} ${share}`);
+  return `primary ${s.primary}, shadow ${s.shadow}, weights ${s.weights.primary}/${s.weights.shadow}${standby.length > 0 ? `, standby ${standby.join(', ')}` : ''}`;
+}
+
+/** The route target a change gives more traffic; `all` when it moves node work to standbys; `none`. */
+export type Gain = 'primary' | 'shadow' | 'none' | 'all';
+
+export function gains(before: PoolState['weights'], after: PoolState): Gain {
+  if (after.weights.shadow > before.shadow + 1e-9) return 'shadow';
+  if (after.weights.primary > before.primary + 1e-9) return 'primary';
+  // Same weights: a node move (its work goes to a standby), which needs every instance serving.
+  return Math.abs(after.weights.shadow - before.shadow) <= 1e-9 ? 'all' : 'none';
+}
+
+/**
+ * Whether going from `current` straight to `target` would send traffic to capacity that is not
+ * there: a target that `target` routes to has fewer instances now, or a standby that is to take
+ * work does not exist yet. Then a rollback adds the capacity first, and moves traffic once it serves.
+ */
+export function needsCapacityFirst(current: PoolState, target: PoolState): boolean {
+  if (target.weights.primary > 0 && current.primary < target.primary) return true;
+  if (target.weights.shadow > 0 && current.shadow < target.shadow) return true;
+  return Object.entries(target.standby).some(
+    ([node, share]) => share > 0 && !Object.hasOwn(current.standby, node),
+  );
+}
+
+/** `current` with `target`'s capacity added (never removed), and `current`'s routing. */
+export function withCapacityOf(current: PoolState, target: PoolState): PoolState {
+  const standby = { ...current.standby };
+  for (const node of Object.keys(target.standby)) if (!Object.hasOwn(standby, node)) standby[node] = 0;
+  return {
+    primary: Math.max(current.primary, target.primary),
+    shadow: Math.max(current.shadow, target.shadow),
+    standby,
+    weights: { ...current.weights },
+  };
+}

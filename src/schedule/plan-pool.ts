@@ -1,0 +1,40 @@
+// `plan` for one pool: its forecast (with its policy's horizon, level and model), its nodes' risk
+// when the spec names node metrics, and the plan from the state the deploy target has now (or,
+// when the target has no state yet, the fleet `run --once` starts from: sized for observed load).
+
+import { FakeClock } from '../core/clock.js';
+import type { PoolState } from '../core/plan.js';
+import { sizedFor } from '../plan/size.js';
+import type { Policy } from '../policy/types.js';
+import type { ForecastResult } from './forecast-pool.js';
+import { type NodeReport, scorePoolNodes } from './node-risk.js';
+import { type PlannedPool, planOnce } from './plan-once.js';
+import { forecastSpec } from './run.js';
+import type { ForecastSpec } from './spec.js';
+
+export interface PoolPlanResult {
+  result: ForecastResult;
+  nodes: NodeReport[];
+  planned: PlannedPool;
+  /** Where `current` came from. */
+  from: 'target' | 'observed';
+}
+
+/** `target`: the pool as the target has it and the target's clock; absent, sized for observed load at the forecast's origin. */
+export async function planPool(
+  spec: ForecastSpec,
+  policy: Policy,
+  target?: { current: PoolState; now: number },
+): Promise<PoolPlanResult> {
+  const result = await forecastSpec(spec, policy);
+  const nodes = spec.nodes ? await scorePoolNodes(spec.nodes, policy) : [];
+  const observed = result.series.values.at(-1)!;
+  const origin = result.forecast.timestamps[0]!;
+  const current = target?.current ?? sizedFor(policy, observed, true);
+  const clock = new FakeClock(Math.max(origin, target?.now ?? origin));
+  const planned = planOnce(
+    { pool: spec.pool, policy, forecast: result.forecast, observed, nodes, current },
+    clock,
+  );
+  return { result, nodes, planned, from: target ? 'target' : 'observed' };
+}

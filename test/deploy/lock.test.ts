@@ -1,0 +1,112 @@
+// The pool lock across processes: one holder at a time, a bounded wait for a live holder, and a
+// stale lock (its process gone) taken over. Two real processes updating one pool at once are in
+// test/cli/apply.test.ts; here the lock file itself.
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { alive, lockFile, PoolLock } from '../../src/deploy/lock.js';
+
+const state = () => mkdtempSync(join(tmpdir(), 'shadowcast-lock-'));
+
+/** A pid that ran on this host and no longer does. */
+function deadPid(): number {
+  const pid = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+    encoding: 'utf8',
+  }).stdout;
+  expect(alive(Number(pid))).toBe(false);
+  return Number(pid);
+}
+
+function plant(dir: string, holder: Record<string, unknown> | string): string {
+  const file = lockFile(dir, 'web');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, typeof holder === 'string' ? holder : JSON.stringify(holder));
+  return file;
+}
+
+const holder = (pid: number, host = hostname()) => ({
+  pid,
+  host,
+  at: '2026-01-05T08:00:00.000Z',
+  command: 'apply',
+  nonce: 'n1',
+});
+
+describe('PoolLock', () => {
+  it('is held by one at a time, and released', async () => {
+    const dir = state();
+    const first = await PoolLock.acquire(dir, 'web');
+    if (!('lock' in first)) throw new Error('not acquired');
+    expect(JSON.parse(readFileSync(first.lock.file, 'utf8'))).toMatchObject({
+      pid: process.pid,
+      host: hostname(),
+    });
+    const second = await PoolLock.acquire(dir, 'web');
+    expect(second).toEqual({ busy: expect.objectContaining({ pid: process.pid }) });
+    // Another pool is not affected.
+    expect('lock' in (await PoolLock.acquire(dir, 'api'))).toBe(true);
+    first.lock.release();
+    expect('lock' in (await PoolLock.acquire(dir, 'web'))).toBe(true);
+  });
+
+  it('waits for a live holder up to its bound', async () => {
+    const dir = state();
+    const first = await PoolLock.acquire(dir, 'web');
+    if (!('lock' in first)) throw new Error('not acquired');
+    setTimeout(() => first.lock.release(), 300);
+    const t0 = Date.now();
+    const waited = await PoolLock.acquire(dir, 'web', { waitMs: 5_000, pollMs: 20 });
+    expect('lock' in waited).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    const t1 = Date.now();
+    expect('busy' in (await PoolLock.acquire(dir, 'web', { waitMs: 200, pollMs: 20 }))).toBe(true);
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(200);
+  });
+
+  it('takes over a lock whose process no longer runs on this host, and says whose it was', async () => {
+    const dir = state();
+    const pid = deadPid();
+    plant(dir, holder(pid));
+    const got = await PoolLock.acquire(dir, 'web');
+    if (!('lock' in got)) throw new Error('not acquired');
+    expect(got.tookOver).toEqual({
+      stale: expect.objectContaining({ pid }),
+      why: `pid ${pid} on ${hostname()} no longer runs`,
+    });
+    expect(got.lock.held()).toBe(true);
+    expect(readdirSync(join(dir, 'locks'))).toEqual(['web.lock']);
+  });
+
+  it.each([
+    ['a live process on this host', () => holder(process.pid)],
+    ['a process on another host (it cannot be checked from here)', () => holder(1, 'elsewhere')],
+    ['a torn lock younger than its grace time', () => '{"pid":'],
+  ])('leaves alone a lock held by %s', async (_, make) => {
+    const dir = state();
+    plant(dir, make());
+    expect('busy' in (await PoolLock.acquire(dir, 'web'))).toBe(true);
+  });
+
+  it('takes over a torn lock once it is old', async () => {
+    const dir = state();
+    const file = plant(dir, '');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(file, old, old);
+    const got = await PoolLock.acquire(dir, 'web');
+    if (!('lock' in got)) throw new Error('not acquired');
+    expect(got.tookOver?.why).toMatch(/the lock file is empty or torn and \d+ s old/);
+  });
+
+  it('release leaves a lock that is no longer its own', async () => {
+    const dir = state();
+    const got = await PoolLock.acquire(dir, 'web');
+    if (!('lock' in got)) throw new Error('not acquired');
+    const file = plant(dir, holder(process.pid));
+    expect(got.lock.held()).toBe(false);
+    got.lock.release();
+    expect(JSON.parse(readFileSync(file, 'utf8')).nonce).toBe('n1');
+  });
+});
