@@ -23,12 +23,12 @@ import { applyPool, type PoolRun, type PoolRunOptions, rollbackPool } from '../s
 import { planFile, plannedPools, readPlanFile } from '../schedule/plan-file.js';
 import { migrationBlock, planSteps, progressLine } from './migration-report.js';
 import { RunFailed } from './run-failed.js';
-import { type TargetName, targetFor } from './targets.js';
+import { type PulumiTargetFlags, type TargetName, targetFor } from './targets.js';
 
 /** Another process holds the pool's lock: nothing was changed; try again later (sysexits EX_TEMPFAIL). */
 export const EXIT_BUSY = 75;
 
-export interface ApplyFlags {
+export interface ApplyFlags extends PulumiTargetFlags {
   pool?: string;
   target: TargetName;
   yes: boolean;
@@ -42,7 +42,7 @@ export interface ApplyFlags {
   hookTimeout: string;
 }
 
-export interface RollbackFlags {
+export interface RollbackFlags extends PulumiTargetFlags {
   target: TargetName;
   state: string;
   policies: string;
@@ -72,7 +72,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<void> {
       throw new InputError(plan.file, undefined, `pool: "${plan.pool}", but the file is ${pool}'s`);
     checkStepFaults(faults, plan.steps, flags.target === 'sim');
     const policy = policies.get(pool)!;
-    const open = targetFor(flags.target, { stateDir: flags.state, pool, policy, plan });
+    const open = targetFor(flags.target, { stateDir: flags.state, pool, policy, plan, pulumi: flags });
     refuseInRecommendMode(pool, policy, flags.target, flags.policies);
     jobs.push({ pool, plan, policy, open });
   }
@@ -118,7 +118,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<void> {
 export async function rollbackCommand(pool: string, flags: RollbackFlags): Promise<void> {
   const lockWaitMs = durationFlag('--lock-wait', flags.lockWait, true);
   const policy = (await policiesFor(flags.policies, [pool])).get(pool)!;
-  const open = targetFor(flags.target, { stateDir: flags.state, pool, policy });
+  const open = targetFor(flags.target, { stateDir: flags.state, pool, policy, pulumi: flags });
   const run = await rollbackPool({
     ...runOptions(flags.state, pool, policy, lockWaitMs, 0),
     openTarget: async () => {

@@ -179,6 +179,17 @@ export function program(): Command {
       .choices(['sim', 'pulumi'])
       .default('sim');
   const stateOption = () => new Option('--state <dir>', 'state directory').default('.shadowcast');
+  const pulumiOptions = (cmd: Command) =>
+    cmd
+      .option(
+        '--stack-template <file>',
+        '--target pulumi: a Pulumi.<stack>.yaml whose shadowcast:* and provider settings every pool stack gets',
+      )
+      .option('--stack-name <template>', "--target pulumi: each pool's stack, <pool> replaced", '<pool>')
+      .option(
+        '--health <file>',
+        '--target pulumi: gate metrics, a CSV of series <pool>:<metric>, timestamp, value',
+      );
   root
     .command('plan')
     .description(
@@ -189,8 +200,8 @@ export function program(): Command {
     .addOption(stateOption())
     .option('--policies <dir>', 'policy directory', DEFAULT_POLICY_DIR)
     .option('--specs <dir>', 'directory of forecast specs', 'forecasts')
-    .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'))
-    .action(lazy(async () => (await import('./plan.js')).planCommand));
+    .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'));
+  pulumiOptions(root.commands.at(-1)!).action(lazy(async () => (await import('./plan.js')).planCommand));
   root
     .command('apply')
     .description(
@@ -217,8 +228,8 @@ export function program(): Command {
       'command (step JSON on stdin) or http(s) URL (POSTed it) run before each step',
     )
     .option('--restore <hook>', 'the same, after each step lands and before its health gate')
-    .option('--hook-timeout <dur>', 'longest a hook may run', '60s')
-    .action(lazy(async () => (await import('./apply.js')).applyCommand));
+    .option('--hook-timeout <dur>', 'longest a hook may run', '60s');
+  pulumiOptions(root.commands.at(-1)!).action(lazy(async () => (await import('./apply.js')).applyCommand));
   root
     .command('rollback')
     .description('take a pool back to the last known-good state of its newest migration, from the journal')
@@ -230,8 +241,8 @@ export function program(): Command {
       '--lock-wait <dur>',
       "wait this long for another process's migration of the pool (0: skip at once)",
       '0',
-    )
-    .action(lazy(async () => (await import('./apply.js')).rollbackCommand));
+    );
+  pulumiOptions(root.commands.at(-1)!).action(lazy(async () => (await import('./apply.js')).rollbackCommand));
   root
     .command('history')
     .description('migrations from the journal: outcome, steps, durations, reasons')

@@ -16,9 +16,9 @@ import { writeForecastFiles } from './forecast.js';
 import { planSteps } from './migration-report.js';
 import { writeAtomically } from './output.js';
 import { planDocument } from './plan-json.js';
-import { type TargetName, targetFor } from './targets.js';
+import { type PulumiTargetFlags, type TargetName, targetFor } from './targets.js';
 
-export interface PlanFlags {
+export interface PlanFlags extends PulumiTargetFlags {
   pool?: string;
   target: TargetName;
   state: string;
@@ -42,7 +42,12 @@ export async function planCommand(flags: PlanFlags): Promise<void> {
   }
   // Every target is opened before any forecast runs: one that cannot be used fails at once.
   const targets = specs.map((s) =>
-    targetFor(flags.target, { stateDir: flags.state, pool: s.pool, policy: set.pools.get(s.pool)!.policy }),
+    targetFor(flags.target, {
+      stateDir: flags.state,
+      pool: s.pool,
+      policy: set.pools.get(s.pool)!.policy,
+      pulumi: flags,
+    }),
   );
   const tty = process.stderr.isTTY;
   const docs: Record<string, unknown>[] = [];

@@ -6,7 +6,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, UsageError } from '../core/errors.js';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { systemClock } from '../core/clock.js';
+import { MetricsThresholdGate } from '../deploy/metrics-gate.js';
+import { PulumiDeployer } from '../deploy/pulumi.js';
+import { readStackTemplate } from '../deploy/pulumi-config.js';
 import { SimStore, type SimStoreInit, simStoreFile } from '../deploy/sim-store.js';
+import { CsvSource } from '../metrics/csv.js';
 import type { Policy } from '../policy/types.js';
 import type { Target } from '../schedule/migrate.js';
 import type { PlanFile } from '../schedule/plan-file.js';
@@ -20,6 +27,15 @@ export interface TargetContext {
   policy: Policy;
   /** The plan being applied: a new simulated fleet starts from its state and time. */
   plan?: PlanFile;
+  /** `--target pulumi`'s settings. */
+  pulumi?: PulumiTargetFlags;
+}
+
+/** `--stack-template`, `--stack-name` and `--health`, as the deploy commands take them. */
+export interface PulumiTargetFlags {
+  stackTemplate?: string;
+  stackName?: string;
+  health?: string;
 }
 
 /**
@@ -34,13 +50,57 @@ export function targetFor(name: TargetName, ctx: TargetContext): TargetOpener {
 }
 
 /**
- * `--target pulumi`. The lead wires the Pulumi deployer (src/deploy/pulumi.ts) in here: its
- * Deployer, a metrics HealthGate from the policy's gates, the system clock, a real timer
- * (ExecutorOptions.timer, so a hung update meets its deadline), and `preview` (the diff `plan`
- * prints). Pulumi's own stack lock stands behind shadowcast's pool lock.
+ * `--target pulumi`: each pool's Pulumi stack (`--stack-name`, default `<pool>`) of the program in
+ * Pulumi.yaml, with the target's settings from `--stack-template` (a `Pulumi.<stack>.yaml`), updated
+ * through the Automation API on the file backend in the state directory unless PULUMI_BACKEND_URL
+ * names another. The health gate reads the policy's gate metrics from `--health`, a metrics CSV
+ * whose series are named `<pool>:<metric>` (error_rate, latency_p99_ms, ...), and fails closed when
+ * a metric has no samples in the bake window. Wall clock, with a real timer so a hung update meets
+ * its deadline. Pulumi's own stack lock stands behind shadowcast's pool lock.
  */
-export function pulumiTarget(_ctx: TargetContext): TargetOpener {
-  throw new UsageError('--target pulumi: the Pulumi deployer is not wired into this build yet');
+export function pulumiTarget(ctx: TargetContext): TargetOpener {
+  const flags = ctx.pulumi ?? {};
+  if (!flags.stackTemplate) {
+    throw new UsageError(
+      '--target pulumi needs --stack-template FILE: a Pulumi.<stack>.yaml with shadowcast:target and its settings (see Pulumi.example-aws.yaml)',
+    );
+  }
+  if (!flags.health) {
+    throw new UsageError(
+      '--target pulumi needs --health FILE: the gate metrics as a CSV of series <pool>:<metric>, timestamp, value',
+    );
+  }
+  const template = flags.stackTemplate;
+  const health = flags.health;
+  return async () => {
+    const settings = await readStackTemplate(template);
+    const deployer = new PulumiDeployer({
+      settings,
+      stateDir: ctx.stateDir,
+      ...(flags.stackName ? { stackName: flags.stackName } : {}),
+    });
+    const gates = ctx.policy.migration.gates;
+    const gate = new MetricsThresholdGate({
+      source: new CsvSource(health, (f) => readFile(f, 'utf8')),
+      rules: gates,
+      queries: Object.fromEntries(gates.map((g) => [g.metric, `{pool}:${g.metric}`])),
+    });
+    return {
+      name: 'pulumi',
+      deployer,
+      gate,
+      clock: systemClock,
+      // Resolves at the deadline; rejects (and stops) once the step finished first.
+      timer: (ms, signal) => sleep(ms, undefined, { signal }),
+      preview: async (pool, desired) => {
+        const changes = await deployer.preview(pool, desired);
+        const parts = Object.entries(changes)
+          .filter(([, n]) => n > 0)
+          .map(([op, n]) => `${n} to ${op}`);
+        return parts.length ? parts.join(', ') : 'no changes';
+      },
+    };
+  };
 }
 
 function simTarget(ctx: TargetContext): TargetOpener {

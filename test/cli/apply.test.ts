@@ -203,9 +203,9 @@ describe('bad input: exit 2, one line, nothing changed', () => {
       '--lock-wait "soon": expected a duration (30s, 5m, 1h) or 0',
     ],
     [
-      '--target pulumi',
-      ['--target', 'pulumi'],
-      '--target pulumi: the Pulumi deployer is not wired into this build yet',
+      '--target pulumi without --health',
+      ['--target', 'pulumi', '--stack-template', 'Pulumi.example-aws.yaml'],
+      '--target pulumi needs --health FILE: the gate metrics as a CSV of series <pool>:<metric>, timestamp, value',
     ],
   ])('%s', async (_, flags, message) => {
     const dir = migrationState();
@@ -357,14 +357,35 @@ describe('plan', () => {
     expect(doc.current.standby).toEqual({ 'storefront-p-3': 0 });
   });
 
-  it('exits 2 for --target pulumi before forecasting anything', async () => {
+  it('exits 2 for --target pulumi without its stack template, before forecasting anything', async () => {
     const dir = join(migrationState(), 'fresh');
     const r = await runCli(['plan', '--target', 'pulumi', '--state', dir], root);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      'shadowcast: --target pulumi: the Pulumi deployer is not wired into this build yet\n',
+      'shadowcast: --target pulumi needs --stack-template FILE: a Pulumi.<stack>.yaml with shadowcast:target and its settings (see Pulumi.example-aws.yaml)\n',
     );
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('exits 3 for --target pulumi where the pulumi CLI is not on PATH, with one line', async () => {
+    const dir = join(migrationState(), 'fresh-pulumi');
+    const r = await runCli(
+      [
+        'plan',
+        '--target',
+        'pulumi',
+        '--state',
+        dir,
+        '--stack-template',
+        join(root, 'Pulumi.example-kubernetes.yaml'),
+        '--health',
+        join(dir, 'health.csv'),
+      ],
+      root,
+      { PATH: '/nonexistent' },
+    );
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^shadowcast: the pulumi CLI is not on PATH; install it .*\n$/);
   });
 });
 

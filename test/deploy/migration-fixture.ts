@@ -96,9 +96,13 @@ export interface CliRun {
 }
 
 /** The built CLI as a child process (stdin not a terminal). */
-export function runCli(args: string[], cwd = root): Promise<CliRun> {
+export function runCli(args: string[], cwd = root, env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
