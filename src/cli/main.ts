@@ -179,6 +179,11 @@ export function program(): Command {
       .choices(['sim', 'pulumi'])
       .default('sim');
   const stateOption = () => new Option('--state <dir>', 'state directory').default('.shadowcast');
+  const lockWaitOption = () =>
+    new Option(
+      '--lock-wait <dur>',
+      "wait this long for another process's migration of the pool (0: skip at once)",
+    ).default('0');
   const pulumiOptions = (cmd: Command) =>
     cmd
       .option(
@@ -217,11 +222,7 @@ export function program(): Command {
     )
     .addOption(stateOption())
     .option('--policies <dir>', 'policy directory', DEFAULT_POLICY_DIR)
-    .option(
-      '--lock-wait <dur>',
-      "wait this long for another process's migration of the pool (0: skip at once)",
-      '0',
-    )
+    .addOption(lockWaitOption())
     .option('--retry', 'apply a plan again that a migration rolled back', false)
     .option(
       '--checkpoint <hook>',
@@ -237,11 +238,7 @@ export function program(): Command {
     .addOption(targetOption())
     .addOption(stateOption())
     .option('--policies <dir>', 'policy directory', DEFAULT_POLICY_DIR)
-    .option(
-      '--lock-wait <dur>',
-      "wait this long for another process's migration of the pool (0: skip at once)",
-      '0',
-    );
+    .addOption(lockWaitOption());
   pulumiOptions(root.commands.at(-1)!).action(lazy(async () => (await import('./apply.js')).rollbackCommand));
   root
     .command('history')

@@ -11,7 +11,7 @@
 // Runs wherever `pulumi` is on PATH (CI installs it: .github/workflows/pulumi.yml); elsewhere it
 // prints one line and skips. SHADOWCAST_E2E_REQUIRED=1 turns the skip into a failure.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
 import { LocalWorkspace } from '@pulumi/pulumi/automation/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pulumiCli } from '../support/pulumi-cli.js';
 import type { PoolState } from '../../src/core/plan.js';
 import type { DeployEvent } from '../../src/core/seams.js';
 import { PulumiDeployer, type PulumiDeployerOptions, StackLockedError } from '../../src/deploy/pulumi.js';
@@ -30,24 +31,7 @@ const MINUTES = 60_000;
 const PROJECT = 'shadowcast-e2e';
 const STACK = 'e2e-web';
 
-function pulumiVersion(): string | undefined {
-  const r = spawnSync('pulumi', ['version'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
-const cli = pulumiVersion();
-const required = process.env.SHADOWCAST_E2E_REQUIRED === '1';
-
-if (!cli && !required) {
-  console.log(
-    'pulumi deployer e2e: skipped: the pulumi CLI is not on PATH (see .github/workflows/pulumi.yml)',
-  );
-}
-if (!cli && required) {
-  it('has the pulumi CLI on PATH (SHADOWCAST_E2E_REQUIRED=1)', () => {
-    expect.fail('SHADOWCAST_E2E_REQUIRED=1, but the pulumi CLI is not on PATH: install it (pulumi/actions)');
-  });
-}
+const cli = pulumiCli('pulumi deployer e2e');
 
 // ---------------------------------------------------------------------------------------------
 // The program: shadowcast's contract (read shadowcast:desired, export desired/target/pools), with

@@ -12,7 +12,6 @@
 // Runs wherever `pulumi` is on PATH (CI installs it: .github/workflows/pulumi.yml); elsewhere it
 // prints one line and skips. SHADOWCAST_E2E_REQUIRED=1 turns the skip into a failure.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +23,7 @@ import {
   type Stack,
 } from '@pulumi/pulumi/automation/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pulumiCli } from '../support/pulumi-cli.js';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadGuardrails } from '../../policies/pack/guardrails.js';
 import type { StackDesiredState } from '../../stacks/config.js';
@@ -33,22 +33,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PACK = join(ROOT, 'policies', 'pack');
 const MINUTES = 60_000;
 
-function pulumiVersion(): string | undefined {
-  const r = spawnSync('pulumi', ['version'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
-const cli = pulumiVersion();
-const required = process.env.SHADOWCAST_E2E_REQUIRED === '1';
-
-if (!cli && !required) {
-  console.log('e2e: skipped: the pulumi CLI is not on PATH (see .github/workflows/pulumi.yml)');
-}
-if (!cli && required) {
-  it('has the pulumi CLI on PATH (SHADOWCAST_E2E_REQUIRED=1)', () => {
-    expect.fail('SHADOWCAST_E2E_REQUIRED=1, but the pulumi CLI is not on PATH: install it (pulumi/actions)');
-  });
-}
+const cli = pulumiCli('e2e');
 
 // ---------------------------------------------------------------------------------------------
 // Stacks on a file backend, configured from the repository's example stack files
