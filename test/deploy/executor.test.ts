@@ -29,15 +29,12 @@ import {
   type PlanRecord,
 } from '../../src/deploy/journal.js';
 import { migrationsOf, recoveryFor } from '../../src/deploy/migrations.js';
+import { pool } from '../plan/fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 5, 8);
 const MIN = 60_000;
-const s = (primary: number, shadow: number, toShadow = 0): PoolState => ({
-  primary,
-  shadow,
-  standby: {},
-  weights: { primary: 1 - toShadow, shadow: toShadow },
-});
+/** A pool of `primary` + `shadow` instances sending `toShadow` of traffic to the shadow. */
+const s = pool;
 
 function stepsOf(...list: [MigrationStep['kind'], PoolState][]): MigrationStep[] {
   return list.map(([kind, state], i) => ({

@@ -5,17 +5,13 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { PoolState } from '../../src/core/plan.js';
 import { SimStore, type SimStoreInit, simStoreFile } from '../../src/deploy/sim-store.js';
+import { pool } from '../plan/fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 5, 8);
 const MIN = 60_000;
-const s = (primary: number, shadow: number, toShadow = 0): PoolState => ({
-  primary,
-  shadow,
-  standby: {},
-  weights: { primary: 1 - toShadow, shadow: toShadow },
-});
+/** A pool of `primary` + `shadow` instances sending `toShadow` of traffic to the shadow. */
+const s = pool;
 
 const init = (): SimStoreInit => ({
   pool: 'web',
