@@ -3,6 +3,8 @@
 
 export interface Series {
   name: string;
+  /** The series' labels when the source has them (a Prometheus label set, CloudWatch dimensions). */
+  labels?: Record<string, string>;
   timestamps: number[];
   values: Float64Array;
   /** Sampling step in milliseconds, detected from the data (a month counts as 30.44 days). */
