@@ -54,6 +54,12 @@ export interface ExecutorOptions {
   crashPoint?: (point: CrashPoint, step: StepRef | undefined) => void;
   /** Every record once it is on disk: progress display, the simulated fleet's save, fault injection. */
   onRecord?: (record: JournalRecord) => void;
+  /**
+   * A graceful stop (SIGTERM): once it is aborted, the migration stops at the next step boundary,
+   * journals a pause and returns in progress; the next run resumes it (or rolls it back). A step
+   * under way is finished first, so nothing is left mid-update.
+   */
+  stop?: AbortSignal;
   /** Default: POOL-YYYYMMDDTHHMMSSZ-xxxx on the executor's clock. */
   newId?: (pool: string) => string;
 }
@@ -178,7 +184,8 @@ export class Executor {
       const step = run.steps[i]!;
       const ref = refOf(step, i);
       if (!(i === from && phase === 'finish')) {
-        if (step.notBefore > this.now()) await this.o.clock.sleep(step.notBefore - this.now());
+        if (step.notBefore > this.now()) await this.sleepUnlessStopped(step.notBefore - this.now());
+        if (this.o.stop?.aborted) return this.pause(run, i);
         const deadline = this.now() + this.o.stepTimeoutMs;
         this.record(run, {
           kind: 'step-intent',
@@ -201,6 +208,31 @@ export class Executor {
     }
     this.record(run, { kind: 'migration-completed', reason: `${run.steps.length} steps applied` });
     return this.result(run, 'completed');
+  }
+
+  /** Journals a graceful stop before step `i` (0-based); the migration stays in progress. */
+  private pause(run: Run, i: number): MigrationResult {
+    const why = String(this.o.stop?.reason ?? 'stopping');
+    const reason = `stopped before step ${i + 1} of ${run.steps.length} (${why}): the next run resumes it`;
+    this.record(run, { kind: 'migration-paused', reason });
+    return this.result(run, 'in_progress', reason);
+  }
+
+  /** The clock's sleep, cut short by a graceful stop. */
+  private async sleepUnlessStopped(ms: number): Promise<void> {
+    const stop = this.o.stop;
+    if (!stop) return this.o.clock.sleep(ms);
+    if (stop.aborted) return;
+    let onAbort!: () => void;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      stop.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.o.clock.sleep(ms), aborted]);
+    } finally {
+      stop.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Checkpoint hook, readiness of the capacity a shift moves traffic onto, the update; a failure's reason. */

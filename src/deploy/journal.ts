@@ -21,6 +21,7 @@ export const RECORD_KINDS = [
   'rollback-failed',
   'migration-completed',
   'migration-rolled-back',
+  'migration-paused',
   'alert',
   'lock-takeover',
   'journal-repaired',

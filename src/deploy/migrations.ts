@@ -122,6 +122,9 @@ function apply(m: MigrationStatus, r: JournalRecord): void {
     case 'alert':
       if (r.reason) m.alerts.push(r.reason);
       break;
+    case 'migration-paused':
+      m.reason = r.reason;
+      break;
     default:
       break;
   }
@@ -164,7 +167,8 @@ export type Recovery =
  * never applied again: either the target shows it (it counts as applied) or the migration rolls back.
  */
 export function recoveryFor(m: MigrationStatus, current: PoolState): Recovery {
-  const last = [...m.records].reverse().find((r) => r.kind !== 'alert');
+  // A pause (a graceful stop between steps) changes nothing on the target: the record before it decides.
+  const last = [...m.records].reverse().find((r) => r.kind !== 'alert' && r.kind !== 'migration-paused');
   if (!last) return { action: 'rollback', why: 'the journal has no record of how far it got' };
   const index = (last.step?.index ?? 0) - 1;
   const step = m.steps[index];

@@ -90,6 +90,13 @@ const FORECAST = {
     lt: 1,
   }),
   model: choice(FORECAST_MODELS, 'Forecasting model; auto picks by backtest.'),
+  maxErrorPercent: num(
+    "Alert when the forecast's mean absolute percentage error over errorWindow goes above this, in %.",
+    { gt: 0 },
+  ),
+  errorWindow: duration('How far back the forecast is scored against what happened, like 24h.', {
+    positive: true,
+  }),
 };
 
 const CAPACITY = {
@@ -324,7 +331,7 @@ function withMs<T extends object, K extends keyof T & string>(value: T, keys: re
 /** A fully merged policy (every field set, shadow's instance fields filled) → the Policy. */
 export const ResolvedPolicySchema = z.strictObject({
   mode: MODE,
-  forecast: mapping(FORECAST, 'forecast').transform((v) => withMs(v, ['horizon'])),
+  forecast: mapping(FORECAST, 'forecast').transform((v) => withMs(v, ['horizon', 'errorWindow'])),
   capacity: CAPACITY_RESOLVED.transform((v) => withMs(v, ['provision', 'launchBuffer'])),
   shadow: mapping(SHADOW, 'shadow').transform((v) => withMs(v, ['leadTime'])),
   standby: STANDBY_RESOLVED.transform((v) => withMs(v, ['dwell', 'release'])),
@@ -344,7 +351,7 @@ const _fromPolicy = (p: Policy): z.output<typeof ResolvedPolicySchema> => p;
  */
 export const BUILTIN_DEFAULTS = {
   mode: 'recommend',
-  forecast: { horizon: '24h', level: 0.9, model: 'auto' },
+  forecast: { horizon: '24h', level: 0.9, model: 'auto', maxErrorPercent: 30, errorWindow: '24h' },
   capacity: {
     unitsPerInstance: 100,
     minInstances: 2,

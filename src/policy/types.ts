@@ -24,6 +24,10 @@ export interface Policy {
     /** Interval coverage; the shadow pool is sized from the upper bound at this level. */
     level: number;
     model: 'auto' | 'prophet' | 'mstl' | 'naive';
+    /** Alert when the mean absolute percentage error over the error window goes above this, in %. */
+    maxErrorPercent: number;
+    /** How far back each run scores earlier forecasts against what was observed (ms). */
+    errorWindowMs: number;
   };
   capacity: {
     /** Demand units one primary instance serves at full load. */

@@ -50,6 +50,8 @@ export interface PoolRunOptions {
   onRecord?: (record: JournalRecord) => void;
   /** Notes for the person running it (a lock taken over, a torn journal line). */
   onNote?: (note: string) => void;
+  /** A graceful stop: the migration pauses at the next step boundary (ExecutorOptions.stop). */
+  stop?: AbortSignal;
 }
 
 export type PoolRun =
@@ -184,6 +186,7 @@ async function withPool(
       hooks: options.hooks,
       hookTimeoutMs: options.hookTimeoutMs,
       timer: t.timer,
+      stop: options.stop,
       crashPoint: injector.crashPoint,
       onRecord: (r) => {
         t.persist?.();

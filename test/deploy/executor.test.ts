@@ -160,6 +160,57 @@ describe('a migration started after its plan was made', () => {
   });
 });
 
+describe('a graceful stop (SIGTERM) between steps', () => {
+  it('finishes the step under way, journals a pause, and the next run resumes from the next step', async () => {
+    const stop = new AbortController();
+    const { make, records, target, kinds } = setup({
+      // The stop arrives while step 2's gate is being read: step 2 finishes, step 3 never starts.
+      gate: {
+        check: async () => {
+          if (records.filter((r) => r.kind === 'gate-passed').length === 1) stop.abort('SIGTERM');
+          return { pass: true };
+        },
+      },
+      stop: stop.signal,
+    });
+    const first = await make().start('web', plan());
+    expect(first).toMatchObject({ outcome: 'in_progress', stepsPassed: 2 });
+    expect(first.reason).toContain('stopped before step 3 of 4 (SIGTERM)');
+    expect(kinds().slice(-2)).toEqual(['gate-passed', 'migration-paused']);
+    expect(target.applied).toEqual(STEPS.slice(0, 2).map((x) => `web-1/${x.id}`));
+    const m = migrationsOf(records)[0]!;
+    expect(m.outcome).toBe('in_progress');
+    expect(recoveryFor(m, target.state)).toMatchObject({ action: 'resume', from: 2, phase: 'apply' });
+    // The next run, without a stop: steps 3 and 4 only, each once.
+    const resumed = await make({ stop: undefined }).recover(m);
+    expect(resumed.outcome).toBe('completed');
+    expect(target.applied).toEqual(STEPS.map((x) => `web-1/${x.id}`));
+    expect(migrationsOf(records)[0]!.stepSummaries.map((x) => x.applied)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('cuts short the wait for a later step and pauses before it', async () => {
+    const stop = new AbortController();
+    const timed = stepsOf(['provision', s(4, 2)], ['warm', s(4, 2)]).map((x, i) => ({
+      ...x,
+      notBefore: T0 + i * 60 * MIN,
+      bakeMs: 0,
+    }));
+    // Sleeps on this clock never end by themselves: only the stop can end the hour's wait.
+    const clock: Clock = { now: () => T0, sleep: () => new Promise(() => {}) };
+    const { make, kinds, target } = setup({ clock, stop: stop.signal });
+    target.apply = async (_p, desired, o) => {
+      target.applied.push(o!.stepId!);
+      target.state = structuredClone(desired);
+      return { ok: true, state: target.state };
+    };
+    setTimeout(() => stop.abort('SIGINT'), 20);
+    const result = await make().start('web', plan(timed));
+    expect(result.outcome).toBe('in_progress');
+    expect(target.applied).toEqual(['web-1/web#1:provision']);
+    expect(kinds().slice(-2)).toEqual(['gate-passed', 'migration-paused']);
+  });
+});
+
 describe('recoveryFor: resume only what the target verifiably shows; never a step twice', () => {
   // The journal of one migration cut after its `cut`-th record, and the state the target shows.
   const cases: [string, number, PoolState, string][] = [
