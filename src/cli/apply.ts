@@ -23,7 +23,7 @@ import { applyPool, type PoolRun, type PoolRunOptions, rollbackPool } from '../s
 import { planFile, plannedPools, readPlanFile } from '../schedule/plan-file.js';
 import { migrationBlock, planSteps, progressLine } from './migration-report.js';
 import { RunFailed } from './run-failed.js';
-import { type PulumiTargetFlags, type TargetName, targetFor } from './targets.js';
+import { type PulumiTargetFlags, type TargetName, targetFor } from '../schedule/targets.js';
 
 /** Another process holds the pool's lock: nothing was changed; try again later (sysexits EX_TEMPFAIL). */
 export const EXIT_BUSY = 75;
@@ -213,7 +213,7 @@ async function policiesFor(dir: string, pools: readonly string[]): Promise<Map<s
   return out;
 }
 
-function durationFlag(flag: string, text: string, zeroOk: boolean): number {
+export function durationFlag(flag: string, text: string, zeroOk: boolean): number {
   const ms = text.trim() === '0' ? 0 : parseDuration(text);
   if (ms === undefined || !(zeroOk ? ms >= 0 : ms > 0)) {
     throw new UsageError(`${flag} "${text}": expected a duration (30s, 5m, 1h)${zeroOk ? ' or 0' : ''}`);

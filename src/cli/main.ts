@@ -62,18 +62,6 @@ export function program(): Command {
     .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'))
     .action(backtestCommand);
 
-  root
-    .command('run')
-    .description(
-      'run the main job for every pool in the forecast specs: forecast, node risk, plan, simulated apply',
-    )
-    .option('--once', 'run once and exit (the only mode until scheduling lands)', false)
-    .option('--specs <dir>', 'directory of forecast specs', 'forecasts')
-    .option('--state <dir>', 'state directory for outputs', '.shadowcast')
-    .option('--policies <dir>', 'policy directory (defaults.yaml, pools/<pool>.yaml)', 'policies')
-    .option('--pools <names...>', 'only these pools')
-    .action(runCommand);
-
   // ── risk: node failure risk and how failures spread over the service graph ──
   const risk = root
     .command('risk')
@@ -195,6 +183,53 @@ export function program(): Command {
         '--health <file>',
         '--target pulumi: gate metrics, a CSV of series <pool>:<metric>, timestamp, value',
       );
+  pulumiOptions(
+    root
+      .command('run')
+      .description(
+        "the main job for every pool: ingest, forecast, node risk, plan, apply; on each pool's policy schedule, or --once",
+      )
+      .option(
+        '--once',
+        'run every pool once and exit (default: run on each policy schedule until SIGTERM)',
+        false,
+      )
+      .option('--immediately', 'scheduled mode: also run every pool once at start', false)
+      .option('--specs <dir>', 'directory of forecast specs', 'forecasts')
+      .option('--state <dir>', 'state directory: journal, locks, plans, forecasts, reports', '.shadowcast')
+      .option('--policies <dir>', 'policy directory (defaults.yaml, pools/<pool>.yaml)', 'policies')
+      .option('--pools <names...>', 'only these pools')
+      .option('--shard <i/n>', 'run only the pools of shard i of n (0 <= i < n), by a hash of the pool name')
+      .addOption(
+        new Option(
+          '--target <name>',
+          'deploy target: the simulated fleet in the state directory, or Pulumi stacks',
+        )
+          .choices(['sim', 'pulumi'])
+          .default('sim'),
+      )
+      .option(
+        '--metrics-port <n>',
+        'serve /metrics here (scheduled default 9464; --once: only if given)',
+        parseCount('--metrics-port'),
+      )
+      .option('--metrics-host <addr>', 'address /metrics listens on', '127.0.0.1')
+      .option('--webhook <url>', 'POST every alert here as JSON (default: $SHADOWCAST_WEBHOOK_URL)')
+      .addOption(
+        new Option(
+          '--log-level <level>',
+          'JSON logs on stderr at this level (default info; warn with --once)',
+        ).choices(['debug', 'info', 'warn', 'error', 'silent']),
+      )
+      .option(
+        '--lock-wait <dur>',
+        "wait this long for another process's migration of a pool (0: skip it)",
+        '0',
+      )
+      .option('--concurrency <n>', 'pools run at the same time', parseCount('--concurrency'), 1)
+      .option('--no-report', 'do not write the run report'),
+  ).action(runCommand);
+
   root
     .command('plan')
     .description(

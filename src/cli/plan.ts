@@ -15,8 +15,8 @@ import { loadSpecs } from '../schedule/run.js';
 import { writeForecastFiles } from './forecast.js';
 import { planSteps } from './migration-report.js';
 import { writeAtomically } from './output.js';
-import { planDocument } from './plan-json.js';
-import { type PulumiTargetFlags, type TargetName, targetFor } from './targets.js';
+import { planDocument } from '../schedule/plan-json.js';
+import { type PulumiTargetFlags, type TargetName, targetFor } from '../schedule/targets.js';
 
 export interface PlanFlags extends PulumiTargetFlags {
   pool?: string;

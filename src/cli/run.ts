@@ -1,68 +1,193 @@
-// `shadowcast run --once`: the main job on every pool of the forecast specs; `npm start` runs
-// it on the embedded default (forecasts/ and policies/ in this repository, state in .shadowcast/).
-// For each pool: the forecast (table, forecast.json and chart), the nodes' risk, the plan with
-// its reasons and steps, and that plan applied to the simulated fleet. Nothing real is changed.
+// `shadowcast run`: the main job. Scheduled (the default): every pool of this runner's shard on
+// its policy's cron, /metrics served, JSON logs on stderr, until SIGTERM or SIGINT stops it at a
+// step boundary. `--once`: every pool once, a summary on stdout, exit. `npm start` runs
+// `run --once` on the embedded default (forecasts/ and policies/ here, state in .shadowcast/, the
+// simulated fleet as the target).
 //
-// .shadowcast/plans/<pool>/plan.json, written atomically, is a contract (see README, "run"):
-//   {"pool", "at", "mode", "intervalMs", "current", "desired", "reasons", "placements", "alerts",
-//    "steps": [{"id", "kind", "notBefore", "bakeMs", "reason", "state"}],
-//    "nodes": [{"id", "score", "blame", "state", "criticality", "stateless", ...}],
-//    "simulatedApply": {"applied", "rollbacks", "updates", "start", "end", "alerts", "final"}}
-// with times as ISO-8601 UTC.
+// Each run writes, atomically: STATE/forecasts/POOL/forecast.{json,svg}, STATE/plans/POOL/plan.json
+// (a contract: README, "run"), STATE/reports/RUN/{report.html,summary.md} (and latest.*), and
+// with --once STATE/metrics.prom (the /metrics text, for a textfile collector).
 
 import { join, relative } from 'node:path';
-import { exitCodeFor, UsageError } from '../core/errors.js';
+import pino, { type Logger } from 'pino';
+import { UsageError } from '../core/errors.js';
 import type { PoolState } from '../core/plan.js';
 import { loadPolicyDir } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
 import { thresholdsFor } from '../risk/standby.js';
+import { Alerter } from '../schedule/alerts.js';
+import { serveMetrics } from '../schedule/metrics-server.js';
 import type { NodeReport } from '../schedule/node-risk.js';
-import { loadSpecs, type PoolOutcome, runSpecs } from '../schedule/run.js';
+import { planFile } from '../schedule/plan-file.js';
+import { appliedOf, type PoolRunReport, type RunOutputs } from '../schedule/pool-run.js';
+import { loadSpecs } from '../schedule/run.js';
+import { parseShard, Runner, type RunRecord } from '../schedule/runner.js';
+import { type PulumiTargetFlags, type TargetName, targetFor } from '../schedule/targets.js';
+import { RunMetrics } from '../schedule/telemetry.js';
+import { durationFlag } from './apply.js';
 import { writeForecastFiles } from './forecast.js';
 import { fmt, table, writeAtomically } from './output.js';
-import { planDocument } from './plan-json.js';
+import { writeRunReport } from './run-report.js';
 import { RunFailed } from './run-failed.js';
 
-export interface RunFlags {
+export interface RunFlags extends PulumiTargetFlags {
   once: boolean;
+  immediately: boolean;
   specs: string;
   state: string;
   policies: string;
   pools?: string[];
+  shard?: string;
+  target: TargetName;
+  metricsPort?: number;
+  metricsHost: string;
+  webhook?: string;
+  logLevel?: string;
+  lockWait: string;
+  concurrency: number;
+  report: boolean;
 }
 
 export { RunFailed };
 
 export async function runCommand(flags: RunFlags): Promise<void> {
-  if (!flags.once) throw new UsageError('scheduled runs are not available yet; use `run --once`');
+  const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+  const lockWaitMs = durationFlag('--lock-wait', flags.lockWait, true);
   const specs = await loadSpecs(flags.specs, flags.pools);
   if (specs.length === 0) throw new UsageError(`no forecast specs (*.yaml) in ${flags.specs}`);
   const set = await loadPolicyDir(flags.policies);
   if (set.errors.length > 0) throw set.errors[0]!;
-  const tty = process.stderr.isTTY;
-  const outcomes = await runSpecs(specs, set.pools, (spec, i, stage) => {
-    if (tty) process.stderr.write(`\r[${i + 1}/${specs.length}] ${stage} ${spec.pool}…\x1b[K`);
+  const unplanned = specs.filter((s) => !set.pools.has(s.pool)).map((s) => s.pool);
+  // Every target is checked before anything runs: one that cannot be used fails at once (exit 2).
+  for (const s of specs) {
+    const policy = set.pools.get(s.pool)?.policy;
+    if (policy) targetFor(flags.target, { stateDir: flags.state, pool: s.pool, policy, pulumi: flags });
+  }
+  const log = logger(flags);
+  const metrics = new RunMetrics();
+  const webhook = flags.webhook ?? process.env.SHADOWCAST_WEBHOOK_URL;
+  const alerter = new Alerter(log, metrics, webhook ? { url: webhook } : undefined);
+  const outputs: RunOutputs = {
+    forecast: (pool, result) => writeForecastFiles(join(flags.state, 'forecasts', pool), result, pool),
+    plan: async (pool, doc) => {
+      const file = planFile(flags.state, pool);
+      await writeAtomically([{ path: file, content: `${JSON.stringify(doc, null, 2)}\n` }]);
+      return file;
+    },
+  };
+  const runner = new Runner({
+    specs,
+    policies: set.pools,
+    shard,
+    concurrency: flags.concurrency,
+    context: {
+      stateDir: flags.state,
+      targetName: flags.target,
+      openTarget: (pool: string, policy: Policy, plan) =>
+        targetFor(flags.target, { stateDir: flags.state, pool, policy, plan, pulumi: flags }),
+      log,
+      metrics,
+      alerter,
+      outputs,
+      now: Date.now,
+      lockWaitMs,
+    },
+    onRun: async (run) => {
+      if (flags.report) {
+        const files = await writeRunReport(flags.state, run, flags.target, alerter);
+        log.info({ event: 'report', run: run.runId, ...files }, `report: ${files.html}`);
+      }
+    },
   });
-  if (tty) process.stderr.write('\r\x1b[K');
-  const rows: (string | number)[][] = [];
-  let worst = 0;
-  let failed = 0;
-  const sections: string[] = [];
-  for (const o of outcomes) {
-    if (o.error !== undefined) {
-      worst = Math.max(worst, exitCodeFor(o.error));
-      failed++;
-      process.stderr.write(`shadowcast: ${o.pool}: ${(o.error as Error).message}\n`);
+  if (runner.specs.length === 0) {
+    throw new UsageError(
+      shard
+        ? `--shard ${flags.shard}: none of the pools with a policy (${specs.map((s) => s.pool).join(', ')}) falls in this shard`
+        : `no pool in ${flags.specs} has a policy in ${flags.policies}`,
+    );
+  }
+  for (const pool of unplanned) log.warn({ event: 'no-policy', pool }, `${pool}: no policy: not run`);
+  const server =
+    flags.metricsPort === undefined && flags.once
+      ? undefined
+      : await serveMetrics(metrics, flags.metricsPort ?? 9464, flags.metricsHost);
+  if (server) log.info({ event: 'metrics', url: server.url }, `metrics at ${server.url}`);
+  const stopped = onSignals(log, (signal) => runner.stop(signal));
+  try {
+    if (flags.once) {
+      const run = await runner.once();
+      await writeAtomically([{ path: join(flags.state, 'metrics.prom'), content: await metrics.text() }]);
+      printSummary(run, set.pools, flags);
+      const worst = Math.max(0, ...run.pools.map((p) => p.exitCode));
+      if (worst) {
+        const failed = run.pools.filter((p) => p.exitCode !== 0).length;
+        throw new RunFailed(`${failed} of ${run.pools.length} pools did not finish cleanly`, worst);
+      }
+      return;
     }
-    const r = o.result;
-    if (!r) continue;
-    const dir = join(flags.state, 'forecasts', o.pool);
-    await writeForecastFiles(dir, r, o.pool);
+    runner.start(flags.immediately);
+    await stopped.promise;
+  } finally {
+    stopped.dispose();
+    await runner.stop('exiting');
+    await alerter.flush();
+    await server?.close();
+  }
+}
+
+function logger(flags: RunFlags): Logger {
+  // --once: the summary on stdout is what a person (or a CronJob's log) reads; logs only for warnings.
+  const level = flags.logLevel ?? (flags.once ? 'warn' : 'info');
+  return pino(
+    { level, base: { service: 'shadowcast' }, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination({ dest: 2, sync: true }),
+  );
+}
+
+/** SIGTERM or SIGINT: a graceful stop; a second one exits at once (the journal is consistent at any instant). */
+function onSignals(log: Logger, stop: (signal: string) => Promise<void>) {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  let count = 0;
+  const handler = (signal: NodeJS.Signals) => {
+    count++;
+    if (count > 1) {
+      log.error({ event: 'signal', signal }, `${signal} again: exiting now; the next run recovers`);
+      process.exit(130);
+    }
+    log.warn(
+      { event: 'signal', signal },
+      `${signal}: stopping: no new runs; a migration under way pauses at its next step boundary`,
+    );
+    void stop(signal).then(resolve, resolve);
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  return {
+    promise,
+    dispose: () => {
+      process.off('SIGTERM', handler);
+      process.off('SIGINT', handler);
+    },
+  };
+}
+
+// ---- The summary of `run --once` -----------------------------------------------------------------
+
+function printSummary(
+  run: RunRecord,
+  policies: ReadonlyMap<string, { policy: Policy }>,
+  flags: RunFlags,
+): void {
+  const rows: (string | number)[][] = [];
+  for (const p of run.pools) {
+    const r = p.result;
+    if (!r || r.forecast.mean.length === 0) continue;
     const f = r.forecast;
     let peak = 0;
     for (let i = 1; i < f.upper.length; i++) if (f.upper[i]! > f.upper[peak]!) peak = i;
     rows.push([
-      o.pool,
+      p.pool,
       r.model,
       r.series.values.length,
       f.mean.length,
@@ -70,72 +195,86 @@ export async function runCommand(flags: RunFlags): Promise<void> {
       fmt(f.upper[peak]!),
       minute(f.timestamps[peak]!),
       r.events.length,
-      relative(process.cwd(), join(dir, 'forecast.svg')),
+      relative(process.cwd(), join(flags.state, 'forecasts', p.pool, 'forecast.svg')),
     ]);
-    const policy = set.pools.get(o.pool)?.policy;
-    if (o.once && policy) {
-      const file = join(flags.state, 'plans', o.pool, 'plan.json');
-      await writeAtomically([{ path: file, content: `${JSON.stringify(planJson(o, policy), null, 2)}\n` }]);
-      sections.push(poolReport(o, policy, relative(process.cwd(), file)));
-      if (o.once.apply.rollbacks > 0) worst = Math.max(worst, 1);
-    } else if (o.notes?.length) sections.push(`${o.pool}: ${o.notes.join('; ')}`);
   }
   if (rows.length) {
     process.stdout.write(
-      `${table(['pool', 'model', 'history', 'horizon', 'peak mean', `peak upper`, 'peak at (UTC)', 'events', 'chart'], rows)}\n`,
+      `${table(['pool', 'model', 'history', 'horizon', 'peak mean', 'peak upper', 'peak at (UTC)', 'events', 'chart'], rows)}\n`,
     );
   }
-  for (const s of sections) process.stdout.write(`\n${s}\n`);
-  if (failed) throw new RunFailed(`${failed} of ${outcomes.length} pools failed`, worst);
-  if (worst) throw new RunFailed('a simulated apply rolled back (see its alerts above)', worst);
+  for (const p of run.pools) {
+    process.stdout.write(`\n${poolSummary(p, policies.get(p.pool)!.policy, flags)}\n`);
+  }
+  if (flags.report) {
+    const dir = relative(process.cwd(), join(flags.state, 'reports', run.runId));
+    process.stdout.write(
+      `\nreport: ${join(dir, 'report.html')} (summary for a pull request: ${join(dir, 'summary.md')})\n`,
+    );
+  }
 }
 
-/** Risk, plan and simulated apply of one pool, for a person to read. */
-function poolReport(o: PoolOutcome, policy: Policy, planFile: string): string {
-  const once = o.once!;
-  const pp = once.pool;
+function poolSummary(p: PoolRunReport, policy: Policy, flags: RunFlags): string {
   const out: string[] = [];
-  const nodes = o.nodes ?? [];
-  if (nodes.length) {
+  if (p.nodes.length) {
     out.push(
-      `${o.pool}: node risk at ${minute(nodes[0]!.at)} UTC (built-in model; standby at ${fmt(policy.standby.provision)}, move at ${fmt(policy.standby.transition)} held ${mins(policy.standby.dwellMs)}, both lowered for critical work)`,
+      `${p.pool}: node risk at ${minute(p.nodes[0]!.at)} UTC (built-in model; standby at ${fmt(policy.standby.provision)}, move at ${fmt(policy.standby.transition)} held ${mins(policy.standby.dwellMs)}, both lowered for critical work)`,
       table(
         ['node', 'score', 'blame metric', 'standby', 'thresholds', 'criticality', 'stateless'],
-        nodes.map((n) => nodeRow(n, policy)),
+        p.nodes.map((n) => nodeRow(n, policy)),
         [0, 2, 3, 5],
       ),
       '',
     );
   }
-  for (const note of o.notes ?? []) out.push(`${o.pool}: ${note}`);
-  out.push(
-    `${o.pool}: plan at ${minute(once.plan.at)} UTC (next run in ${mins(once.intervalMs)}, policy mode ${policy.mode})`,
-    `  now:     ${state(pp.current)}`,
-    `  desired: ${state(pp.desired)}`,
-    '  reasons:',
-    ...pp.reasons.map((r) => `    - ${r}`),
-  );
-  for (const [node, where] of Object.entries(pp.placements)) out.push(`  standby for ${node}: ${where}`);
-  for (const a of pp.alerts) out.push(`  alert: ${a}`);
-  if (pp.steps.length) {
+  if (p.accuracy && p.accuracy.points > 0) {
     out.push(
-      '',
-      table(
-        ['#', 'kind', 'not before (UTC)', 'reason'],
-        pp.steps.map((s, i) => [String(i + 1), s.kind, minute(s.notBefore), s.reason]),
-        [1, 3],
-      ),
+      `${p.pool}: forecast accuracy over the last ${mins(policy.forecast.errorWindowMs)}: ${p.accuracy.mape.toFixed(1)}% mean absolute error on ${p.accuracy.points} points, ${Math.round(p.accuracy.coverage * 100)}% inside the interval`,
     );
-  } else out.push('  steps: none (the pool is already as it should be)');
-  const a = once.apply;
-  out.push(
-    '',
-    `${o.pool}: simulated apply: ${a.applied} of ${pp.steps.length} steps applied, ${a.rollbacks} rollback${a.rollbacks === 1 ? '' : 's'}, ${a.updates} stack update${a.updates === 1 ? '' : 's'}, ${duration(a.end - a.start)} on the simulated clock (${minute(a.start)} to ${minute(a.end)} UTC)`,
-    `  fleet after: ${state(a.final)}`,
-    ...a.alerts.map((x) => `  alert: ${x}`),
-    `  simulated apply; policy mode ${policy.mode}: ${policy.mode === 'recommend' ? 'nothing real changed' : 'nothing real changed (run --once applies to the simulated fleet only)'}`,
-    `  plan: ${planFile}`,
-  );
+  }
+  const planned = p.planned?.planned;
+  if (planned) {
+    const pp = planned.pool;
+    out.push(
+      `${p.pool}: plan at ${minute(planned.plan.at)} UTC (next run in ${mins(planned.intervalMs)}, policy mode ${policy.mode})`,
+      `  now:     ${state(pp.current)}`,
+      `  desired: ${state(pp.desired)}`,
+      '  reasons:',
+      ...pp.reasons.map((r) => `    - ${r}`),
+    );
+    for (const [node, where] of Object.entries(pp.placements)) out.push(`  standby for ${node}: ${where}`);
+    if (pp.steps.length) {
+      out.push(
+        '',
+        table(
+          ['#', 'kind', 'not before (UTC)', 'reason'],
+          pp.steps.map((s, i) => [String(i + 1), s.kind, minute(s.notBefore), s.reason]),
+          [1, 3],
+        ),
+      );
+    } else out.push('  steps: none (the pool is already as it should be)');
+  }
+  for (const note of p.notes) out.push(`${p.pool}: ${note}`);
+  const m = p.migration;
+  if (m) {
+    const target = flags.target === 'sim' ? 'simulated apply' : 'apply';
+    if (m.outcome === 'nothing')
+      out.push('', `${p.pool}: ${target}: ${(m.message ?? 'nothing to do').replace(`${p.pool}: `, '')}`);
+    else {
+      const a = appliedOf(m.records);
+      out.push(
+        '',
+        `${p.pool}: ${target}: ${m.recovered ? 'recovered an unfinished migration: ' : ''}${a.passed} of ${a.steps} steps applied, ${a.rollbacks} rollback${a.rollbacks === 1 ? '' : 's'}, ${a.updates} stack update${a.updates === 1 ? '' : 's'}, ${duration(a.end - a.start)} on the ${flags.target === 'sim' ? 'simulated' : 'wall'} clock (${minute(a.start)} to ${minute(a.end)} UTC): ${m.outcome.replace('_', ' ')}`,
+      );
+    }
+    if (p.actual) out.push(`  fleet after: ${state(p.actual)}`);
+    if (flags.target === 'sim')
+      out.push(`  simulated apply; policy mode ${policy.mode}: nothing real changed`);
+    if (m.id) out.push(`  migration: ${m.id} (shadowcast history --pool ${p.pool})`);
+  }
+  for (const a of p.alerts) out.push(`  alert: ${a.message}`);
+  if (p.error && p.status !== 'held') out.push(`${p.pool}: ${p.status}: ${p.error}`);
+  if (p.planFile) out.push(`  plan: ${relative(process.cwd(), p.planFile)}`);
   return out.join('\n');
 }
 
@@ -158,27 +297,6 @@ function state(s: PoolState): string {
     ? standby.map(([id, share]) => `${id} (${Math.round(share * 100)}% moved)`).join(', ')
     : 'none';
   return `primary ${s.primary}, shadow ${s.shadow}, standby ${sb}; weights primary ${fmt(s.weights.primary)} / shadow ${fmt(s.weights.shadow)}`;
-}
-
-function planJson(o: PoolOutcome, policy: Policy): Record<string, unknown> {
-  const once = o.once!;
-  const a = once.apply;
-  return {
-    ...planDocument(o.pool, policy, once, o.nodes ?? []),
-    simulatedApply: {
-      applied: a.applied,
-      rollbacks: a.rollbacks,
-      updates: a.updates,
-      start: iso(a.start),
-      end: iso(a.end),
-      alerts: a.alerts,
-      final: a.final,
-    },
-  };
-}
-
-function iso(t: number): string {
-  return new Date(t).toISOString();
 }
 
 function minute(t: number): string {

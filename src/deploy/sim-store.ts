@@ -80,7 +80,7 @@ export class SimStore implements Deployer, Readiness {
   readonly clock: ReplayClock;
   private readonly fleet: SimFleet;
   private readonly updates: UpdateLogEntry[];
-  private readonly demand: { timestamps: number[]; values: number[] };
+  private demand: { timestamps: number[]; values: number[] };
 
   private constructor(
     readonly file: string,
@@ -148,6 +148,19 @@ export class SimStore implements Deployer, Readiness {
 
   get pool(): string {
     return this.saved.pool;
+  }
+
+  /**
+   * From now on the fleet serves `demand` (a newer forecast's mean, as each scheduled run makes
+   * one): what it served before stays served, and the change is saved with the fleet.
+   */
+  serveDemand(demand: { timestamps: number[]; values: number[] }): void {
+    this.demand = { timestamps: [...demand.timestamps], values: [...demand.values] };
+    this.saved.demand = {
+      timestamps: demand.timestamps.map((t) => new Date(t).toISOString()),
+      values: [...demand.values],
+    };
+    this.save();
   }
 
   // ---- Deployer: every update is logged and saved before it returns ------------------------------

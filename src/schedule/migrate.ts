@@ -31,6 +31,8 @@ export interface Target {
   inject?(fault: Fault): void;
   /** What an update to `desired` would change (Pulumi: `pulumi preview`'s diff); absent where there is none. */
   preview?(pool: string, desired: PoolState): Promise<string>;
+  /** The simulated fleet serves this demand from now on (each scheduled run's newest forecast). */
+  serveDemand?(demand: { timestamps: number[]; values: number[] }): void;
   /** After every journal record: the simulated fleet saves its state (and clock) here. */
   persist?(): void;
   close?(): Promise<void>;

@@ -11,8 +11,9 @@ import { nextRun } from './cron.js';
 export interface PlanOnceInputs {
   pool: string;
   policy: Policy;
-  forecast: Forecast;
-  /** The last observed demand. */
+  /** Absent when there is none to trust (the metrics vanished): the planner then holds capacity. */
+  forecast?: Forecast;
+  /** The last observed demand; NaN when the metric vanished. */
   observed: number;
   nodes: readonly NodeRisk[];
   /** The pool as the deploy target has it. */

@@ -28,13 +28,21 @@ export async function planPool(
 ): Promise<PoolPlanResult> {
   const result = await forecastSpec(spec, policy);
   const nodes = spec.nodes ? await scorePoolNodes(spec.nodes, policy) : [];
+  return planFrom(spec.pool, policy, result, nodes, target);
+}
+
+/** The plan from a forecast and node risk already made (the run loop makes them itself). */
+export function planFrom(
+  pool: string,
+  policy: Policy,
+  result: ForecastResult,
+  nodes: NodeReport[],
+  target?: { current: PoolState; now: number },
+): PoolPlanResult {
   const observed = result.series.values.at(-1)!;
   const origin = result.forecast.timestamps[0]!;
   const current = target?.current ?? sizedFor(policy, observed, true);
   const clock = new FakeClock(Math.max(origin, target?.now ?? origin));
-  const planned = planOnce(
-    { pool: spec.pool, policy, forecast: result.forecast, observed, nodes, current },
-    clock,
-  );
+  const planned = planOnce({ pool, policy, forecast: result.forecast, observed, nodes, current }, clock);
   return { result, nodes, planned, from: target ? 'target' : 'observed' };
 }

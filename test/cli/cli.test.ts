@@ -250,6 +250,7 @@ describe('run --once (npm start)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('storefront');
     expect(readdirSync(join(state, 'forecasts', 'storefront')).sort()).toEqual([
+      'accuracy.json',
       'forecast.json',
       'forecast.svg',
     ]);
@@ -269,7 +270,9 @@ describe('run --once (npm start)', () => {
     const r = run(['run', '--once', '--state', tmp(), '--policies', policies]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/simulated apply: \d+ of \d+ steps applied, 1 rollback,/);
-    expect(r.stdout).toMatch(/alert: .*storefront: rolled back: .*failed its health gate/);
+    expect(r.stdout).toMatch(
+      /alert: storefront: rolled back to the last known-good state .*: health gate failed: latency_p99_ms [\d.]+ above max 0/,
+    );
     expect(r.stderr).toContain('rolled back');
   });
 

@@ -2,8 +2,8 @@
 // `plan` and `run --once` (which adds its simulated apply). `apply` reads it back (plan-file.ts).
 
 import type { Policy } from '../policy/types.js';
-import type { NodeReport } from '../schedule/node-risk.js';
-import type { PlannedPool } from '../schedule/plan-once.js';
+import type { NodeReport } from './node-risk.js';
+import type { PlannedPool } from './plan-once.js';
 
 export function planDocument(
   pool: string,

@@ -15,8 +15,8 @@ import { readStackTemplate } from '../deploy/pulumi-config.js';
 import { SimStore, type SimStoreInit, simStoreFile } from '../deploy/sim-store.js';
 import { CsvSource } from '../metrics/csv.js';
 import type { Policy } from '../policy/types.js';
-import type { Target } from '../schedule/migrate.js';
-import type { PlanFile } from '../schedule/plan-file.js';
+import type { Target } from './migrate.js';
+import type { PlanFile } from './plan-file.js';
 
 export const TARGETS = ['sim', 'pulumi'] as const;
 export type TargetName = (typeof TARGETS)[number];
@@ -121,6 +121,7 @@ function simTarget(ctx: TargetContext): TargetOpener {
       clock: store.clock,
       readiness: store,
       inject: (fault) => store.inject(fault),
+      serveDemand: (demand) => store.serveDemand(demand),
       persist: () => store.save(),
     };
   };
