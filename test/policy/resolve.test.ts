@@ -31,7 +31,13 @@ describe('built-in defaults', () => {
   it('are the documented ones, in milliseconds', () => {
     const expected: Policy = {
       mode: 'recommend',
-      forecast: { horizonMs: 24 * 60 * MIN, level: 0.9, model: 'auto', maxErrorPercent: 30, errorWindowMs: 24 * 60 * MIN },
+      forecast: {
+        horizonMs: 24 * 60 * MIN,
+        level: 0.9,
+        model: 'auto',
+        maxErrorPercent: 30,
+        errorWindowMs: 24 * 60 * MIN,
+      },
       capacity: {
         unitsPerInstance: 100,
         minInstances: 2,
