@@ -227,7 +227,13 @@ export function program(): Command {
         '0',
       )
       .option('--concurrency <n>', 'pools run at the same time', parseCount('--concurrency'), 1)
-      .option('--no-report', 'do not write the run report'),
+      .option('--no-report', 'do not write the run report')
+      .option(
+        '--checkpoint <hook>',
+        'before each step: a shell command or http(s) URL, given the step as JSON',
+      )
+      .option('--restore <hook>', 'the same, after each step lands and before its health gate')
+      .option('--hook-timeout <dur>', 'longest a hook may run', '60s'),
   ).action(runCommand);
 
   root

@@ -15,6 +15,7 @@ import type { PoolState } from '../core/plan.js';
 import { loadPolicyDir } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
 import { thresholdsFor } from '../risk/standby.js';
+import { hookFrom } from '../deploy/hooks.js';
 import { Alerter } from '../schedule/alerts.js';
 import { serveMetrics } from '../schedule/metrics-server.js';
 import type { NodeReport } from '../schedule/node-risk.js';
@@ -46,6 +47,9 @@ export interface RunFlags extends PulumiTargetFlags {
   lockWait: string;
   concurrency: number;
   report: boolean;
+  checkpoint?: string;
+  restore?: string;
+  hookTimeout: string;
 }
 
 export { RunFailed };
@@ -91,6 +95,11 @@ export async function runCommand(flags: RunFlags): Promise<void> {
       outputs,
       now: Date.now,
       lockWaitMs,
+      hooks: {
+        ...(flags.checkpoint ? { checkpoint: hookFrom(flags.checkpoint) } : {}),
+        ...(flags.restore ? { restore: hookFrom(flags.restore) } : {}),
+      },
+      hookTimeoutMs: durationFlag('--hook-timeout', flags.hookTimeout, false),
     },
     onRun: async (run) => {
       if (flags.report) {

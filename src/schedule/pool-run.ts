@@ -10,6 +10,7 @@ import { FakeClock } from '../core/clock.js';
 import { DependencyError, exitCodeFor } from '../core/errors.js';
 import type { PoolState } from '../core/plan.js';
 import { type AccuracySummary } from '../forecast/accuracy.js';
+import type { StepHooks } from '../deploy/hooks.js';
 import { journalFile, type JournalRecord, readJournal } from '../deploy/journal.js';
 import { migrationsOf } from '../deploy/migrations.js';
 import type { Policy } from '../policy/types.js';
@@ -49,9 +50,12 @@ export interface PoolRunContext {
   now: () => number;
   /** Real time to wait for another process's pool lock (default 0: skip the pool, it is busy). */
   lockWaitMs?: number;
+  /** Checkpoint and restore hooks around each step (apply's --checkpoint, --restore). */
+  hooks?: StepHooks;
+  hookTimeoutMs?: number;
 }
 
-export type PoolStatus = 'ok' | 'held' | 'failed' | 'busy' | 'skipped';
+export type PoolStatus = 'ok' | 'held' | 'failed' | 'busy' | 'skipped' | 'stopped';
 
 export interface MigrationReport {
   id?: string;
@@ -240,6 +244,8 @@ async function planAndApply(
     stepTimeoutMs: policy.migration.stepTimeoutMs,
     lockWaitMs: ctx.lockWaitMs ?? 0,
     stop: ctx.stop,
+    hooks: ctx.hooks,
+    hookTimeoutMs: ctx.hookTimeoutMs,
     plan,
     openTarget: async () => {
       const t = (await open(true))!;
@@ -261,7 +267,10 @@ async function planAndApply(
     report.exitCode = 75;
   } else if (run.kind === 'done') {
     for (const a of run.result.alerts) alert('rollback', a);
-    if (m.outcome === 'rolled_back' || (m.outcome === 'in_progress' && !ctx.stop.aborted)) {
+    if (m.outcome === 'in_progress' && ctx.stop.aborted) {
+      report.status = 'stopped';
+      report.notes.push(run.result.reason ?? 'stopped between steps');
+    } else if (m.outcome !== 'completed') {
       report.status = 'failed';
       report.exitCode = 1;
       report.error = run.result.reason;
@@ -405,6 +414,6 @@ function driftMessage(s: AccuracySummary, policy: Policy): string | undefined {
 function resultOf(status: PoolStatus): RunResult {
   if (status === 'ok') return 'ok';
   if (status === 'busy') return 'busy';
-  if (status === 'skipped') return 'skipped';
+  if (status === 'skipped' || status === 'stopped') return 'skipped';
   return 'failed';
 }
