@@ -210,3 +210,37 @@ describe('run --once stopped by SIGTERM mid-migration', () => {
     expect(new Set(ids).size).toBe(ids.length);
   }, 180_000);
 });
+
+describe('run --once: the forecast watched against what happened', () => {
+  it('scores the previous run forecast on the hours since observed, and alerts on drift past the policy', async () => {
+    const cwd = workdir();
+    const file = join(cwd, 'forecasts', 'data', 'storefront.csv');
+    const rows = readFileSync(file, 'utf8').trim().split('\n');
+    // The first run sees the month up to 29 April 23:00.
+    writeFileSync(file, `${rows.slice(0, -24).join('\n')}\n`);
+    const first = await runCli(['run', '--once'], cwd);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).not.toContain('forecast drift');
+    // Then 30 April arrives at three times the usual demand: the forecast made before it is far off.
+    const tripled = rows.slice(-24).map((r) => {
+      const [ds, a, b] = r.split(',');
+      return `${ds},${Number(a) * 3},${Number(b) * 3}`;
+    });
+    writeFileSync(file, `${[...rows.slice(0, -24), ...tripled].join('\n')}\n`);
+    const second = await runCli(['run', '--once'], cwd);
+    expect(second.stdout).toMatch(
+      /forecast accuracy over the last 24 h: [\d.]+% mean absolute error on 24 points/,
+    );
+    expect(second.stdout).toMatch(
+      /alert: forecast drift: mean absolute error [\d.]+% over the last 24 h \(24 points\), above the policy's forecast.maxErrorPercent of 30%/,
+    );
+    const mape = Number(/accuracy over the last 24 h: ([\d.]+)%/.exec(second.stdout)![1]);
+    expect(mape).toBeGreaterThan(50);
+    const prom = samples(readFileSync(join(cwd, '.shadowcast', 'metrics.prom'), 'utf8'));
+    expect(prom.get('shadowcast_forecast_error_percent{pool="storefront"}')).toBeCloseTo(mape, 0);
+    expect(prom.get('shadowcast_forecast_scored_points{pool="storefront"}')).toBe(24);
+    expect(prom.get('shadowcast_alerts_total{pool="storefront",kind="forecast-drift"}')).toBe(1);
+    // The alert is also a JSON log event on stderr.
+    expect(second.stderr).toContain('"kind":"forecast-drift"');
+  }, 180_000);
+});
