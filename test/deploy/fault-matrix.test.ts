@@ -187,4 +187,3 @@ describe('fault matrix: every step × every fault ends fully migrated or fully r
     expect(existsSync(join(c.dir, 'sim', `${POOL}.json`))).toBe(true);
   });
 });
-});
