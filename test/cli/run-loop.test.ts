@@ -17,7 +17,7 @@ afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-function workdir(policyExtra = ''): string {
+function workdir(policyExtra?: (own: string) => string): string {
   const cwd = mkdtempSync(join(tmpdir(), 'shadowcast-run-'));
   cpSync(join(root, 'forecasts'), join(cwd, 'forecasts'), { recursive: true });
   cpSync(join(root, 'policies'), join(cwd, 'policies'), { recursive: true });
