@@ -1,10 +1,11 @@
 // The run report as GitHub-flavoured markdown for a pull-request comment: one table with every
-// pool's key numbers, a line per pool that failed (or was skipped, or busy), then per planned
-// pool a collapsed <details> with the plan's reasons and steps, and the run's alerts collapsed.
+// pool's key numbers, a line per pool that failed (or was skipped, or busy) and per alert (more
+// than three are collapsed), then per planned pool a collapsed <details> with the plan's reasons
+// and steps.
 // About 20 lines for one pool and under 60 for three: the HTML report has the rest.
 
 import { duration, esc, md, num, pct, utcMinute, utcSecond } from './format.js';
-import type { PoolReportInput, PoolRunStatus, RunReportInput } from './run-report.js';
+import type { PoolReportInput, PoolRunStatus, RunAlert, RunReportInput } from './run-report.js';
 import { drifted, forecastPeak, migrationSummary, riskSummary, runStatus } from './run-summary.js';
 
 export interface MarkdownOptions {
@@ -16,21 +17,26 @@ export interface MarkdownOptions {
   maxAlerts?: number;
 }
 
+/** Up to this many alerts are listed in the open; more are collapsed. */
+const INLINE_ALERTS = 3;
+
 const ICON: Record<PoolRunStatus, string> = { ok: '✅', failed: '❌', skipped: '⏭️', busy: '⏳' };
 
 export function runReportMarkdown(input: RunReportInput, options: MarkdownOptions = {}): string {
   const out: string[] = [...heading(input, options), ''];
   if (input.pools.length) out.push(...poolTable(input.pools), '');
-  const problems = input.pools.filter((p) => p.status !== 'ok');
-  if (problems.length) {
-    for (const p of problems) {
-      const why = p.error !== undefined ? `: ${md(firstLine(p.error))}` : '';
-      out.push(`- ${ICON[p.status]} **${md(p.pool)}** ${p.status}${why}`);
-    }
-    out.push('');
-  }
+  // Pools that did not run and a few alerts are listed in the open: they are what a reviewer must see.
+  const problems = input.pools
+    .filter((p) => p.status !== 'ok')
+    .map(
+      (p) =>
+        `- ${ICON[p.status]} **${md(p.pool)}** ${p.status}${p.error !== undefined ? `: ${md(firstLine(p.error))}` : ''}`,
+    );
+  const inline = input.alerts.length <= INLINE_ALERTS;
+  if (inline) problems.push(...input.alerts.map((a) => `- ⚠️ ${alertLine(a)}`));
+  if (problems.length) out.push(...problems, '');
   for (const p of input.pools) if (p.plan) out.push(...planDetails(p, options.maxSteps ?? 8));
-  if (input.alerts.length) out.push(...alertDetails(input, options.maxAlerts ?? 10));
+  if (!inline) out.push(...alertDetails(input, options.maxAlerts ?? 10));
   while (out.at(-1) === '') out.pop();
   return `${out.join('\n')}\n`;
 }
@@ -139,13 +145,15 @@ function planDetails(p: PoolReportInput, maxSteps: number): string[] {
 function alertDetails(input: RunReportInput, maxAlerts: number): string[] {
   const n = input.alerts.length;
   const out = [`<details><summary>⚠️ ${n} alert${n === 1 ? '' : 's'}</summary>`, ''];
-  for (const a of input.alerts.slice(0, maxAlerts)) {
-    const pool = a.pool !== undefined ? ` **${md(a.pool)}**` : '';
-    out.push(`- ${utcMinute(a.at)}${pool} ${md(a.kind)}: ${md(a.message)}`);
-  }
+  for (const a of input.alerts.slice(0, maxAlerts)) out.push(`- ${alertLine(a)}`);
   if (n > maxAlerts) out.push(`- … ${n - maxAlerts} more in the full report`);
   out.push('', '</details>');
   return out;
+}
+
+function alertLine(a: RunAlert): string {
+  const pool = a.pool !== undefined ? ` **${md(a.pool)}**` : '';
+  return `${utcMinute(a.at)}${pool} ${md(a.kind)}: ${md(a.message)}`;
 }
 
 function firstLine(text: string): string {
