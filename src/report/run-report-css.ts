@@ -1,6 +1,6 @@
 // The run report's stylesheet, inlined into the page: system fonts, quiet tables, status badges,
 // highlighted risky nodes, charts that shrink to the page, and a print layout (one pool a page,
-// highlights kept, nothing cut across a page).
+// highlights kept, collapsed journals open, nothing cut across a page).
 
 export const RUN_REPORT_CSS = `
 :root {
@@ -50,6 +50,7 @@ ul.alerts li::before { content: "⚠ "; color: var(--warn); }
 figure { margin: 8px 0; }
 figure svg { display: block; max-width: 100%; height: auto; }
 figcaption { color: var(--muted); font-size: 12px; margin-top: 4px; }
+details.records > summary { cursor: pointer; color: var(--muted); margin: 8px 0; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
@@ -58,5 +59,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
   h2, h3, h4 { break-after: avoid; }
   figure, tr { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
+  /* Collapsed journals print open (browsers with ::details-content; others print the summary). */
+  details::details-content { content-visibility: visible; display: block; }
 }
 `;

@@ -41,6 +41,8 @@ export async function runReportHtml(input: RunReportInput): Promise<string> {
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<meta name="generator" content="shadowcast">',
+    // Without an icon of its own, a browser asks the server for /favicon.ico: the page would fetch something.
+    '<link rel="icon" href="data:,">',
     `<title>${esc(title)} — ${esc(statusText(input))}</title>`,
     `<style>${RUN_REPORT_CSS}</style>`,
     '</head>',
@@ -309,6 +311,8 @@ function migrationPart(m?: MigrationReport): string {
     `<figure class="timeline">${migrationTimelineSvg(m.records)}<figcaption>One lane per step, from its intent to its gate; rollbacks on their own lane; hover a marker for its record.</figcaption></figure>`,
   );
   out.push(
+    // The raw journal, collapsed: the timeline above tells the story; print shows it open (CSS).
+    `<details class="records"><summary>Journal records (${m.records.length})</summary>`,
     '<table class="records">',
     '<thead><tr><th>at (UTC)</th><th>record</th><th>step</th><th class="num">took</th><th>reason</th></tr></thead>',
     '<tbody>',
@@ -319,6 +323,7 @@ function migrationPart(m?: MigrationReport): string {
     }),
     '</tbody>',
     '</table>',
+    '</details>',
     '</section>',
   );
   return out.join('\n');
@@ -335,7 +340,7 @@ function alertsSection(input: RunReportInput): string {
       '<tbody>',
       ...input.alerts.map(
         (a) =>
-          `<tr><td class="nowrap">${esc(utcSecond(a.at))}</td><td>${a.pool !== undefined ? esc(a.pool) : '(run)'}</td><td>${esc(a.kind)}</td><td>${esc(a.message)}</td></tr>`,
+          `<tr><td class="nowrap">${esc(utcSecond(a.at))}</td><td class="nowrap">${a.pool !== undefined ? esc(a.pool) : '(run)'}</td><td>${esc(a.kind)}</td><td>${esc(a.message)}</td></tr>`,
       ),
       '</tbody>',
       '</table>',

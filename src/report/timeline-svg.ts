@@ -94,7 +94,7 @@ export function migrationTimelineSvg(all: readonly JournalRecord[], options: Tim
 
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" font-family="${FONT}" font-size="11">`,
-    `<title>Migration timeline: ${records.length} journal records, ${esc(utcSecond(x.start))} to ${esc(utcSecond(x.end))} UTC</title>`,
+    `<title>Migration timeline: ${records.length} journal records, ${esc(utcSecond(x.first))} to ${esc(utcSecond(x.last))} UTC</title>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     legend(records, width),
   ];
@@ -239,8 +239,12 @@ function legend(records: readonly JournalRecord[], width: number): string {
 
 interface Scale {
   (t: number): number;
+  /** The drawn window, padded. */
   start: number;
   end: number;
+  /** The first and last record's times. */
+  first: number;
+  last: number;
 }
 
 /** Linear time → x, padded a little so the first and last markers are not cut at the edges. */
@@ -251,6 +255,8 @@ function timeScale(t0: number, t1: number, x0: number, x1: number): Scale {
   const f = ((t: number) => x0 + ((t - start) / (end - start)) * (x1 - x0)) as Scale;
   f.start = start;
   f.end = end;
+  f.first = t0;
+  f.last = t1;
   return f;
 }
 
@@ -274,8 +280,9 @@ function timeTicks(start: number, end: number, max: number): { values: number[];
 }
 
 function axis(ticks: { values: number[]; step: number }, x: Scale, y: number, width: number): string {
-  const multiDay =
-    new Date(x.start).toISOString().slice(0, 10) !== new Date(x.end).toISOString().slice(0, 10);
+  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+  // Ticks carry the date when the records span midnight; the padding alone does not count.
+  const multiDay = day(x.first) !== day(x.last);
   const label = (t: number) => {
     const iso = new Date(t).toISOString();
     const time = ticks.step < MINUTE ? iso.slice(11, 19) : iso.slice(11, 16);
@@ -289,8 +296,7 @@ function axis(ticks: { values: number[]; step: number }, x: Scale, y: number, wi
     out.push(`<line x1="${px}" x2="${px}" y1="${y}" y2="${y + 4}" stroke="#9ca3af"/>`);
     out.push(`<text x="${px}" y="${y + 16}" text-anchor="middle" fill="${INK.muted}">${label(t)}</text>`);
   }
-  const day = new Date(x.start).toISOString().slice(0, 10);
-  out.push(`<text x="8" y="${y + 16}" fill="${INK.muted}">UTC ${day}</text></g>`);
+  out.push(`<text x="8" y="${y + 16}" fill="${INK.muted}">UTC ${day(x.first)}</text></g>`);
   return out.join('');
 }
 

@@ -20,20 +20,28 @@ import { HOUR, MIN, pool, testPolicy } from '../plan/fixtures.js';
 
 export const T0 = Date.UTC(2026, 0, 5, 8);
 
-/** A day-cycle history of `days` days before T0, and a `horizon`-hour forecast from T0 whose mean peaks at `peak`. */
+/** A day-cycle history of `days` days before `origin` (T0), and a `horizon`-hour forecast from it whose mean peaks at `peak`. */
 export function forecastOf(
   name: string,
-  opts: { base?: number; peak?: number; days?: number; horizon?: number; level?: number } = {},
+  opts: {
+    base?: number;
+    peak?: number;
+    days?: number;
+    horizon?: number;
+    level?: number;
+    origin?: number;
+  } = {},
 ): { series: Series; forecast: Forecast; events: CalendarEvent[] } {
   const base = opts.base ?? 400;
   const peak = opts.peak ?? base * 1.5;
   const n = (opts.days ?? 10) * 24;
   const horizon = opts.horizon ?? 48;
+  const origin = opts.origin ?? T0;
   // Highest an hour after T0, so the plan made at T0 has to grow the pool.
   const daily = (i: number) => 0.5 + 0.5 * Math.cos((2 * Math.PI * ((i % 24) - 1)) / 24);
   const series: Series = {
     name,
-    timestamps: Array.from({ length: n }, (_, i) => T0 - (n - i) * HOUR),
+    timestamps: Array.from({ length: n }, (_, i) => origin - (n - i) * HOUR),
     values: Float64Array.from(
       { length: n },
       (_, i) => base + (peak - base) * 0.8 * daily(i) + ((i * 7) % 11),
@@ -42,7 +50,7 @@ export function forecastOf(
   };
   const mean = Float64Array.from({ length: horizon }, (_, i) => base + (peak - base) * daily(n + i));
   const forecast: Forecast = {
-    timestamps: Array.from({ length: horizon }, (_, i) => T0 + i * HOUR),
+    timestamps: Array.from({ length: horizon }, (_, i) => origin + i * HOUR),
     mean,
     lower: mean.map((m) => m * 0.8),
     upper: mean.map((m) => m * 1.5),
@@ -52,8 +60,8 @@ export function forecastOf(
     {
       name: 'winter sale',
       kind: 'campaign',
-      start: T0 + 10 * HOUR,
-      end: T0 + 20 * HOUR,
+      start: origin + 10 * HOUR,
+      end: origin + 20 * HOUR,
       lowerWindowMs: HOUR,
       upperWindowMs: 0,
     },
@@ -147,7 +155,8 @@ export async function journalOf(
     clock,
     journal,
     stepTimeoutMs: 60 * MIN,
-    newId: (pool) => `${pool}-20260105T0800Z`,
+    // The executor's own id format, on the fake clock: POOL-YYYYMMDDTHHMMZ.
+    newId: (pool) => `${pool}-${new Date(start).toISOString().replace(/[-:]/g, '').slice(0, 13)}Z`,
   });
   await executor.start(name, { at: new Date(start).toISOString(), key: `${name}-key`, steps });
   return journal.records;
@@ -159,16 +168,17 @@ export async function journalOf(
  */
 export async function poolInput(
   name: string,
-  opts: { failGateAt?: number; failReason?: string; peak?: number } = {},
+  opts: { failGateAt?: number; failReason?: string; peak?: number; policy?: Policy; origin?: number } = {},
 ): Promise<PoolReportInput> {
-  const f = forecastOf(name, { base: 400, peak: opts.peak ?? 900 });
-  const policy = testPolicy();
+  const origin = opts.origin ?? T0;
+  const f = forecastOf(name, { base: 400, peak: opts.peak ?? 900, origin });
+  const policy = opts.policy ?? testPolicy();
   const nodes = [
     node(`${name}-p-1`, 0.04, { criticality: 'high', stateless: false }),
     node(`${name}-p-2`, 0.31),
     node(`${name}-p-3`, 0.78, { blame: 'disk_io_wait' }),
     node(`${name}-p-4`, 0.12),
-  ];
+  ].map((n) => ({ ...n, at: origin - MIN }));
   const current = pool(4);
   const p = planFor(name, f.forecast, current, nodes, policy);
   const records = await journalOf(name, p.steps, current, opts);

@@ -104,6 +104,15 @@ describe('migrationTimelineSvg', () => {
     expect(kinds(svg)).toEqual(['migration-started']);
   });
 
+  it('names the day of the records, not of the padding before a migration that starts at midnight', () => {
+    const shift = Date.parse('2023-05-01T00:00:00Z') - Date.parse(completed[0]!.at);
+    const atMidnight = completed.map((r) => ({ ...r, at: new Date(Date.parse(r.at) + shift).toISOString() }));
+    const svg = migrationTimelineSvg(atMidnight);
+    expect(svg).toContain('>UTC 2023-05-01</text>');
+    expect(svg).toContain('>00:00</text>');
+    expect(svg).not.toContain('04-30');
+  });
+
   it('is the same for the same records', () => {
     expect(migrationTimelineSvg(rolledBack)).toBe(migrationTimelineSvg(structuredClone(rolledBack)));
   });
