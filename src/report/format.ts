@@ -1,0 +1,78 @@
+// Text helpers shared by the run report's HTML, its markdown and the timeline SVG: escaping for
+// each target, and the few number, time and state formats the report prints. Times are UTC and
+// come from the data, never from the clock, so the same run always reads the same.
+
+import type { PoolState } from '../core/plan.js';
+
+/** Text for HTML or SVG content and attribute values: nothing in it can open a tag or end an attribute. */
+export function esc(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/**
+ * Text for one line of GitHub-flavoured markdown, table cells included: markup characters are
+ * backslash-escaped, HTML is entity-escaped (GitHub would otherwise render or strip tags), and a
+ * line break becomes a space so a reason cannot end a table row early.
+ */
+export function md(text: string): string {
+  return text
+    .replace(/\r?\n/g, ' ')
+    .replace(/[\\`*_[\]|~#]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
+/** A number as a person reads it: integers whole, larger values to fewer decimals. */
+export function num(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  if (a >= 1000) return v.toFixed(0);
+  if (a >= 10) return v.toFixed(1);
+  return v.toFixed(3);
+}
+
+/** A fraction as a percentage: 0.1234 → "12.3%", 0.5 → "50%". */
+export function pct(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return `${Number((v * 100).toFixed(1))}%`;
+}
+
+/** "2026-01-05 08:00" (UTC). */
+export function utcMinute(t: number): string {
+  if (!Number.isFinite(t)) return '—';
+  return new Date(t).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** "2026-01-05 08:00:45" (UTC). */
+export function utcSecond(t: number): string {
+  if (!Number.isFinite(t)) return '—';
+  return new Date(t).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** "850 ms", "3.1 s", "45 s", "2 min", "2 min 05 s", "1 h 02 min". */
+export function duration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600)
+    return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  const m = Math.round(s / 60);
+  return m % 60 === 0 ? `${m / 60} h` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+/** One pool state on one line: "primary 4, shadow 2, weights 0.9 / 0.1, standby web-p-3 (0% moved)". */
+export function describePool(s: PoolState): string {
+  const standby = Object.entries(s.standby)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([id, share]) => `${id} (${pct(share)} moved)`);
+  const weights = `weights ${num(s.weights.primary)} / ${num(s.weights.shadow)}`;
+  return `primary ${s.primary}, shadow ${s.shadow}, ${weights}${standby.length ? `, standby ${standby.join(', ')}` : ''}`;
+}

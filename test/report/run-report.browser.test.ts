@@ -1,0 +1,317 @@
+// The run report in a real browser: Debian's chromium, driven by playwright-core, opens a report
+// of two pools served from a loopback HTTP server that logs every request. The first pool is the
+// embedded default's storefront, run through the real stages (forecast, node risk, plan, its
+// migration by the executor, a backtest for accuracy); the second is a synthetic checkout pool
+// planned under its repository policy, whose migration fails a gate and rolls back. Checked: no
+// console or page errors, nothing fetched but the page, every pool's chart, tables and timeline
+// visible, and a full-page screenshot that shows the band and the forecast mean inside each chart.
+// SHADOWCAST_UPDATE_SCREENSHOTS=1 writes that screenshot to docs/run-report.png for the README.
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Series } from '../../src/core/series.js';
+import { prefix } from '../../src/forecast/backtest.js';
+import { createForecaster } from '../../src/forecast/index.js';
+import { loadPolicyDir } from '../../src/policy/load.js';
+import {
+  type AccuracyReport,
+  type PoolReportInput,
+  runReportHtml,
+  type RunReportInput,
+} from '../../src/report/run-report.js';
+import { loadSpecs, runSpecs } from '../../src/schedule/run.js';
+import { CHROMIUM_ARGS, debianChromium } from '../support/chromium.js';
+import { journalOf, poolInput, runOf } from './fixtures.js';
+
+const SUITE = 'run report in Chromium';
+const root = resolve(import.meta.dirname, '..', '..');
+const executablePath = debianChromium(SUITE);
+
+/** Colours of chart.ts: the band (#93c5fd at 45% opacity, over white) and the forecast mean's line. */
+const BAND_ON_WHITE: RGB = [206, 229, 254];
+const MEAN: RGB = [0x25, 0x63, 0xeb];
+const HISTORY: RGB = [0x1f, 0x29, 0x37];
+const PASSED: RGB = [0x16, 0xa3, 0x4a];
+const FAILED: RGB = [0xdc, 0x26, 0x26];
+
+type RGB = [number, number, number];
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+describe.skipIf(!executablePath)(SUITE, () => {
+  let browser: Browser | undefined;
+  let server: Server | undefined;
+  let dir: string;
+  let input: RunReportInput;
+  let page: Page;
+  let base: string;
+  /** Paths the server was asked for, in order. */
+  const hits: string[] = [];
+  const pages = new Map<string, string>();
+  const requests: string[] = [];
+  const failedRequests: string[] = [];
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'shadowcast-report-'));
+    input = await realisticRun();
+    pages.set('/report.html', await runReportHtml(input));
+    pages.set('/hostile.html', await runReportHtml(await hostileRun()));
+    writeFileSync(join(dir, 'report.html'), pages.get('/report.html')!);
+    server = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      const body = pages.get(req.url ?? '');
+      res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(body ?? 'not found');
+    });
+    await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('requestfailed', (r) => failedRequests.push(`${r.url()}: ${r.failure()?.errorText}`));
+    await page.goto(`${base}/report.html`, { waitUntil: 'load' });
+  }, 180_000);
+
+  afterAll(async () => {
+    try {
+      await browser?.close();
+    } finally {
+      await new Promise((done) => (server ? server.close(done) : done(undefined)));
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads without console or page errors, and fetches nothing but the page itself', async () => {
+    // Anything late (a lazy image, a font) would have started by the time the page is idle.
+    await page.waitForLoadState('networkidle');
+    expect(errors).toEqual([]);
+    expect(failedRequests).toEqual([]);
+    expect(requests).toEqual([`${base}/report.html`]);
+    expect(hits).toEqual(['/report.html']);
+    expect(await page.title()).toBe(`shadowcast run ${input.runId} — 2 pools, none failed`);
+  });
+
+  it.each(['storefront', 'checkout-api'])(
+    '%s: the chart with its band and mean, the risk and steps tables and the timeline are visible',
+    async (pool) => {
+      const section = page.locator(`section.pool[data-pool="${pool}"]`);
+      const chart = section.locator('figure.chart > svg');
+      await expect.poll(() => chart.isVisible()).toBe(true);
+      const box = (await chart.boundingBox())!;
+      expect(box.width).toBeGreaterThan(600);
+      expect(box.height).toBeGreaterThan(200);
+      const band = chart.locator('.mark-area path');
+      expect(await band.count()).toBe(1);
+      expect((await band.getAttribute('d'))!.length).toBeGreaterThan(100);
+      expect(await band.getAttribute('fill')).toBe('#93c5fd');
+      const mean = chart.locator('.mark-line path[stroke="#2563eb"]');
+      expect(await mean.count()).toBe(1);
+      expect((await mean.getAttribute('d'))!.length).toBeGreaterThan(100);
+      const want = input.pools.find((p) => p.pool === pool)!;
+      for (const [what, n] of [
+        ['table.risk', want.risk!.nodes.length],
+        ['table.steps', want.plan!.steps.length],
+      ] as const) {
+        expect(await section.locator(what).isVisible(), what).toBe(true);
+        expect(await section.locator(`${what} tbody tr`).count(), what).toBe(n);
+      }
+      // The journal's records are collapsed under the timeline; a reader opens them.
+      const records = section.locator('table.records');
+      expect(await records.isVisible()).toBe(false);
+      expect(await records.locator('tbody tr').count()).toBe(want.migration!.records.length);
+      const timeline = section.locator('figure.timeline > svg');
+      expect(await timeline.isVisible()).toBe(true);
+      expect((await timeline.boundingBox())!.height).toBeGreaterThan(100);
+      expect(await timeline.locator('g.rec').count()).toBe(want.migration!.records.length);
+    },
+  );
+
+  it('a full-page screenshot shows the band and the forecast mean inside each chart', async () => {
+    const png = PNG.sync.read(await page.screenshot({ fullPage: true }));
+    expect(png.width).toBe(1100);
+    expect(share(png, { x: 0, y: 0, width: png.width, height: png.height }, [255, 255, 255], 8)).toBeLessThan(
+      0.97,
+    );
+    const charts = await boxes(page, 'figure.chart > svg');
+    expect(charts).toHaveLength(2);
+    for (const box of charts) {
+      // The band covers the forecast's stretch of the plot: a few percent of the whole chart at least.
+      expect(share(png, box, BAND_ON_WHITE, 10)).toBeGreaterThan(0.02);
+      expect(pixels(png, box, MEAN, 40)).toBeGreaterThan(150);
+      expect(pixels(png, box, HISTORY, 40)).toBeGreaterThan(300);
+    }
+    const timelines = await boxes(page, 'figure.timeline > svg');
+    expect(timelines).toHaveLength(2);
+    for (const box of timelines) expect(pixels(png, box, PASSED, 30)).toBeGreaterThan(40);
+    // Only the checkout pool's migration failed a gate.
+    expect(pixels(png, timelines[0]!, FAILED, 30)).toBe(0);
+    expect(pixels(png, timelines[1]!, FAILED, 30)).toBeGreaterThan(20);
+    if (process.env.SHADOWCAST_UPDATE_SCREENSHOTS === '1') {
+      mkdirSync(join(root, 'docs'), { recursive: true });
+      // Opaque: RGB without alpha keeps the file smaller.
+      writeFileSync(join(root, 'docs', 'run-report.png'), PNG.sync.write(png, { colorType: 2 }));
+    }
+  });
+
+  it('opening the journal shows its records; printing shows them without opening', async () => {
+    const summary = page.locator('section.pool[data-pool="checkout-api"] details.records > summary');
+    await summary.click();
+    expect(await page.locator('section.pool[data-pool="checkout-api"] table.records').isVisible()).toBe(true);
+    expect(await page.locator('section.pool[data-pool="storefront"] table.records').isVisible()).toBe(false);
+    await page.emulateMedia({ media: 'print' });
+    try {
+      for (const table of await page.locator('table.records').all())
+        expect(await table.isVisible()).toBe(true);
+      for (const chart of await page.locator('figure.chart > svg').all())
+        expect(await chart.isVisible()).toBe(true);
+    } finally {
+      await page.emulateMedia({ media: null });
+      await summary.click();
+    }
+  });
+
+  it('markup in the data is shown as text: nothing runs, nothing is fetched', async () => {
+    const hostile = await browser!.newPage();
+    const pageErrors: string[] = [];
+    hostile.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      await hostile.goto(`${base}/hostile.html`, { waitUntil: 'load' });
+      await hostile.waitForLoadState('networkidle');
+      expect(await hostile.locator('script').count()).toBe(0);
+      expect(await hostile.locator('img').count()).toBe(0);
+      expect(await hostile.evaluate('typeof window.pwned')).toBe('undefined');
+      const text = await hostile.locator('section.pool ol.reasons').innerText();
+      expect(text).toContain(`because ${PAYLOAD}`);
+      expect(await hostile.locator('section.pool h2').first().innerText()).toContain(`pool ${PAYLOAD}`);
+      expect(pageErrors).toEqual([]);
+      expect(hits.filter((h) => h !== '/report.html' && h !== '/hostile.html')).toEqual([]);
+    } finally {
+      await hostile.close();
+    }
+  });
+});
+
+const PAYLOAD = '<script>window.pwned=1</script><img src="x" onerror="window.pwned=2">';
+
+/** The storefront through the real stages, and the checkout pool planned under its real policy. */
+async function realisticRun(): Promise<RunReportInput> {
+  const set = await loadPolicyDir(join(root, 'policies'));
+  const specs = await loadSpecs(join(root, 'forecasts'), ['storefront']);
+  const t0 = performance.now();
+  const [o] = await runSpecs(specs, set.pools);
+  if (!o?.result || !o.once) throw new Error(`storefront did not run: ${String(o?.error)}`);
+  const policy = set.pools.get('storefront')!.policy;
+  const { result, once } = o;
+  const storefront: PoolReportInput = {
+    pool: 'storefront',
+    status: 'ok',
+    durationMs: Math.round(performance.now() - t0),
+    forecast: { ...result, unit: 'requests/h' },
+    risk: { nodes: o.nodes!, standby: policy.standby },
+    plan: { ...once.pool, at: once.plan.at, mode: policy.mode, intervalMs: once.intervalMs },
+    migration: { records: await journalOf('storefront', once.pool.steps, once.pool.current) },
+    accuracy: accuracyOf(result.series, result.forecast.timestamps.length, result.forecast.level),
+  };
+  const origin = result.forecast.timestamps[0]!;
+  const checkout = await poolInput('checkout-api', {
+    policy: set.pools.get('checkout-api')!.policy,
+    peak: 1100,
+    failGateAt: 6,
+    failReason: 'latency_p99_ms 412 above max 300 (pool checkout-api)',
+    origin,
+  });
+  const pools = [storefront, checkout];
+  const startedAt = origin + 5_000;
+  return runOf(pools, {
+    runId: 'run-20230501T000005Z',
+    startedAt,
+    finishedAt: startedAt + pools.reduce((a, p) => a + p.durationMs, 0),
+  });
+}
+
+/** MAPE and coverage of the model refitted without the last horizon of the history: a one-fold backtest. */
+function accuracyOf(series: Series, horizon: number, level: number): AccuracyReport {
+  const n = series.values.length - horizon;
+  const f = createForecaster('mstl').fit(prefix(series, n), [], { level, horizon }).predict(horizon, level);
+  let ape = 0;
+  let counted = 0;
+  let inside = 0;
+  for (let i = 0; i < horizon; i++) {
+    const actual = series.values[n + i]!;
+    if (actual >= f.lower[i]! && actual <= f.upper[i]!) inside++;
+    if (actual === 0) continue;
+    ape += Math.abs(actual - f.mean[i]!) / Math.abs(actual);
+    counted++;
+  }
+  return {
+    window: `the last ${horizon} hours`,
+    mape: ape / counted,
+    coverage: inside / horizon,
+    level,
+    threshold: 0.3,
+    points: horizon,
+  };
+}
+
+/** Markup in every kind of text the report prints. */
+async function hostileRun(): Promise<RunReportInput> {
+  const p = await poolInput(`pool ${PAYLOAD}`, { failGateAt: 3, failReason: `gate ${PAYLOAD}` });
+  p.plan!.reasons.push(`because ${PAYLOAD}`);
+  p.plan!.steps[0]!.reason = `step ${PAYLOAD}`;
+  p.risk!.nodes[0]!.id = `node ${PAYLOAD}`;
+  p.forecast!.events[0]!.name = `event ${PAYLOAD}`;
+  return {
+    ...runOf([p, { pool: 'search', status: 'failed', error: `boom ${PAYLOAD}`, durationMs: 1 }]),
+    runId: `run ${PAYLOAD}`,
+    alerts: [{ at: 0, pool: PAYLOAD, kind: PAYLOAD, message: PAYLOAD }],
+  };
+}
+
+/** Where the elements are on the full page, in CSS pixels (the screenshot's, at scale 1). */
+async function boxes(page: Page, selector: string): Promise<Box[]> {
+  const scroll = (await page.evaluate('[window.scrollX, window.scrollY]')) as [number, number];
+  const out: Box[] = [];
+  for (const el of await page.locator(selector).all()) {
+    const b = (await el.boundingBox())!;
+    out.push({ ...b, x: b.x + scroll[0], y: b.y + scroll[1] });
+  }
+  return out;
+}
+
+/** Pixels within `tol` of `rgb` on every channel inside the box. */
+function pixels(png: PNG, box: Box, rgb: RGB, tol: number): number {
+  let n = 0;
+  const x1 = Math.min(png.width, Math.floor(box.x + box.width));
+  const y1 = Math.min(png.height, Math.floor(box.y + box.height));
+  for (let y = Math.max(0, Math.ceil(box.y)); y < y1; y++) {
+    for (let x = Math.max(0, Math.ceil(box.x)); x < x1; x++) {
+      const i = (y * png.width + x) * 4;
+      if (
+        Math.abs(png.data[i]! - rgb[0]) <= tol &&
+        Math.abs(png.data[i + 1]! - rgb[1]) <= tol &&
+        Math.abs(png.data[i + 2]! - rgb[2]) <= tol
+      )
+        n++;
+    }
+  }
+  return n;
+}
+
+function share(png: PNG, box: Box, rgb: RGB, tol: number): number {
+  return pixels(png, box, rgb, tol) / Math.max(1, Math.floor(box.width) * Math.floor(box.height));
+}
