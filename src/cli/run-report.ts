@@ -1,43 +1,149 @@
-// Each run's record under STATE/reports/RUN/: run.json (what every pool did, for tools), and the
-// same as STATE/reports/latest.json. Written atomically.
+// Each run's report under STATE/reports/RUN/: report.html (self-contained: charts, risk, plans,
+// migration timelines, alerts), summary.md (for a pull-request comment) and run.json (what every
+// pool did, for tools); the same three as STATE/reports/latest.*. Written atomically.
 
 import { join } from 'node:path';
-import type { Alerter } from '../schedule/alerts.js';
+import type { Policy } from '../policy/types.js';
+import {
+  type PoolReportInput,
+  type PoolRunStatus,
+  type RunReportInput,
+  runReportHtml,
+  runReportMarkdown,
+} from '../report/run-report.js';
+import { appliedOf, type PoolRunReport, type PoolStatus } from '../schedule/pool-run.js';
 import type { RunRecord } from '../schedule/runner.js';
 import type { TargetName } from '../schedule/targets.js';
+import { chartTitle } from './forecast.js';
 import { writeAtomically } from './output.js';
+
+export interface ReportFiles {
+  html: string;
+  markdown: string;
+  json: string;
+}
 
 export async function writeRunReport(
   stateDir: string,
   run: RunRecord,
   target: TargetName,
-  _alerter: Alerter,
-): Promise<{ json: string; html: string; markdown: string }> {
+  policies: ReadonlyMap<string, { policy: Policy }>,
+): Promise<ReportFiles> {
+  const input = reportInput(run, target, policies);
   const dir = join(stateDir, 'reports', run.runId);
-  const json = join(dir, 'run.json');
-  const doc = JSON.stringify(
-    {
-      run: run.runId,
-      mode: run.mode,
-      target,
-      startedAt: new Date(run.startedAt).toISOString(),
-      finishedAt: new Date(run.finishedAt).toISOString(),
-      pools: run.pools.map((p) => ({
-        pool: p.pool,
-        status: p.status,
-        exitCode: p.exitCode,
-        error: p.error ?? null,
-        plan: p.planFile ?? null,
-        migration: p.migration ? { id: p.migration.id ?? null, outcome: p.migration.outcome } : null,
-        alerts: p.alerts.map((a) => ({ kind: a.kind, message: a.message })),
-      })),
-    },
-    null,
-    2,
-  );
+  const files = {
+    html: join(dir, 'report.html'),
+    markdown: join(dir, 'summary.md'),
+    json: join(dir, 'run.json'),
+  };
+  const html = await runReportHtml(input);
+  const markdown = runReportMarkdown(input, { reportUrl: `reports/${run.runId}/report.html` });
+  const json = `${JSON.stringify(runJson(run, target), null, 2)}\n`;
+  const latest = join(stateDir, 'reports');
   await writeAtomically([
-    { path: json, content: `${doc}\n` },
-    { path: join(stateDir, 'reports', 'latest.json'), content: `${doc}\n` },
+    { path: files.html, content: html },
+    { path: files.markdown, content: markdown },
+    { path: files.json, content: json },
+    { path: join(latest, 'latest.html'), content: html },
+    { path: join(latest, 'latest.md'), content: markdown },
+    { path: join(latest, 'latest.json'), content: json },
   ]);
-  return { json, html: join(dir, 'report.html'), markdown: join(dir, 'summary.md') };
+  return files;
+}
+
+export function reportInput(
+  run: RunRecord,
+  target: TargetName,
+  policies: ReadonlyMap<string, { policy: Policy }>,
+): RunReportInput {
+  return {
+    runId: run.runId,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    mode: run.mode,
+    target,
+    pools: run.pools.map((p) => poolInput(p, policies.get(p.pool)!.policy)),
+    alerts: run.pools.flatMap((p) =>
+      p.alerts.map((a) => ({ at: a.at, pool: a.pool, kind: a.kind, message: a.message })),
+    ),
+  };
+}
+
+function poolInput(p: PoolRunReport, policy: Policy): PoolReportInput {
+  const out: PoolReportInput = {
+    pool: p.pool,
+    status: statusOf(p.status),
+    durationMs: p.finishedAt - p.startedAt,
+    notes: [...p.notes, ...(p.status === 'held' ? ['demand metric vanished: capacity held'] : [])],
+  };
+  if (p.error) out.error = p.error;
+  const r = p.result;
+  if (r && r.forecast.mean.length > 0) {
+    out.forecast = {
+      series: r.series,
+      forecast: r.forecast,
+      events: r.events,
+      model: r.model,
+      title: chartTitle(r, p.pool),
+    };
+  }
+  if (p.nodes.length) out.risk = { nodes: p.nodes, standby: policy.standby };
+  const planned = p.planned?.planned;
+  if (planned) {
+    out.plan = { ...planned.pool, at: planned.plan.at, mode: policy.mode, intervalMs: planned.intervalMs };
+  }
+  const m = p.migration;
+  if (m && m.records.length) {
+    const a = appliedOf(m.records);
+    out.migration = {
+      records: m.records,
+      outcome: m.outcome.replace('_', ' '),
+      summary: {
+        applied: a.passed,
+        rollbacks: a.rollbacks,
+        updates: a.updates,
+        start: a.start,
+        end: a.end,
+        final: p.actual ??
+          planned?.pool.current ?? { primary: 0, shadow: 0, standby: {}, weights: { primary: 1, shadow: 0 } },
+      },
+    };
+  } else if (m?.message) out.notes!.push(m.message);
+  const acc = p.accuracy;
+  if (acc && acc.points > 0 && Number.isFinite(acc.mape)) {
+    out.accuracy = {
+      window: `last ${Math.round(policy.forecast.errorWindowMs / 3_600_000)} h`,
+      mape: acc.mape / 100,
+      coverage: acc.coverage,
+      ...(acc.level !== undefined ? { level: acc.level } : {}),
+      threshold: policy.forecast.maxErrorPercent / 100,
+      points: acc.points,
+    };
+  }
+  return out;
+}
+
+function statusOf(s: PoolStatus): PoolRunStatus {
+  if (s === 'held') return 'failed';
+  if (s === 'stopped') return 'ok';
+  return s;
+}
+
+function runJson(run: RunRecord, target: TargetName): Record<string, unknown> {
+  return {
+    run: run.runId,
+    mode: run.mode,
+    target,
+    startedAt: new Date(run.startedAt).toISOString(),
+    finishedAt: new Date(run.finishedAt).toISOString(),
+    pools: run.pools.map((p) => ({
+      pool: p.pool,
+      status: p.status,
+      exitCode: p.exitCode,
+      error: p.error ?? null,
+      plan: p.planFile ?? null,
+      migration: p.migration ? { id: p.migration.id ?? null, outcome: p.migration.outcome } : null,
+      alerts: p.alerts.map((a) => ({ kind: a.kind, message: a.message })),
+    })),
+  };
 }

@@ -103,7 +103,7 @@ export async function runCommand(flags: RunFlags): Promise<void> {
     },
     onRun: async (run) => {
       if (flags.report) {
-        const files = await writeRunReport(flags.state, run, flags.target, alerter);
+        const files = await writeRunReport(flags.state, run, flags.target, set.pools);
         log.info({ event: 'report', run: run.runId, ...files }, `report: ${files.html}`);
       }
     },

@@ -46,6 +46,7 @@ const MARKS: Record<RecordKind, Mark> = {
   'migration-started': { shape: 'play', colour: INK.muted, label: 'started' },
   'migration-completed': { shape: 'diamond', colour: INK.passed, label: 'completed' },
   'migration-rolled-back': { shape: 'diamond', colour: INK.failed, label: 'migration rolled back' },
+  'migration-paused': { shape: 'box', colour: INK.intent, label: 'paused (graceful stop)' },
   'lock-takeover': { shape: 'box', colour: INK.muted, label: 'lock taken over' },
   'journal-repaired': { shape: 'box', colour: INK.muted, label: 'journal repaired' },
 };
