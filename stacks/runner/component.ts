@@ -14,7 +14,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { checkRunnerArgs, RunnerArgsError, type RunnerSettings, type ShadowcastRunnerArgs } from './args.js';
 import { contentHash, type MountedFiles } from './config-files.js';
-import { type MountedConfigMap, runnerPodSpec, type Shard, STACK_TEMPLATE_FILE } from './pod.js';
+import { type MountedConfigMap, runnerName, runnerPodSpec, type Shard, STACK_TEMPLATE_FILE } from './pod.js';
 import { CLUSTER_RULES, NAMESPACE_RULES } from './rbac.js';
 
 export type { ShadowcastRunnerArgs } from './args.js';
@@ -124,17 +124,17 @@ export class ShadowcastRunner extends pulumi.ComponentResource {
     this.runners = [];
     for (let index = 0; index < s.shards; index++) {
       const shard = { index, count: s.shards };
-      const runnerName = s.shards === 1 ? name : `${name}-shard-${index}`;
+      const workloadName = runnerName(s, shard);
       const labels = {
         ...common,
         [RUNNER_LABELS.shard]: String(index),
         [RUNNER_LABELS.shards]: String(s.shards),
       };
       const claim = new k8s.core.v1.PersistentVolumeClaim(
-        `${runnerName}-state`,
+        `${workloadName}-state`,
         {
           metadata: {
-            ...meta(`${runnerName}-state`, labels),
+            ...meta(`${workloadName}-state`, labels),
             // Bound once the runner's pod mounts it (WaitForFirstConsumer classes): do not wait for
             // that here; the Deployment's own await covers it, and a CronJob has no pod yet.
             annotations: { 'pulumi.com/skipAwait': 'true' },
@@ -161,8 +161,8 @@ export class ShadowcastRunner extends pulumi.ComponentResource {
       const selector = this.selector(index);
       const workload =
         s.mode === 'cronjob'
-          ? this.cronJob(runnerName, meta(runnerName, labels), labels, podSpec)
-          : this.deployment(runnerName, meta(runnerName, labels), labels, selector, podSpec, configHash);
+          ? this.cronJob(workloadName, meta(workloadName, labels), labels, podSpec)
+          : this.deployment(workloadName, meta(workloadName, labels), labels, selector, podSpec, configHash);
       this.runners.push({ shard, workload, claim });
     }
 

@@ -24,6 +24,11 @@ export interface Shard {
   count: number;
 }
 
+/** A runner's workload, pod hostname and (with `-state`) volume: the name, or `<name>-shard-<i>`. */
+export function runnerName(s: RunnerSettings, shard: Shard): string {
+  return shard.count === 1 ? s.name : `${s.name}-shard-${shard.index}`;
+}
+
 /** `--shard` as the CLI reads it: `i/n` with i from 0 to n−1. */
 export function shardFlag(shard: Shard): string {
   return `${shard.index}/${shard.count}`;
@@ -129,6 +134,11 @@ export function runnerPodSpec(
       : {}),
   };
   return {
+    // The same hostname in every pod of this runner, one after another: the pool locks and the
+    // Pulumi file backend's stack locks record the host that took them, and only a lock from this
+    // host whose process is gone is cleared. A new name per pod would leave a killed pod's locks
+    // held for good.
+    hostname: runnerName(s, shard),
     serviceAccountName: refs.serviceAccount,
     // The SIGTERM of a rollout or an eviction makes the runner stop at the next step boundary;
     // this is how long it has to finish the step in flight before SIGKILL.

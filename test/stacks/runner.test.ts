@@ -51,6 +51,7 @@ interface Volume {
   configMap?: { name: string; items: { key: string; path: string }[] };
 }
 interface PodSpec {
+  hostname: string;
   serviceAccountName: string;
   terminationGracePeriodSeconds: number;
   restartPolicy?: string;
@@ -249,6 +250,7 @@ describe('ShadowcastRunner: deployment mode, one runner', () => {
     expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001 });
     expect(c!.securityContext.allowPrivilegeEscalation).toBe(false);
     expect(pod.spec.serviceAccountName).toBe('shadowcast');
+    expect(pod.spec.hostname).toBe('shadowcast');
     expect(d.one<Meta & { metadata: Meta }>(SERVICE_ACCOUNT).metadata.name).toBe('shadowcast');
     expect(d.one<{ metadata: Meta }>(NAMESPACE).metadata.name).toBe('shadowcast');
 
@@ -481,6 +483,8 @@ describe('ShadowcastRunner: shards', () => {
         '1',
         '2',
       ]);
+      // A stable hostname per runner: its locks outlive a pod, and are judged by host.
+      expect(names.map((n) => templates[n]!.spec.hostname)).toEqual(names);
       if (mode === 'deployment') {
         // Each Deployment selects its own shard's pod; the one metrics Service selects them all.
         const selectors = d
