@@ -48,7 +48,8 @@ export function runArgs(s: RunnerSettings, shard: Shard): string[] {
   if (s.stackTemplate !== undefined) args.push('--stack-template', `${MOUNTS.stack}/${STACK_TEMPLATE_FILE}`);
   if (s.stackName !== undefined) args.push('--stack-name', s.stackName);
   if (shard.count > 1) args.push('--shard', shardFlag(shard));
-  if (s.mode === 'deployment') args.push('--metrics-port', String(s.metricsPort));
+  if (s.mode === 'deployment')
+    args.push('--metrics-port', String(s.metricsPort), '--metrics-host', '0.0.0.0');
   return [...args, ...s.extraArgs];
 }
 

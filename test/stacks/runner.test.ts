@@ -203,6 +203,8 @@ describe('ShadowcastRunner: deployment mode, one runner', () => {
       '/etc/shadowcast/stack/stack-template.yaml',
       '--metrics-port',
       '9464',
+      '--metrics-host',
+      '0.0.0.0',
     ]);
 
     // The state directory is the runner's own claim, mounted where --state points.
