@@ -58,7 +58,10 @@ export class PoolLock {
         command: options.command ?? process.argv.slice(2).join(' '),
         nonce: randomBytes(8).toString('hex'),
       };
-      if (create(file, info)) return { lock: new PoolLock(file, info), tookOver };
+      if (create(file, info)) {
+        ours.add(info.nonce);
+        return { lock: new PoolLock(file, info), tookOver };
+      }
       const held = readLock(file);
       if (held === 'gone') continue;
       const why = staleness(file, held);
@@ -82,6 +85,7 @@ export class PoolLock {
 
   release(): void {
     if (this.held()) fs.rmSync(this.file, { force: true });
+    ours.delete(this.info.nonce);
   }
 }
 
@@ -129,8 +133,16 @@ function staleness(file: string, held: LockInfo | 'torn'): string | undefined {
       : undefined;
   }
   if (held.host !== hostname()) return undefined;
+  // Our own pid but not a lock we took: an earlier process that had this pid (a restarted
+  // container's PID 1 gets the same pid every time), so it no longer runs.
+  if (held.pid === process.pid && !ours.has(held.nonce)) {
+    return `pid ${held.pid} on ${held.host} is this process, which did not take it: an earlier process with the same pid (a restarted container) left it`;
+  }
   return alive(held.pid) ? undefined : `pid ${held.pid} on ${held.host} no longer runs`;
 }
+
+/** Nonces of the locks this process holds. */
+const ours = new Set<string>();
 
 export function alive(pid: number): boolean {
   try {

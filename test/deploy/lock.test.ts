@@ -36,6 +36,19 @@ const holder = (pid: number, host = hostname()) => ({
 });
 
 describe('PoolLock', () => {
+  it('takes over a lock with its own pid that it did not take (a restarted container reuses PID 1), but not its own', async () => {
+    const dir = state();
+    plant(dir, holder(process.pid));
+    const got = await PoolLock.acquire(dir, 'web');
+    expect('lock' in got).toBe(true);
+    if (!('lock' in got)) return;
+    expect(got.tookOver?.why).toMatch(/is this process, which did not take it/);
+    // Its own lock, held: another acquire in the same process finds it busy, not stale.
+    const again = await PoolLock.acquire(dir, 'web');
+    expect('busy' in again).toBe(true);
+    got.lock.release();
+  });
+
   it('is held by one at a time, and released', async () => {
     const dir = state();
     const first = await PoolLock.acquire(dir, 'web');
@@ -81,7 +94,7 @@ describe('PoolLock', () => {
   });
 
   it.each([
-    ['a live process on this host', () => holder(process.pid)],
+    ['a live process on this host', () => holder(process.ppid)],
     ['a process on another host (it cannot be checked from here)', () => holder(1, 'elsewhere')],
     ['a torn lock younger than its grace time', () => '{"pid":'],
   ])('leaves alone a lock held by %s', async (_, make) => {
