@@ -70,6 +70,8 @@ export async function seriesRequest(flags: InputFlags, now = Date.now()): Promis
         '--series picks a series of a CSV file; with --source prometheus narrow --query to one',
       );
     }
+    if (flags.sort)
+      throw new UsageError('--sort orders the rows of a CSV file; Prometheus returns series in order');
     return prometheusRequest(flags, now);
   }
   refusePrometheusFlags(flags);

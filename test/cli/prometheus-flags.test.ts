@@ -122,6 +122,7 @@ describe('--source prometheus flags', () => {
       message: '--input reads a CSV file; with --source prometheus the series comes from --query',
     },
     { name: '--series', f: prom({ series: 'a' }), message: '--series picks a series of a CSV file' },
+    { name: '--sort', f: prom({ sort: true }), message: '--sort orders the rows of a CSV file' },
     {
       name: 'a URL without http://',
       f: prom({ url: 'localhost:9090', lookback: '1d' }),
