@@ -7,7 +7,7 @@ import { UsageError } from '../core/errors.js';
 import { futureTimestamps, seasonLength } from '../core/series.js';
 import { backtest, rollingOrigins, type Scores, scoreFolds } from '../forecast/backtest.js';
 import { createForecaster, MODEL_NAMES } from '../forecast/index.js';
-import { loadSeries } from '../schedule/forecast-pool.js';
+import { loadSeries, seriesPlace } from '../schedule/forecast-pool.js';
 import { type InputFlags, seriesRequest } from './input-flags.js';
 import { table } from './output.js';
 
@@ -17,7 +17,8 @@ export interface BacktestFlags extends InputFlags {
 
 export async function backtestCommand(flags: BacktestFlags): Promise<void> {
   if (flags.folds < 1) throw new UsageError('--folds must be at least 1');
-  const { series } = await loadSeries(seriesRequest(flags));
+  const request = await seriesRequest(flags);
+  const { series } = await loadSeries(request);
   const horizon = parseHorizon(flags.horizon, series.stepMs);
   const end = futureTimestamps(series, 1)[0]!;
   const events = await eventsFromFiles(flags.events, series.timestamps[0]!, end, { timezone: flags.tz });
@@ -30,7 +31,7 @@ export async function backtestCommand(flags: BacktestFlags): Promise<void> {
     const origins = rollingOrigins(series.values.length, horizon, flags.folds, forecaster.minPoints(series));
     if (origins.length < flags.folds) {
       throw new UsageError(
-        `${flags.input}: ${series.values.length} points allow only ${origins.length} folds of ${horizon} steps for ${name}; lower --folds or --horizon`,
+        `${seriesPlace(request)}: ${series.values.length} points allow only ${origins.length} folds of ${horizon} steps for ${name}; lower --folds or --horizon`,
       );
     }
     if (progress) process.stderr.write(`\r[${i + 1}/${models.length}] ${name}: ${flags.folds} folds…   `);

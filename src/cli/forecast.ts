@@ -52,7 +52,7 @@ export async function writeForecastFiles(dir: string, r: ForecastResult, pool?: 
 
 export async function forecastCommand(flags: ForecastFlags): Promise<void> {
   const result = await forecastPool({
-    ...seriesRequest(flags),
+    ...(await seriesRequest(flags)),
     events: flags.events,
     horizon: flags.horizon,
     level: flags.level,

@@ -1,12 +1,20 @@
-// The flags every command that reads a metric file shares, declared once for commander and
-// once as a type, and turned into the request the schedule layer takes.
+// The flags every command that reads a metric series shares, declared once for commander and
+// once as a type, and turned into the request the schedule layer takes: a CSV file (default)
+// or a query to a metric source (`--source prometheus`).
 
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { UsageError } from '../core/errors.js';
 import type { SeriesRequest } from '../schedule/forecast-pool.js';
+import {
+  type PrometheusFlags,
+  prometheusOptions,
+  prometheusRequest,
+  refusePrometheusFlags,
+} from './prometheus-flags.js';
 
-export interface InputFlags {
-  input: string;
+export interface InputFlags extends PrometheusFlags {
+  source: 'csv' | 'prometheus';
+  input?: string;
   series?: string;
   tz: string;
   maxGap: number;
@@ -26,8 +34,16 @@ export function parseCount(flag: string) {
 }
 
 export function inputOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('--input <file>', 'CSV: timestamp,value | timestamp,a,b,... | series,timestamp,value')
+  cmd
+    .addOption(
+      new Option(
+        '--source <kind>',
+        'where the series comes from: a CSV file (--input) or Prometheus (--query)',
+      )
+        .choices(['csv', 'prometheus'])
+        .default('csv'),
+    )
+    .option('--input <file>', 'CSV: timestamp,value | timestamp,a,b,... | series,timestamp,value')
     .option('--series <name>', 'which series to use when the file holds several')
     .option('--tz <zone>', 'IANA time zone for timestamps without an offset', 'UTC')
     .option(
@@ -38,8 +54,29 @@ export function inputOptions(cmd: Command): Command {
     )
     .option('--sort', 'sort rows by time first (files written newest-first)', false)
     .option('--events <file...>', 'event calendars (.ics, .yaml)', [] as string[]);
+  return prometheusOptions(cmd);
 }
 
-export function seriesRequest(flags: InputFlags): SeriesRequest {
+/** The series request the flags describe; `now` (epoch ms) ends a --lookback window. */
+export async function seriesRequest(flags: InputFlags, now = Date.now()): Promise<SeriesRequest> {
+  if (flags.source === 'prometheus') {
+    if (flags.input !== undefined) {
+      throw new UsageError(
+        '--input reads a CSV file; with --source prometheus the series comes from --query',
+      );
+    }
+    if (flags.series !== undefined) {
+      throw new UsageError(
+        '--series picks a series of a CSV file; with --source prometheus narrow --query to one',
+      );
+    }
+    if (flags.sort)
+      throw new UsageError('--sort orders the rows of a CSV file; Prometheus returns series in order');
+    return prometheusRequest(flags, now);
+  }
+  refusePrometheusFlags(flags);
+  if (flags.input === undefined) {
+    throw new UsageError('--input FILE is required (or --source prometheus --url URL --query PROMQL)');
+  }
   return { input: flags.input, series: flags.series, zone: flags.tz, maxGap: flags.maxGap, sort: flags.sort };
 }

@@ -5,6 +5,7 @@
 // neighbours; a longer gap is an error. Missing values (empty, NaN, NA) count as gap points.
 
 import { DateTime } from 'luxon';
+import { InputError } from '../core/errors.js';
 import type { Repair, Series } from '../core/series.js';
 
 export interface RawPoint {
@@ -19,6 +20,8 @@ export interface RegularizeOptions {
   maxGap: number;
   /** Reports a problem at a source line; must throw. */
   fail: (line: number, message: string) => never;
+  /** What a point is called in messages; default "row" (a CSV row). */
+  pointNoun?: string;
 }
 
 const DAY = 86_400_000;
@@ -88,7 +91,7 @@ export function regularize(
         if (n - 1 > opts.maxGap) {
           fail(
             p.line,
-            `gap of ${n - 1} missing points in "${name}" before this row (more than --max-gap ${opts.maxGap}); fill it at the source or raise --max-gap`,
+            `gap of ${n - 1} missing points in "${name}" before this ${opts.pointNoun ?? 'row'} (more than --max-gap ${opts.maxGap}); fill it at the source or raise --max-gap`,
           );
         }
         for (let j = 1; j < n; j++) {
@@ -150,4 +153,36 @@ function fillMissing(
     if (!reported) repairs.push({ series: name, kind: 'gap-interpolated', at: timestamps[i]!, count: run });
     i = j;
   }
+}
+
+/**
+ * A series fetched from a metric source (Prometheus, CloudWatch), put on its grid with the same
+ * rules as a CSV series: missing steps and NaN samples up to `maxGap` interpolated and reported,
+ * anything worse refused as bad input naming `where` (the query) and the sample's time. ±Infinity
+ * (a division by zero in the query, say) is refused: no model can fit it.
+ */
+export function regularizeFetched(
+  s: Series,
+  maxGap: number,
+  where: string,
+): { series: Series; repairs: Repair[] } {
+  const at = (i: number): string => {
+    const t = s.timestamps[Math.min(i, s.timestamps.length - 1)];
+    return t === undefined ? '' : `${new Date(t).toISOString()}: `;
+  };
+  const points: RawPoint[] = s.timestamps.map((t, i) => ({ t, v: s.values[i]!, line: i }));
+  const inf = points.find((p) => p.v === Infinity || p.v === -Infinity);
+  if (inf) {
+    throw new InputError(
+      where,
+      undefined,
+      `${at(inf.line)}"${s.name}" is ${inf.v > 0 ? '+Inf' : '-Inf'}; guard the query against division by zero`,
+    );
+  }
+  const fail = (i: number, message: string): never => {
+    throw new InputError(where, undefined, `${at(i)}${message}`);
+  };
+  const out = regularize(points, { name: s.name, maxGap, fail, pointNoun: 'sample' });
+  if (s.labels) out.series.labels = s.labels;
+  return out;
 }

@@ -4,30 +4,54 @@
 import { readFile } from 'node:fs/promises';
 import { eventsFromFiles } from '../calendars/index.js';
 import { parseHorizon } from '../core/duration.js';
-import { InputError } from '../core/errors.js';
+import { InputError, UsageError } from '../core/errors.js';
 import type { CalendarEvent } from '../core/events.js';
 import type { Forecast } from '../core/forecast.js';
+import type { MetricSource } from '../core/seams.js';
 import type { Repair, Series } from '../core/series.js';
 import { futureTimestamps } from '../core/series.js';
 import type { AutoReport } from '../forecast/index.js';
 import { createForecaster, type ModelName } from '../forecast/index.js';
 import { CsvSource } from '../metrics/csv.js';
+import { regularizeFetched } from '../metrics/regularize.js';
 
-export interface SeriesRequest {
+interface SeriesReading {
+  /** IANA zone of timestamps without an offset (CSV) and of the calendars' local times. */
+  zone?: string;
+  /** Longest run of missing points filled by interpolation; default 6. */
+  maxGap?: number;
+}
+
+/** A series from a metric CSV file (the default, and what a request without `kind` means). */
+export interface CsvSeriesRequest extends SeriesReading {
+  kind?: 'csv';
   input: string;
   /** Series to forecast when the file holds several. */
   series?: string;
-  zone?: string;
-  maxGap?: number;
   sort?: boolean;
 }
 
-export interface ForecastRequest extends SeriesRequest {
+/** The one series a query returns from any MetricSource (Prometheus, CloudWatch, ...). */
+export interface SourceSeriesRequest extends SeriesReading {
+  kind: 'source';
+  source: MetricSource;
+  query: string;
+  /** Epoch ms, both inclusive. */
+  start: number;
+  end: number;
+  stepMs: number;
+  /** Names the source and query in messages: `prometheus http://host:9090 query "up"`. */
+  label: string;
+}
+
+export type SeriesRequest = CsvSeriesRequest | SourceSeriesRequest;
+
+export type ForecastRequest = SeriesRequest & {
   events: string[];
   horizon: string;
   level: number;
   model: ModelName;
-}
+};
 
 export interface ForecastResult {
   series: Series;
@@ -38,7 +62,13 @@ export interface ForecastResult {
   report?: AutoReport;
 }
 
+/** Where a request's series comes from, as error messages name it: the file, or the source and query. */
+export function seriesPlace(req: SeriesRequest): string {
+  return req.kind === 'source' ? req.label : req.input;
+}
+
 export async function loadSeries(req: SeriesRequest): Promise<{ series: Series; repairs: Repair[] }> {
+  if (req.kind === 'source') return loadFromSource(req);
   const source = new CsvSource(req.input, readInput, {
     zone: req.zone,
     maxGap: req.maxGap,
@@ -53,6 +83,28 @@ export async function loadSeries(req: SeriesRequest): Promise<{ series: Series; 
     );
   }
   return { series: set.series[0]!, repairs: set.repairs };
+}
+
+async function loadFromSource(req: SourceSeriesRequest): Promise<{ series: Series; repairs: Repair[] }> {
+  const set = await req.source.range(req.query, req.start, req.end, req.stepMs);
+  const only = set.series[0];
+  if (!only) {
+    const span = `${new Date(req.start).toISOString()} .. ${new Date(req.end).toISOString()}`;
+    throw new UsageError(`${req.label} returned no series between ${span}`);
+  }
+  if (set.series.length > 1) {
+    throw new UsageError(
+      `${req.label} returned ${set.series.length} series (${listNames(set.series)}); choose one with label matchers or an aggregation in the query`,
+    );
+  }
+  const out = regularizeFetched(only, req.maxGap ?? 6, req.label);
+  return { series: out.series, repairs: [...set.repairs, ...out.repairs] };
+}
+
+/** The first few series names, enough to pick from on one line. */
+function listNames(series: readonly Series[], most = 10): string {
+  const names = series.slice(0, most).map((s) => s.name);
+  return series.length > most ? `${names.join(', ')}, … ${series.length - most} more` : names.join(', ');
 }
 
 /** Reads an input file; a missing or unreadable file is bad input (exit 2), named plainly. */
@@ -78,7 +130,7 @@ export async function forecastPool(req: ForecastRequest): Promise<ForecastResult
   const need = forecaster.minPoints(series);
   if (series.values.length < need) {
     throw new InputError(
-      req.input,
+      seriesPlace(req),
       series.source?.lastLine,
       `"${series.name}" has ${series.values.length} points; model ${req.model} needs at least ${need} at this sampling step (two seasonal cycles)`,
     );
