@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject, type Injection } from '../src/risk/degrade.js';
 import { loadSeries } from '../src/schedule/forecast-pool.js';
+import { seriesRequestFor } from '../src/schedule/sources.js';
 import { parseSpec } from '../src/schedule/spec.js';
 import { repoRoot } from './common.js';
 import { DAY_ROWS, type Episode, SMD_LIMIT, smdLabelledEpisodes } from './risk-data.js';
@@ -105,11 +106,7 @@ async function main(): Promise<void> {
   const root = repoRoot();
   const specFile = join(root, 'forecasts', 'storefront.yaml');
   const spec = parseSpec(specFile, readFileSync(specFile, 'utf8'));
-  const { series } = await loadSeries({
-    input: spec.source.file,
-    series: spec.source.series,
-    zone: spec.source.timezone,
-  });
+  const { series } = await loadSeries(await seriesRequestFor(spec, Date.now()));
   const origin = series.timestamps.at(-1)! + series.stepMs;
   const episodes = new Map(smdLabelledEpisodes().map((e) => [e.node, e]));
   const lines = ['node,metric,timestamp,value'];

@@ -12,8 +12,7 @@ import { loadPolicyDir } from '../policy/load.js';
 import { type PolicySet, type PoolText, resolvePolicies } from '../policy/resolve.js';
 import type { Policy } from '../policy/types.js';
 import { type PoolForecast, policyDiffMarkdown } from '../report/policy-diff.js';
-import { forecastPool } from '../schedule/forecast-pool.js';
-import { loadSpecs } from '../schedule/run.js';
+import { forecastSpec, loadSpecs } from '../schedule/run.js';
 
 const run = promisify(execFile);
 
@@ -38,16 +37,7 @@ export async function policyDiffCommand(base: string, head: string, flags: Polic
       if (!cache.has(key)) {
         cache.set(
           key,
-          forecastPool({
-            input: spec.source.file,
-            series: spec.source.series,
-            zone: spec.source.timezone,
-            maxGap: spec.source.max_gap,
-            events: spec.calendars,
-            horizon: `${Math.round(f.horizonMs / 60_000)}m`,
-            level: f.level,
-            model: f.model,
-          }).then((r) => ({
+          forecastSpec(spec, policy).then((r) => ({
             forecast: r.forecast,
             model: r.model,
             observed: r.series.values[r.series.values.length - 1]!,

@@ -85,12 +85,15 @@ export async function loadSeries(req: SeriesRequest): Promise<{ series: Series; 
   return { series: set.series[0]!, repairs: set.repairs };
 }
 
+/** A live query that matched nothing in its window: bad input for `forecast`, vanished metrics for `run`. */
+export class NoSeriesError extends UsageError {}
+
 async function loadFromSource(req: SourceSeriesRequest): Promise<{ series: Series; repairs: Repair[] }> {
   const set = await req.source.range(req.query, req.start, req.end, req.stepMs);
   const only = set.series[0];
   if (!only) {
     const span = `${new Date(req.start).toISOString()} .. ${new Date(req.end).toISOString()}`;
-    throw new UsageError(`${req.label} returned no series between ${span}`);
+    throw new NoSeriesError(`${req.label} returned no series between ${span}`);
   }
   if (set.series.length > 1) {
     throw new UsageError(

@@ -16,7 +16,7 @@ import { migrationsOf } from '../deploy/migrations.js';
 import type { Policy } from '../policy/types.js';
 import { readPreviousForecast, scoreForecast } from './accuracy-file.js';
 import type { Alert, Alerter, AlertKind } from './alerts.js';
-import type { ForecastResult } from './forecast-pool.js';
+import { type ForecastResult, NoSeriesError } from './forecast-pool.js';
 import { applyPool, type PoolRun } from './migrate.js';
 import { type NodeReport, scorePoolNodes } from './node-risk.js';
 import { type PlanFile, readPlanFile } from './plan-file.js';
@@ -24,6 +24,7 @@ import { planOnce } from './plan-once.js';
 import { planDocument } from './plan-json.js';
 import { planFrom, type PoolPlanResult } from './plan-pool.js';
 import { forecastSpec } from './run.js';
+import { isLive } from './sources.js';
 import type { ForecastSpec } from './spec.js';
 import type { TargetName, TargetOpener } from './targets.js';
 import type { MigrationOutcome, RunMetrics, RunResult } from './telemetry.js';
@@ -121,7 +122,7 @@ export async function runPool(
       report.notes.push('stopping: the run did not start');
       return report;
     }
-    const live = spec.source.kind !== 'csv';
+    const live = isLive(spec);
     const ingested = await ingest(ctx, spec, policy, live);
     if ('vanished' in ingested) {
       report.status = 'held';
@@ -173,9 +174,11 @@ async function ingest(
   const previous = readPreviousForecast(ctx.stateDir, spec.pool);
   let result: ForecastResult;
   try {
-    result = await forecastSpec(spec, policy);
+    result = await forecastSpec(spec, policy, ctx.now());
   } catch (err) {
-    if (live && err instanceof DependencyError) return { vanished: err.message, exitCode: 3 };
+    if (live && (err instanceof DependencyError || err instanceof NoSeriesError)) {
+      return { vanished: err.message, exitCode: 3 };
+    }
     throw err;
   }
   if (live) {

@@ -11,6 +11,7 @@ import { type OnceResult, planAndApplyOnce } from './apply-once.js';
 import type { ForecastResult } from './forecast-pool.js';
 import { forecastPool } from './forecast-pool.js';
 import { type NodeReport, scorePoolNodes } from './node-risk.js';
+import { seriesRequestFor } from './sources.js';
 import { type ForecastSpec, parseSpec } from './spec.js';
 
 export interface PoolOutcome {
@@ -76,13 +77,15 @@ export async function runSpecs(
   return outcomes;
 }
 
-export function forecastSpec(spec: ForecastSpec, policy: Policy | undefined): Promise<ForecastResult> {
+/** The spec's forecast with its policy's horizon, level and model; a live source is read up to `now`. */
+export async function forecastSpec(
+  spec: ForecastSpec,
+  policy: Policy | undefined,
+  now = Date.now(),
+): Promise<ForecastResult> {
   const f = policy?.forecast;
   return forecastPool({
-    input: spec.source.file,
-    series: spec.source.series,
-    zone: spec.source.timezone,
-    maxGap: spec.source.max_gap,
+    ...(await seriesRequestFor(spec, now)),
     events: spec.calendars,
     horizon: f ? `${Math.round(f.horizonMs / 60_000)}m` : spec.horizon,
     level: f ? f.level : spec.level,

@@ -8,6 +8,7 @@ import { isMap, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../core/errors.js';
 import { CRITICALITIES } from '../core/graph.js';
+import { parseDuration } from '../core/duration.js';
 import { MODEL_NAMES } from '../forecast/index.js';
 
 const Workload = z
@@ -26,19 +27,52 @@ const NodesSchema = z
   })
   .strict();
 
+const durationText = (what: string) =>
+  z.string().refine((t) => (parseDuration(t) ?? 0) > 0, `${what}: expected a duration like 5m, 1h, 28d`);
+
+const CsvSourceSchema = z
+  .object({
+    kind: z.literal('csv'),
+    file: z.string().min(1),
+    series: z.string().optional(),
+    timezone: z.string().default('UTC'),
+    max_gap: z.number().int().nonnegative().default(6),
+  })
+  .strict();
+
+/** A live source reads `lookback` before the run's time, at `step`. */
+const liveFields = {
+  query: z.string().min(1),
+  step: durationText('step').default('5m'),
+  lookback: durationText('lookback').default('28d'),
+  timezone: z.string().default('UTC'),
+  max_gap: z.number().int().nonnegative().default(6),
+};
+
+const PrometheusSourceSchema = z
+  .object({
+    kind: z.literal('prometheus'),
+    url: z.url(),
+    ...liveFields,
+    timeout: durationText('timeout').default('30s'),
+    /** A file holding the bearer token (a mounted Secret), never the token itself. */
+    bearer_token_file: z.string().min(1).optional(),
+    basic_auth: z
+      .object({ username: z.string().min(1), password_file: z.string().min(1) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const CloudWatchSourceSchema = z
+  .object({ kind: z.literal('cloudwatch'), region: z.string().min(1), ...liveFields })
+  .strict();
+
 const SpecSchema = z
   .object({
     pool: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'pool names are lowercase letters, digits and dashes'),
     description: z.string().optional(),
-    source: z
-      .object({
-        kind: z.literal('csv'),
-        file: z.string().min(1),
-        series: z.string().optional(),
-        timezone: z.string().default('UTC'),
-        max_gap: z.number().int().nonnegative().default(6),
-      })
-      .strict(),
+    source: z.discriminatedUnion('kind', [CsvSourceSchema, PrometheusSourceSchema, CloudWatchSourceSchema]),
     calendars: z.array(z.string()).default([]),
     horizon: z.union([z.string(), z.number().int().positive()]).transform(String),
     level: z.number().gt(0).lt(1).default(0.8),
@@ -78,8 +112,33 @@ export function parseSpec(file: string, text: string): ForecastSpec {
   return {
     ...spec,
     file,
-    source: { ...spec.source, file: resolve(dir, spec.source.file) },
+    source: resolveSource(dir, spec.source),
     calendars: spec.calendars.map((c) => resolve(dir, c)),
     ...(spec.nodes ? { nodes: { ...spec.nodes, file: resolve(dir, spec.nodes.file) } } : {}),
   };
+}
+
+type Source = z.infer<typeof SpecSchema>['source'];
+
+/** Paths in a source (a CSV file, credential files) are relative to the spec file. */
+function resolveSource(dir: string, source: Source): Source {
+  switch (source.kind) {
+    case 'csv':
+      return { ...source, file: resolve(dir, source.file) };
+    case 'prometheus':
+      return {
+        ...source,
+        ...(source.bearer_token_file ? { bearer_token_file: resolve(dir, source.bearer_token_file) } : {}),
+        ...(source.basic_auth
+          ? {
+              basic_auth: {
+                ...source.basic_auth,
+                password_file: resolve(dir, source.basic_auth.password_file),
+              },
+            }
+          : {}),
+      };
+    default:
+      return source;
+  }
 }
