@@ -1,0 +1,188 @@
+// `shadowcast run` against a real Prometheus (Debian's package, backfilled with four weeks of
+// demand, on a loopback port): the forecast, the plan and the simulated apply from live data,
+// /metrics scraped from a scheduled runner, and metrics that vanish holding the last good capacity.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, root, runCli } from '../deploy/migration-fixture.js';
+import {
+  type DemandFixture,
+  openMetricsText,
+  type PrometheusServer,
+  prometheusAvailable,
+  demandFixture,
+  startPrometheus,
+} from '../support/prometheus-server.js';
+
+const available = prometheusAvailable('run against Prometheus');
+const HOUR = 3_600_000;
+
+/** A working directory: the repository's policies, and a storefront spec reading `query` from `url`. */
+function workdir(url: string, query: string): string {
+  const cwd = mkdtempSync(join(tmpdir(), 'shadowcast-run-prom-'));
+  cpSync(join(root, 'policies'), join(cwd, 'policies'), { recursive: true });
+  mkdirSync(join(cwd, 'forecasts'));
+  writeSpec(cwd, url, query);
+  return cwd;
+}
+
+function writeSpec(cwd: string, url: string, query: string): void {
+  writeFileSync(
+    join(cwd, 'forecasts', 'storefront.yaml'),
+    [
+      'pool: storefront',
+      'source:',
+      '  kind: prometheus',
+      `  url: ${url}`,
+      `  query: '${query}'`,
+      '  step: 1h',
+      '  lookback: 28d',
+      'horizon: 48h',
+      'nodes:',
+      `  file: ${join(root, 'forecasts', 'data', 'storefront-nodes.csv')}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+const QUERY = 'avg_over_time(shadowcast_demand_rps{pool="storefront"}[1h])';
+
+function samples(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.lastIndexOf(' ');
+    out.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return out;
+}
+
+describe.skipIf(!available)('run against a real Prometheus', () => {
+  let server: PrometheusServer;
+  let fx: DemandFixture;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    fx = demandFixture(Date.now());
+    server = await startPrometheus(openMetricsText([fx.family]));
+  }, 120_000);
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await server?.stop();
+  });
+
+  it('run --once: forecasts the live series, plans, applies to the simulated fleet, and reports', async () => {
+    const cwd = workdir(server.url, QUERY);
+    const r = await runCli(['run', '--once'], cwd);
+    expect(r.code, r.stderr).toBe(0);
+    const state = join(cwd, '.shadowcast');
+    const forecast = JSON.parse(
+      readFileSync(join(state, 'forecasts', 'storefront', 'forecast.json'), 'utf8'),
+    ) as {
+      timestamps: string[];
+      mean: number[];
+      upper: number[];
+      history_points: number;
+    };
+    // 28 days of hourly history up to the last whole hour, and 48 hours ahead from the next one.
+    expect(forecast.history_points).toBe(28 * 24 + 1);
+    expect(Date.parse(forecast.timestamps[0]!)).toBe(fx.end + HOUR);
+    expect(forecast.timestamps).toHaveLength(48);
+    // The fixture's daily cycle peaks near 300 requests/s on weekdays: the forecast sees it.
+    expect(Math.max(...forecast.upper)).toBeGreaterThan(250);
+    expect(Math.max(...forecast.mean)).toBeLessThan(400);
+    const plan = JSON.parse(readFileSync(join(state, 'plans', 'storefront', 'plan.json'), 'utf8')) as {
+      at: string;
+      desired: { standby: Record<string, number> };
+      steps: unknown[];
+      simulatedApply: { outcome: string; applied: number };
+    };
+    // Planned at the run's wall-clock time, not at the data's end.
+    expect(Date.parse(plan.at)).toBeGreaterThanOrEqual(fx.end);
+    expect(plan.desired.standby).toHaveProperty('storefront-p-3');
+    expect(plan.simulatedApply).toMatchObject({ outcome: 'completed', applied: plan.steps.length });
+    expect(r.stdout).toMatch(/storefront: simulated apply: \d+ of \d+ steps applied, 0 rollbacks/);
+    const html = readFileSync(join(state, 'reports', 'latest.html'), 'utf8');
+    expect(html).toContain('storefront');
+    expect(html).toContain('<svg');
+    const md = readFileSync(join(state, 'reports', 'latest.md'), 'utf8');
+    expect(md).toMatch(/\| storefront \| .*ok/);
+    const prom = samples(readFileSync(join(state, 'metrics.prom'), 'utf8'));
+    expect(prom.get('shadowcast_runs_total{pool="storefront",result="ok"}')).toBe(1);
+  }, 180_000);
+
+  it('run (scheduled): /metrics shows the live forecast, node risk, planned and actual capacity, migrations and run time', async () => {
+    const cwd = workdir(server.url, QUERY);
+    const child = spawn(process.execPath, [cli, 'run', '--immediately', '--metrics-port', '0'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const deadline = Date.now() + 150_000;
+    let url: string | undefined;
+    let text = '';
+    while (Date.now() < deadline) {
+      url ??= /metrics at (http:\/\/\S+)"/.exec(err)?.[1];
+      if (url) {
+        text = await (await fetch(url)).text();
+        if (text.includes('shadowcast_runs_total{pool="storefront",result="ok"} 1')) break;
+      }
+      await sleep(200);
+    }
+    const m = samples(text);
+    expect(m.get('shadowcast_runs_total{pool="storefront",result="ok"}'), err).toBe(1);
+    const peakUpper = m.get('shadowcast_forecast{pool="storefront",quantity="upper",at="peak"}')!;
+    expect(peakUpper).toBeGreaterThan(250);
+    expect(m.get('shadowcast_forecast{pool="storefront",quantity="mean",at="next"}')).toBeGreaterThan(0);
+    expect(
+      m.get('shadowcast_node_failure_probability{pool="storefront",node="storefront-p-3"}'),
+    ).toBeGreaterThan(0.7);
+    for (const kind of ['primary', 'shadow', 'standby']) {
+      expect(m.get(`shadowcast_capacity_instances{pool="storefront",kind="${kind}",state="planned"}`)).toBe(
+        m.get(`shadowcast_capacity_instances{pool="storefront",kind="${kind}",state="actual"}`),
+      );
+    }
+    expect(m.get('shadowcast_migrations_total{pool="storefront",outcome="completed"}')).toBe(1);
+    expect(m.get('shadowcast_run_duration_seconds_count{pool="storefront"}')).toBe(1);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 180_000);
+
+  it('metrics that vanish hold the last good capacity, alert, and exit 3', async () => {
+    const cwd = workdir(server.url, QUERY);
+    const first = await runCli(['run', '--once'], cwd);
+    expect(first.code, first.stderr).toBe(0);
+    const before = JSON.parse(
+      readFileSync(join(cwd, '.shadowcast', 'plans', 'storefront', 'plan.json'), 'utf8'),
+    ) as {
+      desired: unknown;
+    };
+    // The pool's metric is renamed away: the query now matches nothing.
+    writeSpec(cwd, server.url, 'avg_over_time(shadowcast_demand_rps{pool="storefront-renamed"}[1h])');
+    const second = await runCli(['run', '--once'], cwd);
+    expect(second.code).toBe(3);
+    expect(second.stdout).toContain('alert: prometheus');
+    expect(second.stdout).toMatch(/returned no series .*: holding the last good capacity/);
+    expect(second.stdout).toContain('demand metric missing: holding the last good capacity');
+    const held = JSON.parse(
+      readFileSync(join(cwd, '.shadowcast', 'plans', 'storefront', 'plan.json'), 'utf8'),
+    ) as {
+      current: unknown;
+      desired: unknown;
+      steps: unknown[];
+    };
+    expect(held.steps).toEqual([]);
+    expect(held.desired).toEqual(held.current);
+    expect(held.desired).toEqual(before.desired);
+    const prom = samples(readFileSync(join(cwd, '.shadowcast', 'metrics.prom'), 'utf8'));
+    expect(prom.get('shadowcast_alerts_total{pool="storefront",kind="metrics-missing"}')).toBe(1);
+    expect(prom.get('shadowcast_run_failures_total{pool="storefront"}')).toBe(1);
+  }, 180_000);
+});
