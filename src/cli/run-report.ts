@@ -2,7 +2,7 @@
 // migration timelines, alerts), summary.md (for a pull-request comment) and run.json (what every
 // pool did, for tools); the same three as STATE/reports/latest.*. Written atomically.
 
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Policy } from '../policy/types.js';
 import {
   type PoolReportInput,
@@ -13,6 +13,7 @@ import {
 } from '../report/run-report.js';
 import { appliedOf, type PoolRunReport, type PoolStatus } from '../schedule/pool-run.js';
 import type { RunRecord } from '../schedule/runner.js';
+import type { ServiceGraphReport } from '../schedule/service-graph.js';
 import type { TargetName } from '../schedule/targets.js';
 import { chartTitle } from './forecast.js';
 import { writeAtomically } from './output.js';
@@ -77,6 +78,7 @@ function poolInput(p: PoolRunReport, policy: Policy): PoolReportInput {
     notes: [...p.notes, ...(p.status === 'held' ? ['demand metric vanished: capacity held'] : [])],
   };
   if (p.error) out.error = p.error;
+  if (p.graph) out.notes!.push(graphLine(p.pool, p.graph));
   const r = p.result;
   if (r && r.forecast.mean.length > 0) {
     out.forecast = {
@@ -146,4 +148,19 @@ function runJson(run: RunRecord, target: TargetName): Record<string, unknown> {
       alerts: p.alerts.map((a) => ({ kind: a.kind, message: a.message })),
     })),
   };
+}
+
+/** The traffic graph and how the pool's risk spreads over it, in one line. */
+export function graphLine(pool: string, g: ServiceGraphReport): string {
+  const top = g.services
+    .slice(0, 5)
+    .map((x) => `${x.service} ${x.risk.toFixed(3)} [${x.lower.toFixed(3)}, ${x.upper.toFixed(3)}]`)
+    .join(', ');
+  const spread = top
+    ? `; failure probability with the pool's risk spread over it: ${top}; expected failed services ${g.expectedFailed.toFixed(2)}`
+    : '';
+  const notes = g.notes.length
+    ? ` (${g.notes.length} note${g.notes.length === 1 ? '' : 's'}: ${g.notes.slice(0, 2).join('; ')})`
+    : '';
+  return `${pool}: service graph from traffic: ${g.edges} edge${g.edges === 1 ? '' : 's'} (${relative(process.cwd(), g.file)})${spread}${notes}`;
 }

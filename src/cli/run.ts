@@ -28,7 +28,7 @@ import { RunMetrics } from '../schedule/telemetry.js';
 import { durationFlag } from './apply.js';
 import { writeForecastFiles } from './forecast.js';
 import { fmt, table, writeAtomically } from './output.js';
-import { writeRunReport } from './run-report.js';
+import { graphLine, writeRunReport } from './run-report.js';
 import { RunFailed } from './run-failed.js';
 
 export interface RunFlags extends PulumiTargetFlags {
@@ -241,6 +241,7 @@ function poolSummary(p: PoolRunReport, policy: Policy, flags: RunFlags): string 
       `${p.pool}: forecast accuracy over the last ${mins(policy.forecast.errorWindowMs)}: ${p.accuracy.mape.toFixed(1)}% mean absolute error on ${p.accuracy.points} points, ${Math.round(p.accuracy.coverage * 100)}% inside the interval`,
     );
   }
+  if (p.graph) out.push(graphLine(p.pool, p.graph), '');
   const planned = p.planned?.planned;
   if (planned) {
     const pp = planned.pool;

@@ -24,6 +24,7 @@ import { planOnce } from './plan-once.js';
 import { planDocument } from './plan-json.js';
 import { planFrom, type PoolPlanResult } from './plan-pool.js';
 import { forecastSpec } from './run.js';
+import { type ServiceGraphReport, serviceGraphOf } from './service-graph.js';
 import { isLive } from './sources.js';
 import type { ForecastSpec } from './spec.js';
 import type { TargetName, TargetOpener } from './targets.js';
@@ -86,6 +87,8 @@ export interface PoolRunReport {
   migration?: MigrationReport;
   /** The pool as the target shows it after the run. */
   actual?: PoolState;
+  /** The service graph from traffic metrics and how the pool's risk spreads over it (spec `graph:`). */
+  graph?: ServiceGraphReport;
   alerts: Alert[];
 }
 
@@ -142,6 +145,8 @@ export async function runPool(
       report.nodes = await scorePoolNodes(spec.nodes, policy);
       ctx.metrics.nodes(pool, report.nodes);
     }
+    report.graph = await serviceGraphOf(ctx.stateDir, spec, report.nodes, ctx.now());
+    if (report.graph) ctx.metrics.services(pool, report.graph);
     await planAndApply(ctx, spec, policy, report, alert, live, log);
   } catch (err) {
     report.status = 'failed';

@@ -68,6 +68,21 @@ const CloudWatchSourceSchema = z
   .object({ kind: z.literal('cloudwatch'), region: z.string().min(1), ...liveFields })
   .strict();
 
+/** Who calls whom, from the spec's Prometheus: caller → callee request rates (see README, "Service graphs"). */
+const GraphSchema = z
+  .object({
+    query: z.string().min(1),
+    window: durationText('window').default('1h'),
+    half_life: durationText('half_life').default('6h'),
+    source_label: z.string().min(1).default('source'),
+    destination_label: z.string().min(1).default('destination'),
+    ignore: z.array(z.string()).default([]),
+    /** The service this pool's nodes run, in the graph's names; default the pool's name. */
+    service: z.string().min(1).optional(),
+    trials: z.number().int().min(100).max(100_000).default(2000),
+  })
+  .strict();
+
 const SpecSchema = z
   .object({
     pool: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'pool names are lowercase letters, digits and dashes'),
@@ -78,8 +93,13 @@ const SpecSchema = z
     level: z.number().gt(0).lt(1).default(0.8),
     model: z.enum(MODEL_NAMES).default('auto'),
     nodes: NodesSchema.optional(),
+    graph: GraphSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((s) => !s.graph || s.source.kind === 'prometheus', {
+    message: 'graph: needs a prometheus source (the traffic query runs against it)',
+    path: ['graph'],
+  });
 
 export type ForecastSpec = z.infer<typeof SpecSchema> & { file: string };
 export type NodesSpec = z.infer<typeof NodesSchema>;

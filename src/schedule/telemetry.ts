@@ -18,6 +18,8 @@ export class RunMetrics {
   private readonly forecastCoverage: Gauge<'pool'>;
   private readonly forecastScored: Gauge<'pool'>;
   private readonly nodeFps: Gauge<'pool' | 'node'>;
+  private readonly serviceRisk: Gauge<'pool' | 'service'>;
+  private readonly graphEdges: Gauge<'pool'>;
   private readonly capacity: Gauge<'pool' | 'kind' | 'state'>;
   private readonly weight: Gauge<'pool' | 'route' | 'state'>;
   private readonly migrations: Counter<'pool' | 'outcome'>;
@@ -63,6 +65,18 @@ export class RunMetrics {
       name: 'shadowcast_node_failure_probability',
       help: "Each node's failure probability score (FPS), in [0, 1].",
       labelNames: ['pool', 'node'],
+      registers,
+    });
+    this.serviceRisk = new Gauge({
+      name: 'shadowcast_service_failure_probability',
+      help: "Each service's probability of failing when the pool's service fails as its nodes' highest FPS says (Monte Carlo over the traffic graph).",
+      labelNames: ['pool', 'service'],
+      registers,
+    });
+    this.graphEdges = new Gauge({
+      name: 'shadowcast_service_graph_edges',
+      help: 'Caller → callee edges in the decayed traffic graph.',
+      labelNames: ['pool'],
       registers,
     });
     this.capacity = new Gauge({
@@ -155,6 +169,11 @@ export class RunMetrics {
       pool,
       nodes.map((n) => n.id),
     );
+  }
+
+  services(pool: string, g: { edges: number; services: readonly { service: string; risk: number }[] }): void {
+    this.graphEdges.set({ pool }, g.edges);
+    for (const s of g.services) this.serviceRisk.set({ pool, service: s.service }, s.risk);
   }
 
   capacityOf(pool: string, state: 'planned' | 'actual', s: PoolState): void {
