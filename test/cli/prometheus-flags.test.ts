@@ -1,10 +1,10 @@
 // The --source flags turned into a series request, in-process: every refusal before a request
 // is sent, and the --lookback window. (The built CLI's exit codes are in prometheus.test.ts.)
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { InputError, UsageError } from '../../src/core/errors.js';
 import { type InputFlags, seriesRequest } from '../../src/cli/input-flags.js';
 import { queryWindow } from '../../src/cli/prometheus-flags.js';
@@ -12,6 +12,7 @@ import { queryWindow } from '../../src/cli/prometheus-flags.js';
 const H = 3_600_000;
 const NOW = Date.UTC(2026, 10, 23, 19, 47, 13);
 const dir = mkdtempSync(join(tmpdir(), 'shadowcast-prometheus-flags-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const token = join(dir, 'token');
 writeFileSync(token, 's3cret\n');
 

@@ -3,7 +3,7 @@
 // The same data as a CSV file must give byte-identical JSON.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,6 +21,7 @@ const root = resolve(import.meta.dirname, '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 const HOUR = 3_600_000;
 const dir = mkdtempSync(join(tmpdir(), 'shadowcast-cli-prometheus-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Async, so a stub server in this process can answer the CLI while it runs. */
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
