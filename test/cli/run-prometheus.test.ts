@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, root, runCli } from '../deploy/migration-fixture.js';
 import {
   type DemandFixture,
+  type MetricFamily,
   openMetricsText,
   type PrometheusServer,
   prometheusAvailable,
@@ -30,7 +31,7 @@ function workdir(url: string, query: string): string {
   return cwd;
 }
 
-function writeSpec(cwd: string, url: string, query: string): void {
+function writeSpec(cwd: string, url: string, query: string, extra: string[] = []): void {
   writeFileSync(
     join(cwd, 'forecasts', 'storefront.yaml'),
     [
@@ -44,6 +45,7 @@ function writeSpec(cwd: string, url: string, query: string): void {
       'horizon: 48h',
       'nodes:',
       `  file: ${join(root, 'forecasts', 'data', 'storefront-nodes.csv')}`,
+      ...extra,
       '',
     ].join('\n'),
   );
@@ -61,6 +63,28 @@ function samples(text: string): Map<string, number> {
   return out;
 }
 
+/** Request rates between services for the last two days, constant per caller → callee pair. */
+const TRAFFIC: [string, string, number][] = [
+  ['web', 'storefront', 50],
+  ['mobile', 'storefront', 10],
+  ['storefront', 'payments', 20],
+  ['storefront', 'storefront', 5],
+];
+
+function trafficFamily(end: number): MetricFamily {
+  const timestamps: number[] = [];
+  for (let t = end - 48 * HOUR; t <= end; t += 5 * 60_000) timestamps.push(t);
+  return {
+    name: 'shadowcast_requests_rps',
+    type: 'gauge',
+    series: TRAFFIC.map(([source, destination, rate]) => ({
+      labels: { source, destination },
+      timestamps,
+      values: timestamps.map(() => rate),
+    })),
+  };
+}
+
 describe.skipIf(!available)('run against a real Prometheus', () => {
   let server: PrometheusServer;
   let fx: DemandFixture;
@@ -68,7 +92,7 @@ describe.skipIf(!available)('run against a real Prometheus', () => {
 
   beforeAll(async () => {
     fx = demandFixture(Date.now());
-    server = await startPrometheus(openMetricsText([fx.family]));
+    server = await startPrometheus(openMetricsText([fx.family, trafficFamily(fx.end)]));
   }, 120_000);
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
@@ -184,5 +208,53 @@ describe.skipIf(!available)('run against a real Prometheus', () => {
     const prom = samples(readFileSync(join(cwd, '.shadowcast', 'metrics.prom'), 'utf8'));
     expect(prom.get('shadowcast_alerts_total{pool="storefront",kind="metrics-missing"}')).toBe(1);
     expect(prom.get('shadowcast_run_failures_total{pool="storefront"}')).toBe(1);
+  }, 180_000);
+
+  it('builds the service graph from traffic, decays it between runs, and spreads the pool risk to its callers', async () => {
+    const cwd = workdir(server.url, QUERY);
+    writeSpec(cwd, server.url, QUERY, [
+      'graph:',
+      "  query: 'sum by (source, destination) (shadowcast_requests_rps)'",
+      '  window: 2h',
+      '  half_life: 6h',
+    ]);
+    const state = join(cwd, '.shadowcast');
+    const edges = () =>
+      (
+        JSON.parse(readFileSync(join(state, 'graphs', 'storefront.json'), 'utf8')) as {
+          edges: { from: string; to: string; weight: number }[];
+        }
+      ).edges.map((e) => [e.from, e.to, e.weight] as const);
+    const first = await runCli(['run', '--once'], cwd);
+    expect(first.code, first.stderr).toBe(0);
+    // Three calls; the service calling itself is no dependency, and is noted.
+    expect(edges().map(([f, t, w]) => [f, t, Math.round(w * 1000) / 1000])).toEqual([
+      ['mobile', 'storefront', 10],
+      ['storefront', 'payments', 20],
+      ['web', 'storefront', 50],
+    ]);
+    expect(first.stdout).toMatch(
+      /storefront: service graph from traffic: 3 edges .*\(1 note: .*storefront.*itself/,
+    );
+    // Run again moments later: the old weight has barely decayed, and the new observation adds to it.
+    const second = await runCli(['run', '--once'], cwd);
+    expect(second.code, second.stderr).toBe(0);
+    for (const [from, to, w] of edges()) {
+      const rate = TRAFFIC.find(([f, t]) => f === from && t === to)![2];
+      expect(w).toBeGreaterThan(rate * 1.99);
+      expect(w).toBeLessThanOrEqual(rate * 2 + 1e-9);
+    }
+    const prom = samples(readFileSync(join(state, 'metrics.prom'), 'utf8'));
+    const risk = (service: string) =>
+      prom.get(`shadowcast_service_failure_probability{pool="storefront",service="${service}"}`)!;
+    expect(prom.get('shadowcast_service_graph_edges{pool="storefront"}')).toBe(3);
+    // The pool's own service starts at its nodes' highest risk; each caller (all of whose calls go
+    // to it) fails with it some of the time; the service it calls does not fail because of it.
+    expect(risk('storefront')).toBeGreaterThan(0.7);
+    for (const caller of ['web', 'mobile']) {
+      expect(risk(caller)).toBeGreaterThan(0.1);
+      expect(risk(caller)).toBeLessThan(risk('storefront'));
+    }
+    expect(risk('payments')).toBe(0);
   }, 180_000);
 });
