@@ -22,6 +22,7 @@ import type { NodeReport } from '../schedule/node-risk.js';
 import { planFile } from '../schedule/plan-file.js';
 import { appliedOf, type PoolRunReport, type RunOutputs } from '../schedule/pool-run.js';
 import { loadSpecs } from '../schedule/run.js';
+import { healthSourceFor } from '../schedule/sources.js';
 import { parseShard, Runner, type RunRecord } from '../schedule/runner.js';
 import { type PulumiTargetFlags, type TargetName, targetFor } from '../schedule/targets.js';
 import { RunMetrics } from '../schedule/telemetry.js';
@@ -63,9 +64,18 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   if (set.errors.length > 0) throw set.errors[0]!;
   const unplanned = specs.filter((s) => !set.pools.has(s.pool)).map((s) => s.pool);
   // Every target is checked before anything runs: one that cannot be used fails at once (exit 2).
+  const health = new Map<string, Awaited<ReturnType<typeof healthSourceFor>>>();
   for (const s of specs) {
     const policy = set.pools.get(s.pool)?.policy;
-    if (policy) targetFor(flags.target, { stateDir: flags.state, pool: s.pool, policy, pulumi: flags });
+    if (!policy) continue;
+    health.set(s.pool, await healthSourceFor(s));
+    targetFor(flags.target, {
+      stateDir: flags.state,
+      pool: s.pool,
+      policy,
+      pulumi: flags,
+      health: health.get(s.pool),
+    });
   }
   const log = logger(flags);
   const metrics = new RunMetrics();
@@ -88,7 +98,14 @@ export async function runCommand(flags: RunFlags): Promise<void> {
       stateDir: flags.state,
       targetName: flags.target,
       openTarget: (pool: string, policy: Policy, plan) =>
-        targetFor(flags.target, { stateDir: flags.state, pool, policy, plan, pulumi: flags }),
+        targetFor(flags.target, {
+          stateDir: flags.state,
+          pool,
+          policy,
+          plan,
+          pulumi: flags,
+          health: health.get(pool),
+        }),
       log,
       metrics,
       alerter,

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDuration } from '../core/duration.js';
 import { InputError } from '../core/errors.js';
+import type { MetricSource } from '../core/seams.js';
 import { CloudWatchSource } from '../metrics/cloudwatch.js';
 import { type PrometheusAuth, PrometheusSource } from '../metrics/prometheus.js';
 import type { SeriesRequest } from './forecast-pool.js';
@@ -41,6 +42,20 @@ export async function seriesRequestFor(spec: ForecastSpec, now: number): Promise
   }
   const source = new CloudWatchSource({ region: src.region });
   return { ...common, source, label: `cloudwatch ${src.region} query "${src.query}" (${spec.file})` };
+}
+
+/** The spec's `health:` gate queries on its Prometheus, for a real target's health gate. */
+export async function healthSourceFor(
+  spec: ForecastSpec,
+): Promise<{ source: MetricSource; queries: Record<string, string> } | undefined> {
+  const src = spec.source;
+  if (!spec.health || src.kind !== 'prometheus') return undefined;
+  const source = new PrometheusSource({
+    url: src.url,
+    auth: await authOf(spec),
+    timeoutMs: parseDuration(src.timeout)!,
+  });
+  return { source, queries: spec.health };
 }
 
 async function authOf(spec: ForecastSpec): Promise<PrometheusAuth | undefined> {

@@ -94,11 +94,17 @@ const SpecSchema = z
     model: z.enum(MODEL_NAMES).default('auto'),
     nodes: NodesSchema.optional(),
     graph: GraphSchema.optional(),
+    /** Health-gate metric → query on the spec's Prometheus (`{pool}` replaced), for --target pulumi. */
+    health: z.record(z.string().min(1), z.string().min(1)).optional(),
   })
   .strict()
   .refine((s) => !s.graph || s.source.kind === 'prometheus', {
-    message: 'graph: needs a prometheus source (the traffic query runs against it)',
+    message: 'needs a prometheus source (the traffic query runs against it)',
     path: ['graph'],
+  })
+  .refine((s) => !s.health || s.source.kind === 'prometheus', {
+    message: 'needs a prometheus source (the gate queries run against it)',
+    path: ['health'],
   });
 
 export type ForecastSpec = z.infer<typeof SpecSchema> & { file: string };

@@ -14,6 +14,7 @@ import { PulumiDeployer } from '../deploy/pulumi.js';
 import { readStackTemplate } from '../deploy/pulumi-config.js';
 import { SimStore, type SimStoreInit, simStoreFile } from '../deploy/sim-store.js';
 import { CsvSource } from '../metrics/csv.js';
+import type { MetricSource } from '../core/seams.js';
 import type { Policy } from '../policy/types.js';
 import type { Target } from './migrate.js';
 import type { PlanFile } from './plan-file.js';
@@ -29,6 +30,8 @@ export interface TargetContext {
   plan?: PlanFile;
   /** `--target pulumi`'s settings. */
   pulumi?: PulumiTargetFlags;
+  /** The gate metrics from a live source (the spec's `health:` on its Prometheus), instead of --health. */
+  health?: { source: MetricSource; queries: Readonly<Record<string, string>> };
 }
 
 /** `--stack-template`, `--stack-name` and `--health`, as the deploy commands take them. */
@@ -65,13 +68,14 @@ export function pulumiTarget(ctx: TargetContext): TargetOpener {
       '--target pulumi needs --stack-template FILE: a Pulumi.<stack>.yaml with shadowcast:target and its settings (see Pulumi.example-aws.yaml)',
     );
   }
-  if (!flags.health) {
+  if (!flags.health && !ctx.health) {
     throw new UsageError(
-      '--target pulumi needs --health FILE: the gate metrics as a CSV of series <pool>:<metric>, timestamp, value',
+      "--target pulumi needs --health FILE (the gate metrics as a CSV of series <pool>:<metric>, timestamp, value), or, for run, a health: block in the pool's forecast spec",
     );
   }
   const template = flags.stackTemplate;
   const health = flags.health;
+  const live = ctx.health;
   return async () => {
     const settings = await readStackTemplate(template);
     const deployer = new PulumiDeployer({
@@ -80,11 +84,15 @@ export function pulumiTarget(ctx: TargetContext): TargetOpener {
       ...(flags.stackName ? { stackName: flags.stackName } : {}),
     });
     const gates = ctx.policy.migration.gates;
-    const gate = new MetricsThresholdGate({
-      source: new CsvSource(health, (f) => readFile(f, 'utf8')),
-      rules: gates,
-      queries: Object.fromEntries(gates.map((g) => [g.metric, `{pool}:${g.metric}`])),
-    });
+    const gate = new MetricsThresholdGate(
+      health
+        ? {
+            source: new CsvSource(health, (f) => readFile(f, 'utf8')),
+            rules: gates,
+            queries: Object.fromEntries(gates.map((g) => [g.metric, `{pool}:${g.metric}`])),
+          }
+        : { source: live!.source, rules: gates, queries: live!.queries },
+    );
     return {
       name: 'pulumi',
       deployer,

@@ -64,3 +64,76 @@ describe('parseSpec nodes:', () => {
     expect(error).toMatchObject({ file: FILE, line });
   });
 });
+
+describe('parseSpec live sources, graph: and health:', () => {
+  const PROM =
+    "pool: web\nsource:\n  kind: prometheus\n  url: http://prom:9090\n  query: 'sum(rate(x[5m]))'\n  bearer_token_file: secrets/token\nhorizon: 24h\n";
+
+  it('fills a Prometheus source with its defaults and resolves its credential file beside the spec', () => {
+    const spec = parseSpec(FILE, PROM);
+    expect(spec.source).toEqual({
+      kind: 'prometheus',
+      url: 'http://prom:9090',
+      query: 'sum(rate(x[5m]))',
+      step: '5m',
+      lookback: '28d',
+      timeout: '30s',
+      timezone: 'UTC',
+      max_gap: 6,
+      bearer_token_file: resolve('/specs/secrets/token'),
+    });
+  });
+
+  it('fills a CloudWatch source and a graph: block with their defaults', () => {
+    const cw = parseSpec(
+      FILE,
+      "pool: web\nsource:\n  kind: cloudwatch\n  region: eu-west-1\n  query: 'AWS/EC2:CPUUtilization{InstanceId=i-1}:Average'\nhorizon: 24h\n",
+    );
+    expect(cw.source).toMatchObject({ kind: 'cloudwatch', region: 'eu-west-1', step: '5m', lookback: '28d' });
+    const g = parseSpec(FILE, `${PROM}graph:\n  query: 'sum by (source, destination) (rate(r[5m]))'\n`);
+    expect(g.graph).toEqual({
+      query: 'sum by (source, destination) (rate(r[5m]))',
+      window: '1h',
+      half_life: '6h',
+      source_label: 'source',
+      destination_label: 'destination',
+      ignore: [],
+      trials: 2000,
+    });
+  });
+
+  it.each([
+    {
+      name: 'a graph: on a CSV source',
+      text: `${BASE}graph:\n  query: x\n`,
+      line: 7,
+      message: 'graph: needs a prometheus source',
+    },
+    {
+      name: 'a health: on a CSV source',
+      text: `${BASE}health:\n  error_rate: x\n`,
+      line: 7,
+      message: 'health: needs a prometheus source',
+    },
+    {
+      name: 'a lookback that is no duration',
+      text: PROM.replace('bearer_token_file: secrets/token', 'lookback: forever'),
+      line: 6,
+      message: 'source.lookback: lookback: expected a duration',
+    },
+    {
+      name: 'a URL that is no URL',
+      text: PROM.replace('http://prom:9090', 'prom 9090'),
+      line: 4,
+      message: 'source.url:',
+    },
+    {
+      name: 'an unknown source kind',
+      text: PROM.replace('kind: prometheus', 'kind: graphite'),
+      line: 3,
+      message: 'source.kind:',
+    },
+  ])('refuses $name with its line', ({ text, line, message }) => {
+    expect(() => parseSpec(FILE, text)).toThrow(`${FILE}:${line}: ${message}`);
+  });
+});
