@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Forecast } from '../core/forecast.js';
+import { num } from '../report/format.js';
 
 export function round(v: number): number {
   return Number(v.toPrecision(8));
@@ -36,14 +37,8 @@ export function table(header: string[], rows: (string | number)[][], left: reado
     .join('\n');
 }
 
-export function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  if (a >= 1000) return v.toFixed(0);
-  if (a >= 10) return v.toFixed(1);
-  return v.toFixed(3);
-}
+/** A number as a person reads it (the run report's rule, so tables and reports agree). */
+export const fmt = num;
 
 /** Writes every file or none: all go to temp names first, then are renamed into place. */
 export async function writeAtomically(files: { path: string; content: string }[]): Promise<void> {

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SimStoreFile } from '../../src/deploy/sim-store.js';
 import { cli, root, runCli } from '../deploy/migration-fixture.js';
+import { samples } from '../support/prom-text.js';
 
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -70,17 +71,6 @@ async function until<T>(
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
-}
-
-/** Prometheus text format → sample value by `name{labels}` (labels as printed). */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
 }
 
 const history = async (cwd: string) => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, root, runCli } from '../deploy/migration-fixture.js';
+import { samples } from '../support/prom-text.js';
 import {
   type DemandFixture,
   type MetricFamily,
@@ -52,16 +53,6 @@ function writeSpec(cwd: string, url: string, query: string, extra: string[] = []
 }
 
 const QUERY = 'avg_over_time(shadowcast_demand_rps{pool="storefront"}[1h])';
-
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
 
 /** Request rates between services for the last two days, constant per caller → callee pair. */
 const TRAFFIC: [string, string, number][] = [
