@@ -205,7 +205,7 @@ describe('bad input: exit 2, one line, nothing changed', () => {
     [
       '--target pulumi without --health',
       ['--target', 'pulumi', '--stack-template', 'Pulumi.example-aws.yaml'],
-      '--target pulumi needs --health FILE: the gate metrics as a CSV of series <pool>:<metric>, timestamp, value',
+      '--target pulumi needs --health FILE (the gate metrics as a CSV of series <pool>:<metric>, timestamp, value)',
     ],
   ])('%s', async (_, flags, message) => {
     const dir = migrationState();
