@@ -229,6 +229,12 @@ export function program(): Command {
       .option('--concurrency <n>', 'pools run at the same time', parseCount('--concurrency'), 1)
       .option('--no-report', 'do not write the run report')
       .option(
+        '--keep-reports <n>',
+        'run reports kept in STATE/reports (oldest removed)',
+        parseCount('--keep-reports'),
+        200,
+      )
+      .option(
         '--checkpoint <hook>',
         'before each step: a shell command or http(s) URL, given the step as JSON',
       )

@@ -2,6 +2,7 @@
 // migration timelines, alerts), summary.md (for a pull-request comment) and run.json (what every
 // pool did, for tools); the same three as STATE/reports/latest.*. Written atomically.
 
+import { readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Policy } from '../policy/types.js';
 import {
@@ -29,6 +30,7 @@ export async function writeRunReport(
   run: RunRecord,
   target: TargetName,
   policies: ReadonlyMap<string, { policy: Policy }>,
+  keep = 200,
 ): Promise<ReportFiles> {
   const input = reportInput(run, target, policies);
   const dir = join(stateDir, 'reports', run.runId);
@@ -49,7 +51,16 @@ export async function writeRunReport(
     { path: join(latest, 'latest.md'), content: markdown },
     { path: join(latest, 'latest.json'), content: json },
   ]);
+  await prune(latest, keep);
   return files;
+}
+
+/** Keeps the newest `keep` run directories (their names sort by time); a scheduled runner writes one per firing. */
+async function prune(dir: string, keep: number): Promise<void> {
+  const runs = (await readdir(dir)).filter((n) => n.startsWith('run-')).sort();
+  for (const old of runs.slice(0, Math.max(0, runs.length - keep))) {
+    await rm(join(dir, old), { recursive: true, force: true });
+  }
 }
 
 export function reportInput(

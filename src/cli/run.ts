@@ -48,6 +48,7 @@ export interface RunFlags extends PulumiTargetFlags {
   lockWait: string;
   concurrency: number;
   report: boolean;
+  keepReports: number;
   checkpoint?: string;
   restore?: string;
   hookTimeout: string;
@@ -120,7 +121,7 @@ export async function runCommand(flags: RunFlags): Promise<void> {
     },
     onRun: async (run) => {
       if (flags.report) {
-        const files = await writeRunReport(flags.state, run, flags.target, set.pools);
+        const files = await writeRunReport(flags.state, run, flags.target, set.pools, flags.keepReports);
         log.info({ event: 'report', run: run.runId, ...files }, `report: ${files.html}`);
       }
     },

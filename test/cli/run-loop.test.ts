@@ -4,7 +4,7 @@
 // the next run resumes from, with no step applied twice.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -217,7 +217,11 @@ describe('run --once: the forecast watched against what happened', () => {
       return `${ds},${Number(a) * 3},${Number(b) * 3}`;
     });
     writeFileSync(file, `${[...rows.slice(0, -24), ...tripled].join('\n')}\n`);
-    const second = await runCli(['run', '--once'], cwd);
+    const second = await runCli(['run', '--once', '--keep-reports', '1'], cwd);
+    // Reports are pruned to the newest: this run's.
+    const runs = readdirSync(join(cwd, '.shadowcast', 'reports')).filter((n) => n.startsWith('run-'));
+    expect(runs).toHaveLength(1);
+    expect(second.stdout).toContain(`reports/${runs[0]}/report.html`);
     expect(second.stdout).toMatch(
       /forecast accuracy over the last 24 h: [\d.]+% mean absolute error on 24 points/,
     );
