@@ -130,10 +130,7 @@ export interface MigrationReport {
   records: JournalRecord[];
   /** Overrides the outcome read from the records (`completed`, `rolled back`, `in progress`). */
   outcome?: string;
-  /**
-   * A simulated apply without a journal (`run --once` today): its counts. `SimulatedApply` from
-   * src/schedule/apply-once.ts fits as it is.
-   */
+  /** The migration's counts and span as the run summarises them (`appliedOf` in src/schedule/pool-run.ts). */
   summary?: ApplySummary;
 }
 

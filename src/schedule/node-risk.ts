@@ -4,7 +4,7 @@
 // facts the spec gives. Used by `run`.
 
 import type { Criticality } from '../core/graph.js';
-import { parseNodeCsv } from '../metrics/node-csv.js';
+import { type NodeRows, parseNodeCsv } from '../metrics/node-csv.js';
 import type { NodeRisk } from '../plan/plan.js';
 import type { Policy } from '../policy/types.js';
 import { defaultModel } from '../risk/default-model.js';
@@ -31,8 +31,19 @@ export async function scorePoolNodes(
   policy: Policy,
   model: RiskModelFile = defaultModel(),
 ): Promise<NodeReport[]> {
+  if (!spec.file) throw new Error('scorePoolNodes: the spec reads its nodes from queries, not a file');
   const file = parseNodeCsv(spec.file, await readInput(spec.file), spec.timezone);
-  return file.nodes.map((n) => {
+  return scoreNodeRows(file.nodes, spec, policy, model);
+}
+
+/** Scores nodes' metric rows (from a file or a live source) with the spec's workloads. */
+export function scoreNodeRows(
+  nodes: readonly NodeRows[],
+  spec: NodesSpec,
+  policy: Policy,
+  model: RiskModelFile = defaultModel(),
+): NodeReport[] {
+  return nodes.map((n) => {
     const workload = spec.workloads[n.node] ?? {};
     const criticality: Criticality = workload.criticality ?? spec.criticality;
     const rows = scoreNode(n.timestamps, n.metrics, model, { policy: policy.standby, criticality });
@@ -44,7 +55,7 @@ export async function scorePoolNodes(
       criticality,
       stateless: workload.stateless ?? spec.stateless,
       // The simulated fleet spreads the pool's load evenly: each node carries the same share.
-      load: 1 / file.nodes.length,
+      load: 1 / nodes.length,
       ...dwell,
       state: last.state,
       at: last.t,

@@ -15,10 +15,19 @@ const Workload = z
   .object({ criticality: z.enum(CRITICALITIES).optional(), stateless: z.boolean().optional() })
   .strict();
 
+const durationText = (what: string) =>
+  z.string().refine((t) => (parseDuration(t) ?? 0) > 0, `${what}: expected a duration like 5m, 1h, 28d`);
+
 const NodesSchema = z
   .object({
-    /** Long-form node metrics, `node,metric,timestamp,value`. */
-    file: z.string().min(1),
+    /** Long-form node metrics, `node,metric,timestamp,value`... */
+    file: z.string().min(1).optional(),
+    /** ...or, with a Prometheus source, one query per metric, each series naming its node by `node_label`. */
+    queries: z.record(z.string().min(1), z.string().min(1)).optional(),
+    node_label: z.string().min(1).default('instance'),
+    /** How far back the queries read: the score compares each metric with its own trailing day. */
+    lookback: durationText('lookback').default('2d'),
+    step: durationText('step').default('1m'),
     timezone: z.string().default('UTC'),
     /** Every node's workload unless listed under `workloads`. */
     criticality: z.enum(CRITICALITIES).default('normal'),
@@ -26,9 +35,6 @@ const NodesSchema = z
     workloads: z.record(z.string(), Workload).default({}),
   })
   .strict();
-
-const durationText = (what: string) =>
-  z.string().refine((t) => (parseDuration(t) ?? 0) > 0, `${what}: expected a duration like 5m, 1h, 28d`);
 
 const CsvSourceSchema = z
   .object({
@@ -102,6 +108,14 @@ const SpecSchema = z
     message: 'needs a prometheus source (the traffic query runs against it)',
     path: ['graph'],
   })
+  .refine((s) => !s.nodes || (s.nodes.file === undefined) !== (s.nodes.queries === undefined), {
+    message: 'give file (a node metrics CSV) or queries (one per metric), not both',
+    path: ['nodes'],
+  })
+  .refine((s) => !s.nodes?.queries || s.source.kind === 'prometheus', {
+    message: 'queries: need a prometheus source (they run against it)',
+    path: ['nodes', 'queries'],
+  })
   .refine((s) => !s.health || s.source.kind === 'prometheus', {
     message: 'needs a prometheus source (the gate queries run against it)',
     path: ['health'],
@@ -140,7 +154,9 @@ export function parseSpec(file: string, text: string): ForecastSpec {
     file,
     source: resolveSource(dir, spec.source),
     calendars: spec.calendars.map((c) => resolve(dir, c)),
-    ...(spec.nodes ? { nodes: { ...spec.nodes, file: resolve(dir, spec.nodes.file) } } : {}),
+    ...(spec.nodes
+      ? { nodes: { ...spec.nodes, ...(spec.nodes.file ? { file: resolve(dir, spec.nodes.file) } : {}) } }
+      : {}),
   };
 }
 

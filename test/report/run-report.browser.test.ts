@@ -25,7 +25,9 @@ import {
   runReportHtml,
   type RunReportInput,
 } from '../../src/report/run-report.js';
-import { loadSpecs, runSpecs } from '../../src/schedule/run.js';
+import { scorePoolNodes } from '../../src/schedule/node-risk.js';
+import { planFrom } from '../../src/schedule/plan-pool.js';
+import { forecastSpec, loadSpecs } from '../../src/schedule/run.js';
 import { CHROMIUM_ARGS, debianChromium } from '../support/chromium.js';
 import { journalOf, poolInput, runOf } from './fixtures.js';
 
@@ -216,16 +218,17 @@ async function realisticRun(): Promise<RunReportInput> {
   const set = await loadPolicyDir(join(root, 'policies'));
   const specs = await loadSpecs(join(root, 'forecasts'), ['storefront']);
   const t0 = performance.now();
-  const [o] = await runSpecs(specs, set.pools);
-  if (!o?.result || !o.once) throw new Error(`storefront did not run: ${String(o?.error)}`);
   const policy = set.pools.get('storefront')!.policy;
-  const { result, once } = o;
+  const spec = specs[0]!;
+  const result = await forecastSpec(spec, policy);
+  const nodes = await scorePoolNodes(spec.nodes!, policy);
+  const { planned: once } = planFrom('storefront', policy, result, nodes);
   const storefront: PoolReportInput = {
     pool: 'storefront',
     status: 'ok',
     durationMs: Math.round(performance.now() - t0),
     forecast: { ...result, unit: 'requests/h' },
-    risk: { nodes: o.nodes!, standby: policy.standby },
+    risk: { nodes, standby: policy.standby },
     plan: { ...once.pool, at: once.plan.at, mode: policy.mode, intervalMs: once.intervalMs },
     migration: { records: await journalOf('storefront', once.pool.steps, once.pool.current) },
     accuracy: accuracyOf(result.series, result.forecast.timestamps.length, result.forecast.level),
