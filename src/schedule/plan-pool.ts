@@ -7,7 +7,8 @@ import type { PoolState } from '../core/plan.js';
 import { sizedFor } from '../plan/size.js';
 import type { Policy } from '../policy/types.js';
 import type { ForecastResult } from './forecast-pool.js';
-import { type NodeReport, scorePoolNodes } from './node-risk.js';
+import type { NodeReport } from './node-risk.js';
+import { poolNodes } from './node-source.js';
 import { type PlannedPool, planOnce } from './plan-once.js';
 import { forecastSpec } from './run.js';
 import type { ForecastSpec } from './spec.js';
@@ -27,7 +28,7 @@ export async function planPool(
   target?: { current: PoolState; now: number },
 ): Promise<PoolPlanResult> {
   const result = await forecastSpec(spec, policy);
-  const nodes = spec.nodes ? await scorePoolNodes(spec.nodes, policy) : [];
+  const nodes = await poolNodes(spec, policy, Date.now());
   return planFrom(spec.pool, policy, result, nodes, target);
 }
 

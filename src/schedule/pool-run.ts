@@ -18,7 +18,8 @@ import { readPreviousForecast, scoreForecast } from './accuracy-file.js';
 import type { Alert, Alerter, AlertKind } from './alerts.js';
 import { type ForecastResult, NoSeriesError } from './forecast-pool.js';
 import { applyPool, type PoolRun } from './migrate.js';
-import { type NodeReport, scorePoolNodes } from './node-risk.js';
+import type { NodeReport } from './node-risk.js';
+import { poolNodes } from './node-source.js';
 import { type PlanFile, readPlanFile } from './plan-file.js';
 import { planOnce } from './plan-once.js';
 import { planDocument } from './plan-json.js';
@@ -142,7 +143,7 @@ export async function runPool(
       if (drift) alert('forecast-drift', drift);
     }
     if (spec.nodes) {
-      report.nodes = await scorePoolNodes(spec.nodes, policy);
+      report.nodes = await poolNodes(spec, policy, ctx.now());
       ctx.metrics.nodes(pool, report.nodes);
     }
     report.graph = await serviceGraphOf(ctx.stateDir, spec, report.nodes, ctx.now());

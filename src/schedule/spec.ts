@@ -109,7 +109,7 @@ const SpecSchema = z
     path: ['graph'],
   })
   .refine((s) => !s.nodes || (s.nodes.file === undefined) !== (s.nodes.queries === undefined), {
-    message: 'give file (a node metrics CSV) or queries (one per metric), not both',
+    message: 'give exactly one of file (a node metrics CSV) or queries (one per metric)',
     path: ['nodes'],
   })
   .refine((s) => !s.nodes?.queries || s.source.kind === 'prometheus', {

@@ -76,6 +76,29 @@ function trafficFamily(end: number): MetricFamily {
   };
 }
 
+/**
+ * Memory in use, as a share of each node's limit, a sample a minute for two days: three nodes with
+ * a daily swing, one of which starts leaking 8 hours before the end and nears its limit.
+ */
+function memoryFamily(end: number): MetricFamily {
+  const start = end - 48 * HOUR;
+  const leakFrom = end - 8 * HOUR;
+  const series = ['storefront-p-1', 'storefront-p-2', 'storefront-p-3'].map((instance, k) => {
+    const timestamps: number[] = [];
+    const values: number[] = [];
+    for (let t = start; t <= end; t += 60_000) {
+      const daily = 0.05 * Math.sin((2 * Math.PI * (t % (24 * HOUR))) / (24 * HOUR) + k);
+      const wobble = 0.01 * Math.sin(t / 600_000 + k * 7);
+      const leak =
+        instance === 'storefront-p-3' && t > leakFrom ? (0.5 * (t - leakFrom)) / (end - leakFrom) : 0;
+      timestamps.push(t);
+      values.push(Math.round((0.42 + daily + wobble + leak) * 1000) / 1000);
+    }
+    return { labels: { instance, pool: 'storefront' }, timestamps, values };
+  });
+  return { name: 'shadowcast_node_memory_used_ratio', type: 'gauge', series };
+}
+
 describe.skipIf(!available)('run against a real Prometheus', () => {
   let server: PrometheusServer;
   let fx: DemandFixture;
@@ -83,7 +106,7 @@ describe.skipIf(!available)('run against a real Prometheus', () => {
 
   beforeAll(async () => {
     fx = demandFixture(Date.now());
-    server = await startPrometheus(openMetricsText([fx.family, trafficFamily(fx.end)]));
+    server = await startPrometheus(openMetricsText([fx.family, trafficFamily(fx.end), memoryFamily(fx.end)]));
   }, 120_000);
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
@@ -247,5 +270,45 @@ describe.skipIf(!available)('run against a real Prometheus', () => {
       expect(risk(caller)).toBeLessThan(risk('storefront'));
     }
     expect(risk('payments')).toBe(0);
+  }, 180_000);
+
+  it('scores nodes from per-metric queries on the same Prometheus: the leaking node stands out', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'shadowcast-run-prom-'));
+    cpSync(join(root, 'policies'), join(cwd, 'policies'), { recursive: true });
+    mkdirSync(join(cwd, 'forecasts'));
+    writeFileSync(
+      join(cwd, 'forecasts', 'storefront.yaml'),
+      [
+        'pool: storefront',
+        'source:',
+        '  kind: prometheus',
+        `  url: ${server.url}`,
+        `  query: '${QUERY}'`,
+        '  step: 1h',
+        'horizon: 48h',
+        'nodes:',
+        '  queries:',
+        '    memory: \'shadowcast_node_memory_used_ratio{pool="storefront"}\'',
+        '  node_label: instance',
+        '  lookback: 2d',
+        '',
+      ].join('\n'),
+    );
+    const r = await runCli(['run', '--once'], cwd);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(
+      readFileSync(join(cwd, '.shadowcast', 'plans', 'storefront', 'plan.json'), 'utf8'),
+    ) as {
+      nodes: { id: string; score: number; blame: string | null; state: string }[];
+    };
+    expect(plan.nodes.map((n) => n.id)).toEqual(['storefront-p-1', 'storefront-p-2', 'storefront-p-3']);
+    const [p1, p2, p3] = plan.nodes;
+    expect(p3!.blame).toBe('memory');
+    expect(p3!.score).toBeGreaterThan(0.7);
+    expect(p3!.state).not.toBe('ok');
+    for (const n of [p1!, p2!]) {
+      expect(n.score).toBeLessThan(0.3);
+      expect(n.state).toBe('ok');
+    }
   }, 180_000);
 });

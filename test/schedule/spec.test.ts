@@ -21,6 +21,9 @@ describe('parseSpec nodes:', () => {
       criticality: 'normal',
       stateless: true,
       workloads: {},
+      node_label: 'instance',
+      lookback: '2d',
+      step: '1m',
     });
   });
 
@@ -34,7 +37,12 @@ describe('parseSpec nodes:', () => {
   });
 
   it.each([
-    { name: 'no file', nodes: 'nodes:\n  criticality: high\n', line: 7, message: 'nodes.file:' },
+    {
+      name: 'no file',
+      nodes: 'nodes:\n  criticality: high\n',
+      line: 7,
+      message: 'nodes: give exactly one of file (a node metrics CSV) or queries',
+    },
     {
       name: 'a bad criticality',
       nodes: 'nodes:\n  file: n.csv\n  criticality: urgent\n',
@@ -102,7 +110,30 @@ describe('parseSpec live sources, graph: and health:', () => {
     });
   });
 
+  it('reads nodes from per-metric queries on a Prometheus source, with defaults', () => {
+    const spec = parseSpec(FILE, `${PROM}nodes:\n  queries:\n    memory: 'node_mem{pool="web"}'\n`);
+    expect(spec.nodes).toMatchObject({
+      queries: { memory: 'node_mem{pool="web"}' },
+      node_label: 'instance',
+      lookback: '2d',
+      step: '1m',
+    });
+    expect(spec.nodes?.file).toBeUndefined();
+  });
+
   it.each([
+    {
+      name: 'nodes with both a file and queries',
+      text: `${PROM}nodes:\n  file: n.csv\n  queries:\n    cpu: x\n`,
+      line: 9,
+      message: 'nodes: give exactly one of file (a node metrics CSV) or queries (one per metric)',
+    },
+    {
+      name: 'node queries on a CSV source',
+      text: `${BASE}nodes:\n  queries:\n    cpu: x\n`,
+      line: 8,
+      message: 'nodes.queries: queries: need a prometheus source',
+    },
     {
       name: 'a graph: on a CSV source',
       text: `${BASE}graph:\n  query: x\n`,
