@@ -4,7 +4,6 @@
 
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import type { ServiceGraph } from '../../src/core/graph.js';
 import type { Series, SeriesSet } from '../../src/core/series.js';
 import {
   decayTraffic,
@@ -15,6 +14,7 @@ import {
 } from '../../src/risk/graph-traffic.js';
 import { formatTrafficState, parseTrafficState } from '../../src/risk/graph-traffic-state.js';
 import { simulatePropagation } from '../../src/risk/propagate.js';
+import { edgesOf } from '../support/graph-edges.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -32,14 +32,6 @@ function traffic(labels: Record<string, string>, values: number[], name = 'reque
   };
 }
 const set = (...series: Series[]): SeriesSet => ({ series, repairs: [] });
-
-function edgesOf(g: ServiceGraph): [string, string, number][] {
-  const out: [string, string, number][] = [];
-  for (let i = 0; i < g.nodes.length; i++)
-    for (let e = g.edgeStart[i]!; e < g.edgeStart[i + 1]!; e++)
-      out.push([g.nodes[i]!.id, g.nodes[g.callee[e]!]!.id, g.weight[e]!]);
-  return out;
-}
 
 describe('trafficObservations', () => {
   it('one observation per pair: the mean rate over the window, at its end; pairs split by another label add up', () => {

@@ -3,7 +3,6 @@
 
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import type { ServiceGraph } from '../../src/core/graph.js';
 import { buildServiceGraph, type EdgeObservation } from '../../src/risk/graph.js';
 import {
   parseEdgeCsv,
@@ -14,6 +13,7 @@ import {
   parseNodeCsv,
 } from '../../src/risk/graph-file.js';
 import { parseTime } from '../../src/risk/graph-text.js';
+import { edgesOf } from '../support/graph-edges.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-03-01T00:00:00Z');
@@ -28,15 +28,6 @@ function refusal(f: () => unknown): InputError {
     throw err;
   }
   throw new Error('expected an InputError, nothing was thrown');
-}
-
-/** Edges as [from, to, weight] by node id, in CSR order. */
-function edgesOf(g: ServiceGraph): [string, string, number][] {
-  const out: [string, string, number][] = [];
-  for (let i = 0; i < g.nodes.length; i++)
-    for (let e = g.edgeStart[i]!; e < g.edgeStart[i + 1]!; e++)
-      out.push([g.nodes[i]!.id, g.nodes[g.callee[e]!]!.id, g.weight[e]!]);
-  return out;
 }
 
 describe('buildServiceGraph', () => {
