@@ -65,7 +65,12 @@ const LANE_PX = 13;
 const MAX_LANES = 4;
 
 export async function renderForecastSvg(input: ChartInput): Promise<string> {
-  const vegaSpec = compile(forecastChartSpec(input), { logger: failOnError }).spec;
+  return renderVegaLiteSvg(forecastChartSpec(input));
+}
+
+/** Any Vega-Lite spec to a standalone SVG string, headless; an error in the spec throws. */
+export async function renderVegaLiteSvg(spec: TopLevelSpec): Promise<string> {
+  const vegaSpec = compile(spec, { logger: failOnError }).spec;
   const view = new View(parse(vegaSpec), { renderer: 'none', logger: failOnError });
   // Clip and gradient ids come from module-level counters; resetting them keeps the output a function of the input.
   resetSVGDefIds();

@@ -286,7 +286,8 @@ export function metricsTable(rows: readonly { name: string; metrics: EventMetric
     const lead = Number.isFinite(m.lead.median)
       ? `${fixed(m.lead.median, 0)} (${fixed(m.lead.q1, 0)}–${fixed(m.lead.q3, 0)})`
       : '–';
-    return `| ${name} | ${m.threshold} | ${m.failures} | ${m.detected} | ${m.falseAlarms} | ${fixed(m.precision, 3)} | ${fixed(m.recall, 3)} | ${fixed(m.f1, 3)} | ${lead} | ${fixed(m.falseAlarmsPerDay, 2)} |`;
+    // A pipe inside a cell (|z|) would split it; markdown escapes it.
+    return `| ${name.replaceAll('|', '\\|')} | ${m.threshold} | ${m.failures} | ${m.detected} | ${m.falseAlarms} | ${fixed(m.precision, 3)} | ${fixed(m.recall, 3)} | ${fixed(m.f1, 3)} | ${lead} | ${fixed(m.falseAlarmsPerDay, 2)} |`;
   });
   return [...head, ...body].join('\n');
 }

@@ -508,4 +508,11 @@ describe('metricsTable', () => {
     expect(table[0]).toMatch(/^\| detector \| threshold \|/);
     expect(table[2]).toBe('| zscore | 0.9 | 1 | 0 | 1 | 0.000 | 0.000 | 0.000 | – | 1.00 |');
   });
+
+  it('escapes a pipe in a detector name, so |z| stays inside its cell', () => {
+    const m = summarise([{ alarms: [], falseAlarms: 0, evaluatedRows: 1440, events: [] }], 0.7);
+    const row = metricsTable([{ name: 'z-score (|z| >= 8)', metrics: m }]).split('\n')[2]!;
+    expect(row.startsWith('| z-score (\\|z\\| >= 8) | 0.7 |')).toBe(true);
+    expect(row.split(/(?<!\\)\|/)).toHaveLength(12);
+  });
 });
