@@ -329,16 +329,37 @@ function withMs<T extends object, K extends keyof T & string>(value: T, keys: re
 }
 
 /** A fully merged policy (every field set, shadow's instance fields filled) → the Policy. */
-export const ResolvedPolicySchema = z.strictObject({
-  mode: MODE,
-  forecast: mapping(FORECAST, 'forecast').transform((v) => withMs(v, ['horizon', 'errorWindow'])),
-  capacity: CAPACITY_RESOLVED.transform((v) => withMs(v, ['provision', 'launchBuffer'])),
-  shadow: mapping(SHADOW, 'shadow').transform((v) => withMs(v, ['leadTime'])),
-  standby: STANDBY_RESOLVED.transform((v) => withMs(v, ['dwell', 'release'])),
-  migration: MIGRATION_RESOLVED.transform((v) => withMs(v, ['bake', 'stepTimeout'])),
-  guardrails: mapping(GUARDRAILS, 'guardrails'),
-  schedule: mapping(SCHEDULE, 'schedule'),
-});
+export const ResolvedPolicySchema = z
+  .strictObject({
+    mode: MODE,
+    forecast: mapping(FORECAST, 'forecast').transform((v) => withMs(v, ['horizon', 'errorWindow'])),
+    capacity: CAPACITY_RESOLVED.transform((v) => withMs(v, ['provision', 'launchBuffer'])),
+    shadow: mapping(SHADOW, 'shadow').transform((v) => withMs(v, ['leadTime'])),
+    standby: STANDBY_RESOLVED.transform((v) => withMs(v, ['dwell', 'release'])),
+    migration: MIGRATION_RESOLVED.transform((v) => withMs(v, ['bake', 'stepTimeout'])),
+    guardrails: mapping(GUARDRAILS, 'guardrails'),
+    schedule: mapping(SCHEDULE, 'schedule'),
+  })
+  .superRefine((policy, ctx) => {
+    // A step waits, within its deadline, for the instances it asked for to serve: provisioning
+    // that takes longer would time out and roll back every scale-up.
+    const provision = policy.capacity.provisionMs as unknown;
+    const timeout = policy.migration.stepTimeoutMs as unknown;
+    // A section that failed its own checks has said so already.
+    if (typeof provision !== 'number' || typeof timeout !== 'number' || provision < timeout) return;
+    const params: CrossFieldParams = {
+      other: ['capacity', 'provision'],
+      otherMessage:
+        'must be shorter than migration.stepTimeout, or every scale-up would time out waiting for its instances and roll back',
+    };
+    ctx.addIssue({
+      code: 'custom',
+      path: ['migration', 'stepTimeout'],
+      message:
+        'must be longer than capacity.provision, or every scale-up would time out waiting for its instances and roll back',
+      params,
+    });
+  });
 
 // The schema produces exactly the planner's contract: each direction fails to compile otherwise.
 const _toPolicy = (p: z.output<typeof ResolvedPolicySchema>): Policy => p;

@@ -308,6 +308,21 @@ describe('rules joining two fields: on the merged policy, blamed where the fix g
       ],
     },
     {
+      rule: 'provisioning shorter than the step timeout, or every scale-up times out',
+      pool: lines('capacity:', '  provision: 20m'),
+      errors: [
+        `${POOL}:2:3: capacity.provision: "20m" must be shorter than migration.stepTimeout ("15m" from built-in default), or every scale-up would time out waiting for its instances and roll back`,
+      ],
+    },
+    {
+      rule: 'a step timeout cut below provisioning is blamed where it was cut',
+      defaults: lines('migration:', '  stepTimeout: 4m'),
+      pool: lines('capacity: { minInstances: 3 }'),
+      errors: [
+        `${DEFAULTS}:2:3: migration.stepTimeout: "4m" must be longer than capacity.provision ("5m" from built-in default), or every scale-up would time out waiting for its instances and roll back`,
+      ],
+    },
+    {
       rule: 'a rule broken by defaults.yaml alone is reported once, at defaults.yaml, not per pool',
       defaults: lines('migration:', '  stepTimeout: 1m'),
       pool: lines('capacity: { minInstances: 3 }'),
