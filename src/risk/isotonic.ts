@@ -9,8 +9,17 @@ export interface IsotonicMap {
   y: number[];
 }
 
-/** Fit on raw scores and 0/1 outcomes. `prior` pseudo-rows at the base rate shrink tiny steps. */
-export function fitIsotonic(scores: ArrayLike<number>, outcomes: ArrayLike<number>, prior = 2): IsotonicMap {
+/**
+ * Fit on raw scores and 0/1 outcomes. `prior` pseudo-rows at the base rate shrink tiny steps, and
+ * every step rests on at least `minRows` rows: a step fitted to a handful of rows is noise, and a
+ * score a hair across its edge would read a very different probability.
+ */
+export function fitIsotonic(
+  scores: ArrayLike<number>,
+  outcomes: ArrayLike<number>,
+  prior = 2,
+  minRows = 1,
+): IsotonicMap {
   const n = scores.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
   let positives = 0;
@@ -46,6 +55,29 @@ export function fitIsotonic(scores: ArrayLike<number>, outcomes: ArrayLike<numbe
       bw[bw.length - 1]! += w - prior;
       bx[bx.length - 1] = x;
     }
+  }
+  // Merge the lightest step into the neighbour nearer in probability until each holds minRows;
+  // a merged step's probability lies between its parts', so the map stays non-decreasing.
+  for (;;) {
+    let k = -1;
+    for (let j = 0; j < bw.length; j++) if (bw[j]! - prior < minRows && (k < 0 || bw[j]! < bw[k]!)) k = j;
+    if (k < 0 || bw.length < 2) break;
+    const mean = (j: number) => bs[j]! / bw[j]!;
+    const into =
+      k === 0
+        ? 1
+        : k === bw.length - 1
+          ? k - 1
+          : mean(k) - mean(k - 1) <= mean(k + 1) - mean(k)
+            ? k - 1
+            : k + 1;
+    const [lo, hi] = into < k ? [into, k] : [k, into];
+    bs[lo] = bs[lo]! + bs[hi]! - prior * base;
+    bw[lo] = bw[lo]! + bw[hi]! - prior;
+    bx[lo] = bx[hi]!;
+    bs.splice(hi, 1);
+    bw.splice(hi, 1);
+    bx.splice(hi, 1);
   }
   return { x: bx, y: bs.map((s, k) => s / bw[k]!) };
 }

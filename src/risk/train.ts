@@ -87,6 +87,15 @@ export function rowLabels(node: LabeledNode, horizonMs: number): Float64Array {
   return labels;
 }
 
+/** Pseudo-rows at the base rate added to each calibration step. */
+const PRIOR_ROWS = 2;
+/**
+ * Rows each calibration step rests on, at least: an hour of one node at a row a minute. Without
+ * it the consensus map held steps of a few rows each, 0.002 apart, and a node the classifier was
+ * surest about read 0.40 or 0.80 as the residual detector's 3 % share moved it across one.
+ */
+const MIN_STEP_ROWS = 60;
+
 /** Share of (row, metric) pairs of healthy rows kept to teach the classifier; each weighs 1 / share. */
 const NEGATIVE_SHARE = 0.05;
 
@@ -217,8 +226,8 @@ export function trainRiskModel(
   const classifierRaw = cal.metrics.map((ms) =>
     Math.max(0, ...ms.map((v) => predictLogistic(classifier, v))),
   );
-  const residual = fitIsotonic(cal.residual, cal.labels);
-  const classifierMap = fitIsotonic(classifierRaw, cal.labels);
+  const residual = fitIsotonic(cal.residual, cal.labels, PRIOR_ROWS, MIN_STEP_ROWS);
+  const classifierMap = fitIsotonic(classifierRaw, cal.labels, PRIOR_ROWS, MIN_STEP_ROWS);
   const apply = (map: typeof residual, raw: number[]) => raw.map((r) => applyIsotonic(map, r));
   const pResidual = apply(residual, cal.residual);
   const pClassifier = apply(classifierMap, classifierRaw);
@@ -235,7 +244,11 @@ export function trainRiskModel(
     features: o.features,
     featureNames: [...METRIC_FEATURES],
     classifier,
-    calibration: { residual, classifier: classifierMap, consensus: fitIsotonic(mixed, cal.labels) },
+    calibration: {
+      residual,
+      classifier: classifierMap,
+      consensus: fitIsotonic(mixed, cal.labels, PRIOR_ROWS, MIN_STEP_ROWS),
+    },
     weights,
     trained: {
       nodes: nodes.length,

@@ -18,6 +18,39 @@ describe('isotonic calibration', () => {
     expect(applyIsotonic(map, 9)).toBe(1);
   });
 
+  it('merges a step on fewer than minRows rows into its neighbour (hand-computed)', () => {
+    // Blocks {1}=0 (one row), {2,3}=0.5, {4,5}=1; with two rows a step, {1} joins {2,3}: 1/3.
+    const map = fitIsotonic([1, 2, 3, 4, 5], [0, 1, 0, 1, 1], 0, 2);
+    expect(map.x).toEqual([3, 5]);
+    expect(map.y[0]).toBeCloseTo(1 / 3, 12);
+    expect(map.y[1]).toBe(1);
+  });
+
+  it('keeps every step on at least minRows rows, and the map non-decreasing', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.boolean()), { minLength: 1, maxLength: 120 }),
+        fc.integer({ min: 1, max: 30 }),
+        (pairs, minRows) => {
+          const scores = pairs.map((p) => p[0]);
+          const map = fitIsotonic(
+            scores,
+            pairs.map((p) => (p[1] ? 1 : 0)),
+            2,
+            minRows,
+          );
+          for (let k = 1; k < map.y.length; k++) expect(map.y[k]!).toBeGreaterThanOrEqual(map.y[k - 1]!);
+          if (map.x.length > 1)
+            map.x.forEach((edge, k) => {
+              const below = k === 0 ? -Infinity : map.x[k - 1]!;
+              const rows = scores.filter((s) => s > below && s <= edge).length;
+              expect(rows).toBeGreaterThanOrEqual(minRows);
+            });
+        },
+      ),
+    );
+  });
+
   it('is non-decreasing and within [0, 1] for any data', () => {
     fc.assert(
       fc.property(

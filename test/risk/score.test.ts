@@ -74,4 +74,25 @@ describe('risk score', () => {
     const tail = (a: number[]) => Math.max(...a.slice(1900));
     expect(tail(after)).toBeGreaterThan(tail(scores));
   });
+
+  it('does not hinge on how much history the window holds: a leak near its limit reads the same', () => {
+    // Memory as a share of its limit, a row a minute for two days with a daily swing, leaking
+    // from 0.42 to 0.92 over the last 8 hours. A live run reads it over a fixed lookback, so the
+    // window's start moves with the clock; the verdict at its end must not.
+    const HOUR = 3_600_000;
+    const end = Date.UTC(2026, 10, 23, 23);
+    const memory = (t: number) => {
+      const daily = 0.05 * Math.sin((2 * Math.PI * (t % (24 * HOUR))) / (24 * HOUR) + 2);
+      const leak = t > end - 8 * HOUR ? (0.5 * (t - end + 8 * HOUR)) / (8 * HOUR) : 0;
+      return 0.42 + daily + 0.01 * Math.sin(t / 600_000) + leak;
+    };
+    const finals = [0, 20, 30, 45, 59].map((late) => {
+      const timestamps: number[] = [];
+      for (let t = end - 48 * HOUR + late * 60_000; t <= end; t += 60_000) timestamps.push(t);
+      const rows = scoreNode(timestamps, { memory: Float64Array.from(timestamps, memory) }, model);
+      return rows.at(-1)!.score;
+    });
+    for (const score of finals) expect(score).toBeGreaterThan(0.7);
+    expect(Math.max(...finals) - Math.min(...finals)).toBeLessThan(0.05);
+  });
 });
