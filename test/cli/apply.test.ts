@@ -274,6 +274,16 @@ describe('bad input: exit 2, one line, nothing changed', () => {
   });
 });
 
+/** Resolves once some process holds a pool lock under `dir`. */
+async function lockTaken(dir: string): Promise<void> {
+  const locks = join(dir, 'locks');
+  for (let waited = 0; waited < 60_000; waited += 25) {
+    if (existsSync(locks) && readdirSync(locks).length > 0) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`no process took a lock under ${locks} within 60 s`);
+}
+
 describe('two processes on one pool at once', () => {
   // A hook that takes 300 ms per step keeps each migration under its lock for over a second of
   // real time, so the two processes certainly overlap.
@@ -296,7 +306,9 @@ describe('two processes on one pool at once', () => {
     const [a, b, c] = await Promise.all([
       apply(dir, ...slow, '--lock-wait', '30s'),
       apply(dir, ...slow, '--lock-wait', '30s'),
-      new Promise((r) => setTimeout(r, 400)).then(() =>
+      // Only once an apply holds the lock: a rollback that came first would find nothing to roll
+      // back, and on a loaded machine the applies can take longer than any fixed head start.
+      lockTaken(dir).then(() =>
         runCli(['rollback', POOL, '--state', dir, '--policies', policies, '--lock-wait', '30s']),
       ),
     ]);
