@@ -160,14 +160,16 @@ export function tunedZ(z: number, k: number): number {
 
 /** The z-score thresholded at |z| >= k, judged (attributed) at the provision threshold. */
 function zMetrics(scored: ScoredEpisode[], k: number): EventMetrics {
-  return evaluate(
-    scored.map((s) => ({
-      truth: s.episode,
-      scores: s.zscore.map((z) => tunedZ(z, k)),
-      blame: s.blame.zscore,
-    })),
-    0.7,
-  );
+  return evaluate(zAt(scored, k), 0.7);
+}
+
+/** The z-score alarming at |z| >= k, as scores that reach 0.7 exactly where it alarms. */
+function zAt(scored: ScoredEpisode[], k: number) {
+  return scored.map((s) => ({
+    truth: s.episode,
+    scores: s.zscore.map((v) => tunedZ(v, k)),
+    blame: s.blame.zscore,
+  }));
 }
 
 /** The |z| threshold with the best F1 (attributed) on the train split at the provision threshold. */
@@ -273,14 +275,6 @@ function consensusAt(scored: ScoredEpisode[], threshold: number) {
   }));
 }
 
-function zAt(scored: ScoredEpisode[], k: number) {
-  return scored.map((s) => ({
-    truth: s.episode,
-    scores: s.zscore.map((v) => tunedZ(v, k)),
-    blame: s.blame.zscore,
-  }));
-}
-
 /** Both detectors over their threshold grids. */
 function sweeps(scored: ScoredEpisode[]): { consensus: OperatingPoint[]; z: OperatingPoint[] } {
   return {
@@ -341,12 +335,8 @@ export async function benchRisk(): Promise<{ markdown: string; json: unknown }> 
   const consensusTrain = trainRows.find((r) => r.name === 'consensus' && r.metrics.threshold === 0.7)!;
   const zBudget = zAtBudget(train.scored, consensusTrain.metrics.falseAlarmsPerDay);
   const byName = (n: string) => testDetectors.find((d) => d.name === n)!;
-  const paired = pairedLeads(
-    byName('consensus'),
-    byName(`z-score (tuned: |z| >= ${zTuned})`),
-    test.scored,
-    0.7,
-  );
+  const tunedName = `z-score (tuned: |z| >= ${zTuned})`;
+  const paired = pairedLeads(byName('consensus'), byName(tunedName), test.scored, 0.7);
   const budgetRows =
     zBudget === undefined
       ? []
@@ -364,24 +354,20 @@ export async function benchRisk(): Promise<{ markdown: string; json: unknown }> 
   // The other way round: the consensus threshold that spends the most of the tuned z-score's
   // false-alarm rate on train without passing it, then both on test.
   const trainSweeps = sweeps(train.scored);
-  const zTrainRate = trainRows.find(
-    (r) => r.name === `z-score (tuned: |z| >= ${zTuned})` && r.metrics.threshold === 0.7,
-  )!.metrics.falseAlarmsPerDay;
+  const zTrainRate = trainRows.find((r) => r.name === tunedName && r.metrics.threshold === 0.7)!.metrics
+    .falseAlarmsPerDay;
   const matched = spendBudget(trainSweeps.consensus, zTrainRate);
-  const matchedName = matched ? `consensus (same false-alarm budget: >= ${matched.threshold})` : '';
   const matchedDetector: DetectorScores | undefined = matched && {
-    name: matchedName,
+    name: `consensus (same false-alarm budget: >= ${matched.threshold})`,
     perEpisode: consensusAt(test.scored, matched.threshold).map((e) => e.scores),
     blame: test.scored.map((s) => s.blame.consensus),
   };
   const matchedRows = matchedDetector
-    ? evaluateAll([matchedDetector, byName(`z-score (tuned: |z| >= ${zTuned})`)], test.scored).filter(
+    ? evaluateAll([matchedDetector, byName(tunedName)], test.scored).filter(
         (r) => r.metrics.threshold === 0.7,
       )
     : [];
-  const matchedPaired =
-    matchedDetector &&
-    pairedLeads(matchedDetector, byName(`z-score (tuned: |z| >= ${zTuned})`), test.scored, 0.7);
+  const matchedPaired = matchedDetector && pairedLeads(matchedDetector, byName(tunedName), test.scored, 0.7);
   const testSweeps = sweeps(test.scored);
   const marked = [
     testSweeps.consensus.find((p) => p.threshold === 0.7)!,
@@ -392,7 +378,7 @@ export async function benchRisk(): Promise<{ markdown: string; json: unknown }> 
   // The README shows it; each run refreshes it.
   writeFileSync(join(repoRoot(), 'docs', 'risk-lead.svg'), svg);
   const testAnyRows = evaluateAll(testDetectors, test.scored, false).filter((r) =>
-    ['consensus', `z-score (tuned: |z| >= ${zTuned})`].includes(r.name),
+    ['consensus', tunedName].includes(r.name),
   );
   const smd = process.env.BENCH_SKIP_SMD ? undefined : scoreEpisodes(model, smdLabelledEpisodes(), 'smd');
   const smdRows = smd ? evaluateAll(detectorScores(smd.scored, zMap, zTuned), smd.scored) : [];
