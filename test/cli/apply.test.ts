@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sameState } from '../../src/deploy/pool-state.js';
 import type { MigrationHistory } from '../../src/schedule/history.js';
+import { until } from '../support/until.js';
 import {
   apply,
   fleetFile,
@@ -277,11 +278,7 @@ describe('bad input: exit 2, one line, nothing changed', () => {
 /** Resolves once some process holds a pool lock under `dir`. */
 async function lockTaken(dir: string): Promise<void> {
   const locks = join(dir, 'locks');
-  for (let waited = 0; waited < 60_000; waited += 25) {
-    if (existsSync(locks) && readdirSync(locks).length > 0) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`no process took a lock under ${locks} within 60 s`);
+  await until(`a lock under ${locks}`, () => existsSync(locks) && readdirSync(locks).length > 0, 60_000, 25);
 }
 
 describe('two processes on one pool at once', () => {

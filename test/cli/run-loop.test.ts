@@ -7,11 +7,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SimStoreFile } from '../../src/deploy/sim-store.js';
 import { cli, root, runCli } from '../deploy/migration-fixture.js';
 import { samples } from '../support/prom-text.js';
+import { until } from '../support/until.js';
 
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -57,20 +57,6 @@ function start(args: string[], cwd: string, env: Record<string, string> = {}): L
     child.on('close', (code, signal) => resolve({ code, signal })),
   );
   return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  ms = 90_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 const history = async (cwd: string) => {
