@@ -385,9 +385,12 @@ export function place(node: Pick<NodeRisk, 'zone' | 'region'>, zones: readonly Z
 }
 
 /**
- * Shrinks the desired state until its largest step fits the budget: shadow first (it is the
- * buffer), then new standby nodes, then the primary. Growth is capped by what is left beside the
- * current state; a state already over a lowered guardrail only shrinks towards it.
+ * Trims the growth of the desired state until its largest step fits the budget: new shadow
+ * instances first (they are the buffer), then new standby nodes, then new primary instances.
+ * A guardrail only ever stops growth: it never takes a pool below what it runs now (nor so below
+ * its minimum), since cutting serving capacity to meet a cost or instance cap is an outage, not a
+ * saving. A pool already over a lowered guardrail holds its size, with an alert, until a person or
+ * the forecast shrinks it.
  */
 function fit(
   desired: PoolState,
@@ -401,23 +404,45 @@ function fit(
     cost(grown(current, s), policy) > budget.cost + 1e-9;
   if (!over(desired)) return desired;
   const d: PoolState = { ...desired, standby: { ...desired.standby } };
-  const before = count(d);
+  const before = count(grown(current, desired));
   const trim = (): boolean => {
     if (d.shadow > current.shadow) return (d.shadow--, true);
     const fresh = Object.keys(d.standby).filter((id) => current.standby[id] === undefined);
     if (fresh.length > 0) return (delete d.standby[fresh.at(-1)!], true);
     if (d.primary > current.primary) return (d.primary--, true);
-    if (d.shadow > 0) return (d.shadow--, true);
-    if (d.primary > 0) return (d.primary--, true);
     return false;
   };
   while (over(d) && trim());
-  if (d.shadow === 0) d.weights = { primary: 1, shadow: 0 };
-  out.reasons.push(
-    `capped by guardrails (max ${budget.instances} more instances, ${budget.cost.toFixed(2)}/h left for this pool): ${before} -> ${count(d)} instances`,
-  );
-  out.alerts.push(`${out.pool}: plan capped by guardrails`);
+  d.weights = cappedWeights(d, desired, policy);
+  const caps = `${budget.instances} instances and ${fmtCost(budget.cost)}/h left for this pool`;
+  if (over(d)) {
+    out.reasons.push(
+      `guardrails (${caps}) are below what the pool runs now (${count(current)} instances, ${fmtCost(cost(current, policy))}/h): no growth; guardrails never shrink a pool below what it serves`,
+    );
+    out.alerts.push(
+      `${out.pool}: already over its guardrails (${count(current)} instances, ${fmtCost(cost(current, policy))}/h); growth stopped, size held`,
+    );
+  } else {
+    out.reasons.push(
+      `capped by guardrails (${caps}): growth ${before} -> ${count(grown(current, d))} instances`,
+    );
+    out.alerts.push(`${out.pool}: plan capped by guardrails`);
+  }
   return d;
+}
+
+/** A trimmed shadow pool gets no more of the traffic than its instances serve. */
+function cappedWeights(d: PoolState, desired: PoolState, policy: Policy): PoolState['weights'] {
+  if (d.shadow >= desired.shadow) return desired.weights;
+  const shadow = d.shadow * policy.shadow.unitsPerInstance;
+  const all = shadow + d.primary * policy.capacity.unitsPerInstance;
+  const w = all > 0 ? Math.min(desired.weights.shadow, shadow / all) : 0;
+  const ws = d.shadow === 0 ? 0 : Math.floor(w * 1e6) / 1e6;
+  return { primary: round(1 - ws), shadow: ws };
+}
+
+function fmtCost(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(2) : 'no limit';
 }
 
 /** The state while growing from `a` towards `b`: the larger of each, standby of both. */

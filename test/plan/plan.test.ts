@@ -150,6 +150,42 @@ describe('plan: a hand-computed case', () => {
     expect(big.desired.primary).toBe(20 - big.desired.shadow);
     expect(big.alerts).toContain('web: plan capped by guardrails');
   });
+
+  // A cost cap below what the pool already costs (4 primary + 1 shadow at 0.17/h and 0.05/h)
+  // once planned the pool to zero: "decommission primary 4 -> 0" with no bake and no gate.
+  it.each([
+    ['maxHourlyCost below what the pool costs now', (p: Policy) => (p.guardrails.maxHourlyCost = 0.6)],
+    ['maxTotalInstances below what the pool runs now', (p: Policy) => (p.guardrails.maxTotalInstances = 3)],
+  ])('a guardrail never shrinks a pool below what it serves now: %s', (_, set) => {
+    const policy = testPolicy((p) => {
+      p.capacity.hourlyCost = 0.17;
+      p.shadow.hourlyCost = 0.05;
+      p.capacity.minInstances = 2;
+      set(p);
+    });
+    const web = plan(
+      {
+        intervalMs: 15 * MIN,
+        pools: [
+          {
+            pool: 'web',
+            policy,
+            current: pool(4, 1, 0.1),
+            forecast: forecastOf(T0, HOUR, [450, 500]),
+            observed: 450,
+          },
+        ],
+      },
+      clock(),
+    ).pools.web!;
+    for (const s of states(web.current, web.steps)) {
+      expect(s.primary).toBeGreaterThanOrEqual(4);
+      expect(s.shadow).toBeGreaterThanOrEqual(1);
+    }
+    expect(web.steps.filter((s) => s.kind === 'decommission')).toEqual([]);
+    expect(web.alerts.join('\n')).toMatch(/already over its guardrails.*size held/);
+    expect(web.reasons.join('\n')).toMatch(/never shrink a pool below what it serves/);
+  });
 });
 
 describe('plan: standby nodes', () => {
@@ -338,6 +374,32 @@ describe('plan: properties', () => {
           }
         },
       ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('guardrails stop growth only: no step goes below the current size or the unguarded plan', () => {
+    fc.assert(
+      fc.property(policyArb, poolArb('web'), (r, d) => {
+        const policy = policyFrom(r);
+        const input = inputsFrom(d, policy);
+        const out = plan({ intervalMs: 15 * MIN, pools: [input] }, clock()).pools.web!;
+        const free = testPolicy((p) => {
+          Object.assign(p, structuredClone(policy));
+          p.guardrails.maxTotalInstances = 1e9;
+          p.guardrails.maxHourlyCost = 1e12;
+        });
+        const unguarded = plan({ intervalMs: 15 * MIN, pools: [{ ...input, policy: free }] }, clock()).pools
+          .web!.desired;
+        const floor = {
+          primary: Math.min(input.current.primary, unguarded.primary),
+          shadow: Math.min(input.current.shadow, unguarded.shadow),
+        };
+        for (const s of [...states(input.current, out.steps), out.desired]) {
+          expect(s.primary).toBeGreaterThanOrEqual(floor.primary);
+          expect(s.shadow).toBeGreaterThanOrEqual(floor.shadow);
+        }
+      }),
       { numRuns: 400 },
     );
   });
