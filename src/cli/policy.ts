@@ -11,7 +11,9 @@
 import { InputError, UsageError } from '../core/errors.js';
 import { loadPolicyDir, loadPolicyFiles } from '../policy/load.js';
 import { formatSource, formatValue } from '../policy/provenance.js';
+import { SIM_HEALTH_METRICS } from '../deploy/sim-serve.js';
 import { errorsFor, type PolicySet, type ResolvedPool } from '../policy/resolve.js';
+import { policyWarnings } from '../policy/warnings.js';
 
 export interface PolicyValidateFlags {
   policies: string;
@@ -41,6 +43,11 @@ export async function policyValidateCommand(files: string[], flags: PolicyValida
     throw new UsageError(`no policy files in ${flags.policies} (defaults.yaml, pools/<pool>.yaml)`);
   if (set.errors.length) reportErrors(set.errors);
   const pools = [...set.pools.keys()].sort();
+  for (const pool of pools) {
+    for (const w of policyWarnings(set.pools.get(pool)!, SIM_HEALTH_METRICS)) {
+      process.stderr.write(`warning: ${w.where}: ${w.pool}: ${w.message}\n`);
+    }
+  }
   process.stdout.write(
     `policies OK: ${plural(set.files.length, 'file')}, ${plural(pools.length, 'pool')}` +
       `${pools.length ? ` (${pools.join(', ')})` : ''}\n`,

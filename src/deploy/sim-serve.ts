@@ -46,7 +46,17 @@ export interface HealthSignals {
   latency_p99_ms: number;
   /** The busier target's utilisation. */
   utilisation: number;
+  /** served / demand: the share of requests answered; 1 when there is no demand. */
+  availability: number;
 }
+
+/** The metrics a health gate can name on the simulated fleet. */
+export const SIM_HEALTH_METRICS: readonly (keyof HealthSignals)[] = [
+  'error_rate',
+  'latency_p99_ms',
+  'utilisation',
+  'availability',
+];
 
 export interface ServeResult {
   t: number;
@@ -206,6 +216,7 @@ export function loadOf(
       error_rate: demand > 0 ? shortfall / demand : 0,
       latency_p99_ms: latencyMs,
       utilisation: Math.max(primary.utilisation, shadow.utilisation),
+      availability: demand > 0 ? served / demand : 1,
     },
   };
 }

@@ -5,9 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { type HealthRule, SignalLog, SimHealthGate } from '../../src/deploy/sim-health.js';
 import type { HealthSignals } from '../../src/deploy/sim-serve.js';
+import { loadPolicyDir } from '../../src/policy/load.js';
 import { fleetOf, MIN, pool, T0 } from './helpers.js';
 
-const ok: HealthSignals = { error_rate: 0, latency_p99_ms: 80, utilisation: 0.6 };
+const ok: HealthSignals = { error_rate: 0, latency_p99_ms: 80, utilisation: 0.6, availability: 1 };
 const rules: HealthRule[] = [
   { metric: 'error_rate', max: 0.01 },
   { metric: 'latency_p99_ms', max: 500 },
@@ -72,7 +73,8 @@ describe('SimHealthGate', () => {
     const gate = new SimHealthGate(logOf({}), [{ metric: 'cpu', max: 0.8 }]);
     expect(await gate.check('web', T0, T0)).toEqual({
       pass: false,
-      reason: 'metric cpu is not recorded for pool web (known: error_rate, latency_p99_ms, utilisation)',
+      reason:
+        'metric cpu is not recorded for pool web (known: error_rate, latency_p99_ms, utilisation, availability)',
     });
     expect(() => new SimHealthGate(logOf(), [{ metric: 'cpu' }])).toThrow(/neither max nor min/);
   });
@@ -104,6 +106,26 @@ describe('the gate over the simulated fleet', () => {
     expect(await gate.check('web', T0, T0 + 6 * MIN)).toEqual({
       pass: false,
       reason: 'latency_p99_ms 4000 above max 500 at 2026-11-23T12:06:00.000Z (pool web)',
+    });
+  });
+
+  // The shipped checkout-api policy gates on availability; a fleet that never recorded it failed
+  // every shift's gate and rolled it back.
+  it('passes every gate of every shipped policy on a healthy pool, and fails availability on a short one', async () => {
+    const set = await loadPolicyDir('policies');
+    expect(set.errors).toEqual([]);
+    expect([...set.pools.keys()]).toContain('checkout-api');
+    const sim = fleetOf(pool(4));
+    await serveMinutes(sim, 5, 200);
+    for (const [name, resolved] of set.pools) {
+      const gate = new SimHealthGate(sim.fleet, resolved.policy.migration.gates);
+      expect([name, await gate.check('web', T0, T0 + 5 * MIN)]).toEqual([name, { pass: true }]);
+    }
+    await sim.serveAt(T0 + 6 * MIN, 500); // 400 units of capacity: a fifth of requests lost
+    const availability = new SimHealthGate(sim.fleet, [{ metric: 'availability', min: 0.999 }]);
+    expect(await availability.check('web', T0 + 6 * MIN, T0 + 6 * MIN)).toEqual({
+      pass: false,
+      reason: 'availability 0.8 below min 0.999 at 2026-11-23T12:06:00.000Z (pool web)',
     });
   });
 

@@ -56,11 +56,13 @@ describe('latency', () => {
       error_rate: 0,
       latency_p99_ms: 100,
       utilisation: 0.5,
+      availability: 1,
     });
     expect((await serveAt(T0 + MIN, 500)).signals).toEqual({
       error_rate: 0.2,
       latency_p99_ms: 5000,
       utilisation: 1,
+      availability: 0.8,
     });
   });
 });
