@@ -231,7 +231,8 @@ function sizeReasons(
   observed: number,
   level: number,
 ): string[] {
-  const pct = Math.round(((1 + level) / 2) * 100);
+  // The interval's upper bound is this quantile: level 0.99 is p99.5, not a rounded "p100".
+  const pct = Number((((1 + level) / 2) * 100).toFixed(1));
   const p = peak.primary;
   const fromObserved = !(p.mean >= observed);
   const base = fromObserved
@@ -248,8 +249,13 @@ function sizeReasons(
   const t = peak.total;
   const total = Math.max(p.primary, t.total);
   const share = Math.round(target.shadowWeight * 100);
+  const covered = t.cover * (policy.shadow.peakPercent / 100) * (1 + policy.shadow.bufferPercent / 100);
+  const cover =
+    t.upper >= t.cover
+      ? `the forecast p${pct} upper peak ${fmt(t.upper)} at ${isoMinute(t.t)}`
+      : `observed load ${fmt(t.cover)} (above the forecast p${pct} upper bound${Number.isFinite(t.upper) ? ` ${fmt(t.upper)}` : ''})`;
   return [
-    `need ${fmt(total)} units: the larger of ${need} and the forecast p${pct} upper peak ${fmt(t.upper)} at ${isoMinute(t.t)} × ${policy.shadow.peakPercent}% + ${policy.shadow.bufferPercent}% buffer = ${fmt(t.total)}`,
+    `need ${fmt(total)} units: the larger of ${need} and ${cover} × ${policy.shadow.peakPercent}% + ${policy.shadow.bufferPercent}% buffer = ${fmt(covered)}`,
     `primary ${target.primary} for ${100 - share}% of it (${policy.capacity.unitsPerInstance} units each)` +
       bound(target.primary, policy.capacity.minInstances, policy.capacity.maxInstances),
     minimumHolds(policy, total)

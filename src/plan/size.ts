@@ -18,6 +18,8 @@ export interface Need {
   /** The forecast values behind it, for the reasons. */
   mean: number;
   upper: number;
+  /** What the shadow formula covers: the upper bound, or the observed load when that is higher. */
+  cover: number;
 }
 
 /** Needs at each forecast timestamp in [from, to], and at `from` itself. */
@@ -40,13 +42,14 @@ export function needs(
     const mean = Math.max(0, forecast.mean[i]!);
     const upper = Math.max(mean, forecast.upper[i]!);
     const primary = Math.max(mean, floor) * head;
-    const total = policy.shadow.enabled ? Math.max(primary, Math.max(upper, floor) * peak) : primary;
-    out.push({ t: Math.max(ts[i]!, from), primary, total, mean, upper });
+    const cover = Math.max(upper, floor);
+    const total = policy.shadow.enabled ? Math.max(primary, cover * peak) : primary;
+    out.push({ t: Math.max(ts[i]!, from), primary, total, mean, upper, cover });
   }
   if (out.length === 0 || out[0]!.t > from) {
     // Before the forecast's first point (or past its end) only the observed load is known.
     const primary = floor * head;
-    out.unshift({ t: from, primary, total: primary, mean: Number.NaN, upper: Number.NaN });
+    out.unshift({ t: from, primary, total: primary, mean: Number.NaN, upper: Number.NaN, cover: floor });
   }
   return out;
 }

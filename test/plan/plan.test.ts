@@ -46,6 +46,28 @@ describe('plan: a hand-computed case', () => {
     expect(web.reasons[2]).toContain('shadow 3 for the 10%');
   });
 
+  // "forecast p90 upper peak 2985 × 100% + 0% buffer = 3978": the observed load set the total,
+  // and the reason named the forecast with the wrong arithmetic; level 0.99 printed as "p100".
+  it('says the arithmetic it did: observed load above the upper bound, and p99.5 for level 0.99', () => {
+    const policy = testPolicy((p) => {
+      p.shadow.peakPercent = 100;
+      p.shadow.bufferPercent = 0;
+    });
+    const fc1 = { ...forecastOf(T0, HOUR, [2000, 2100], 0.1), level: 0.99 };
+    const web = plan(
+      {
+        intervalMs: 15 * MIN,
+        pools: [{ pool: 'web', policy, current: pool(20), forecast: fc1, observed: 3000 }],
+      },
+      clock(),
+    ).pools.web!;
+    const reason = web.reasons[0]!;
+    expect(reason).toContain('observed load 3000 (above the forecast p99.5 upper bound 2200)');
+    expect(reason).not.toContain('p100');
+    const [, factor, sum] = /× (\d+)% \+ 0% buffer = (\d+)/.exec(reason)!;
+    expect(Number(sum)).toBe(3000 * (Number(factor) / 100));
+  });
+
   it('provisions just in time: one lead time before the forecast needs it', () => {
     const fc1 = forecastOf(T0, 5 * MIN, [500, 500, 500, 500, 1500, 1500]);
     const policy = testPolicy((p) => (p.shadow.enabled = false));
