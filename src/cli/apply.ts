@@ -11,6 +11,7 @@
 import { createInterface } from 'node:readline/promises';
 import { parseDuration } from '../core/duration.js';
 import { InputError, UsageError } from '../core/errors.js';
+import { redactText } from '../core/redact.js';
 import type { MigrationResult } from '../deploy/executor.js';
 import { hookFrom, type StepHooks } from '../deploy/hooks.js';
 import { journalFile, type JournalRecord, readJournal } from '../deploy/journal.js';
@@ -171,8 +172,9 @@ async function report(
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   if (run.kind === 'busy') {
     const h = run.holder;
+    // The holder's command line may carry a hook URL with its password.
     const who = h
-      ? `pid ${h.pid} on ${h.host} since ${h.at} (\`${h.command}\`)`
+      ? `pid ${h.pid} on ${h.host} since ${h.at} (\`${redactText(h.command)}\`)`
       : 'a process that has not written its lock yet';
     process.stderr.write(`shadowcast: ${pool}: skipped: another migration holds its lock: ${who}\n`);
     return EXIT_BUSY;

@@ -1,9 +1,11 @@
 // Alerts from the run loop go three ways at once: a counter on /metrics (for alert rules), a log
 // event (for people and log pipelines), and, when a webhook is set, a JSON POST (Slack-style
 // receivers, Alertmanager's webhook, PagerDuty's relay). A webhook that fails is logged and
-// retried a little, never allowed to stop a run.
+// retried a little, never allowed to stop a run. A webhook URL's `user:password@` is sent as a
+// Basic Authorization header (fetch refuses it in the URL); logs name the URL by its origin only.
 
 import type { Logger } from 'pino';
+import { redactText, splitCredentials } from '../core/redact.js';
 import type { RunMetrics } from './telemetry.js';
 
 export const ALERT_KINDS = [
@@ -77,12 +79,13 @@ export class Alerter {
       text: `shadowcast ${alert.pool}: ${alert.message}`,
       message: alert.message,
     });
+    const { url, authorization } = splitCredentials(w.url);
     let why = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
-        const res = await doFetch(w.url, {
+        const res = await doFetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
           body,
           signal: AbortSignal.timeout(w.timeoutMs ?? 5_000),
         });
@@ -90,7 +93,8 @@ export class Alerter {
         why = `HTTP ${res.status}`;
         if (res.status < 500 && res.status !== 429) break;
       } catch (err) {
-        why = (err as Error).message;
+        // fetch's errors may quote the URL, token and all.
+        why = redactText((err as Error).message);
       }
       if (attempt < attempts) await sleep(1_000 * attempt);
     }

@@ -10,11 +10,14 @@ import { Alerter } from '../../src/schedule/alerts.js';
 import { RunMetrics } from '../../src/schedule/telemetry.js';
 
 const received: { status: number; body: Record<string, unknown> }[] = [];
+/** Each request's Authorization header and path, in order. */
+const seen: { authorization?: string; path?: string }[] = [];
 let failFirst = 0;
 const server = createServer((req, res) => {
   let body = '';
   req.on('data', (d: Buffer) => (body += d.toString()));
   req.on('end', () => {
+    seen.push({ authorization: req.headers.authorization, path: req.url });
     const status = failFirst-- > 0 ? 503 : 204;
     received.push({ status, body: JSON.parse(body) as Record<string, unknown> });
     res.writeHead(status).end();
@@ -101,5 +104,36 @@ describe('Alerter', () => {
     // The URL's path carries a token: only its origin is logged.
     expect(error.url).toBe(new URL(url).origin);
     failFirst = 0;
+  });
+
+  it("sends a webhook URL's userinfo as a Basic Authorization header, not in the URL", async () => {
+    seen.length = 0;
+    const { alerter } = setup(url.replace('http://', 'http://alerts:pa%24%24@'));
+    alerter.raise(alert);
+    await alerter.flush();
+    expect(seen).toEqual([
+      { authorization: `Basic ${Buffer.from('alerts:pa$$').toString('base64')}`, path: '/hook/secret-token' },
+    ]);
+  });
+
+  it('logs a failed delivery without the secrets of its URL, even when the error quotes it', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    const alerter = new Alerter(pino(sink), new RunMetrics({ processMetrics: false }), {
+      url: 'https://u:hunter2@hooks.example/x?token=tok3n',
+      attempts: 1,
+      // A fetch whose error repeats the URL it was given, as some do.
+      fetch: (input) => Promise.reject(new TypeError(`could not reach ${String(input)}`)),
+    });
+    alerter.raise(alert);
+    await alerter.flush();
+    const error = lines.find((l) => l.event === 'webhook-failed')!;
+    expect(error.msg).toBe('alert webhook failed: could not reach https://hooks.example/x?token=***');
+    expect(JSON.stringify(lines)).not.toMatch(/hunter2|tok3n/);
   });
 });
