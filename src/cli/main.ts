@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // shadowcast's command line: parses flags, calls the modules, maps errors to exit codes
-// (0 ok, 1 run failed, 2 bad input or usage, 3 dependency unreachable). No logic of its own.
+// (0 ok, 1 run failed, 2 bad input or usage, 3 dependency unreachable, 4 a file or directory that
+// cannot be used). No logic of its own.
 
 import { Command, CommanderError, Option } from 'commander';
-import { exitCodeFor, UsageError } from '../core/errors.js';
+import { describeError, exitCodeFor, UsageError } from '../core/errors.js';
+import { redactText } from '../core/redact.js';
 import { MODEL_NAMES } from '../forecast/index.js';
 import { DEFAULT_POLICY_DIR } from '../policy/load.js';
 import { DEFAULT_COUPLING } from '../risk/propagate-compile.js';
@@ -44,7 +46,8 @@ function lazy<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<v
 export function program(): Command {
   const root = new Command('shadowcast')
     .description('Keeps infrastructure ahead of demand and of failures.')
-    .showHelpAfterError()
+    // One line for a usage error and a pointer to the help, not the whole help (51 lines).
+    .showHelpAfterError('(run the command with --help for its usage)')
     .exitOverride();
 
   inputOptions(root.command('forecast').description("forecast a series' demand with an interval"))
@@ -336,8 +339,9 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
       return 2;
     }
-    process.stderr.write(`shadowcast: ${(err as Error).message}\n`);
-    if (exitCodeFor(err) === 1 && process.env.SHADOWCAST_DEBUG)
+    // A last safeguard: no message, whatever its origin, prints a URL's credentials.
+    process.stderr.write(`shadowcast: ${redactText(describeError(err))}\n`);
+    if (exitCodeFor(err) !== 2 && process.env.SHADOWCAST_DEBUG)
       process.stderr.write(`${(err as Error).stack}\n`);
     return exitCodeFor(err);
   }

@@ -40,7 +40,10 @@ export async function writeRunReport(
     json: join(dir, 'run.json'),
   };
   const html = await runReportHtml(input);
-  const markdown = runReportMarkdown(input, { reportUrl: `reports/${run.runId}/report.html` });
+  // Links are relative to the file they are in: summary.md sits beside its report.html, latest.md
+  // one directory up.
+  const markdown = runReportMarkdown(input, { reportUrl: 'report.html' });
+  const latestMarkdown = runReportMarkdown(input, { reportUrl: `${run.runId}/report.html` });
   const json = `${JSON.stringify(runJson(run, target), null, 2)}\n`;
   const latest = join(stateDir, 'reports');
   await writeAtomically([
@@ -48,7 +51,7 @@ export async function writeRunReport(
     { path: files.markdown, content: markdown },
     { path: files.json, content: json },
     { path: join(latest, 'latest.html'), content: html },
-    { path: join(latest, 'latest.md'), content: markdown },
+    { path: join(latest, 'latest.md'), content: latestMarkdown },
     { path: join(latest, 'latest.json'), content: json },
   ]);
   await prune(latest, keep);

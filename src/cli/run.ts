@@ -126,12 +126,17 @@ export async function runCommand(flags: RunFlags): Promise<void> {
       }
     },
   });
+  if (runner.specs.length === 0 && !shard) {
+    throw new UsageError(`no pool in ${flags.specs} has a policy in ${flags.policies}`);
+  }
   if (runner.specs.length === 0) {
-    throw new UsageError(
-      shard
-        ? `--shard ${flags.shard}: none of the pools with a policy (${specs.map((s) => s.pool).join(', ')}) falls in this shard`
-        : `no pool in ${flags.specs} has a policy in ${flags.policies}`,
+    // More shards than pools is a normal fleet (a runner per shard, pools added later): an empty
+    // shard has nothing to do, which is success, not bad input.
+    log.info(
+      { event: 'empty-shard', shard: flags.shard },
+      `--shard ${flags.shard}: none of the pools with a policy (${specs.map((s) => s.pool).join(', ')}) falls in this shard; nothing to do`,
     );
+    if (flags.once) return;
   }
   for (const pool of unplanned) log.warn({ event: 'no-policy', pool }, `${pool}: no policy: not run`);
   const server =

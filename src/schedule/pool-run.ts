@@ -7,7 +7,7 @@
 
 import type { Logger } from 'pino';
 import { FakeClock } from '../core/clock.js';
-import { DependencyError, exitCodeFor } from '../core/errors.js';
+import { DependencyError, describeError, exitCodeFor } from '../core/errors.js';
 import type { PoolState } from '../core/plan.js';
 import { type AccuracySummary } from '../forecast/accuracy.js';
 import type { StepHooks } from '../deploy/hooks.js';
@@ -152,7 +152,7 @@ export async function runPool(
   } catch (err) {
     report.status = 'failed';
     report.exitCode = exitCodeFor(err);
-    report.error = (err as Error).message;
+    report.error = describeError(err);
     alert('run-failed', `run failed: ${report.error}`);
   } finally {
     report.finishedAt = ctx.now();

@@ -3,6 +3,7 @@
 // `policy diff` and `simulate` use, and what a pull request reviews); the spec's own apply to
 // forecast-only pools.
 
+import { UsageError } from '../core/errors.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Policy } from '../policy/types.js';
@@ -18,7 +19,15 @@ export async function loadSpecs(dir: string, pools?: string[]): Promise<Forecast
     const file = join(dir, name);
     specs.push(parseSpec(file, await readFile(file, 'utf8')));
   }
-  return pools?.length ? specs.filter((s) => pools.includes(s.pool)) : specs;
+  if (!pools?.length) return specs;
+  const known = specs.map((s) => s.pool);
+  const unknown = pools.filter((p) => !known.includes(p));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `no forecast spec in ${dir} for pool ${unknown.join(', ')} (${known.length ? `it has: ${known.join(', ')}` : 'it has none'})`,
+    );
+  }
+  return specs.filter((s) => pools.includes(s.pool));
 }
 
 /** The spec's forecast with its policy's horizon, level and model; a live source is read up to `now`. */
