@@ -146,7 +146,7 @@ export function program(): Command {
     .option('--failure-rate <r>', 'random crashes per instance-hour', parseRate, 0)
     .option(
       '--inject <spec...>',
-      'faults: crash@+2d, slow-provisioning@+1d/6h:3, failed-step@+4d, metrics-outage@+5d/2h, missed-event:NAME',
+      'faults: crash@+2d, slow-provisioning@+1d/6h:3, failed-step@+4d, metrics-outage@+5d/2h, missed-event:NAME (quote a NAME with spaces: "missed-event:Black Friday")',
       [] as string[],
     )
     .option('--history <d>', 'leading part of the trace used only as forecast history', '14d')

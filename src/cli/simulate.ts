@@ -16,7 +16,7 @@ import { loadPolicyDir } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
 import { simFleetFactory } from '../schedule/fleet.js';
 import { loadSeries, readInput } from '../schedule/forecast-pool.js';
-import { type InjectedFault, parseFault } from '../schedule/inject.js';
+import { FAULT_KINDS, type InjectedFault, parseFault } from '../schedule/inject.js';
 import { type Figures, type Resample, simulate, type SimulationResult } from '../schedule/simulate.js';
 import { fmt, table } from './output.js';
 
@@ -63,7 +63,16 @@ export async function runSimulate(
       `--history ${flags.history} leaves less than an hour of ${flags.demand} to replay (it spans ${hours(end - ts[0]!)} h)`,
     );
   }
-  const faults: InjectedFault[] = flags.inject.map((spec) => parseFault(spec, start, flags.tz));
+  const faults: InjectedFault[] = flags.inject.map((spec, i) => {
+    const prev = flags.inject[i - 1];
+    // The shell split an unquoted event name: `missed-event:Black Friday` arrives as two specs.
+    if (prev?.startsWith('missed-event:') && !FAULT_KINDS.some((k) => spec.startsWith(k))) {
+      throw new UsageError(
+        `--inject "${spec}": not a fault; an event name with spaces needs quotes: --inject "${prev} ${spec}"`,
+      );
+    }
+    return parseFault(spec, start, flags.tz);
+  });
   let events: CalendarEvent[] = flags.events.length
     ? await eventsFromFiles(flags.events, ts[0]!, end + policy.forecast.horizonMs, { timezone: flags.tz })
     : [];

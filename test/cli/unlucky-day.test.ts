@@ -67,6 +67,30 @@ describe('the command line on an unlucky day', () => {
     ]);
   });
 
+  it('an unquoted event name with a space gets told to quote it, and the help says so', () => {
+    const r = run([
+      'simulate',
+      '--demand',
+      storefront,
+      '--series',
+      'location_4',
+      '--pool',
+      'storefront',
+      '--inject',
+      'missed-event:Black',
+      'Friday',
+    ]);
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'shadowcast: --inject "Friday": not a fault; an event name with spaces needs quotes: --inject "missed-event:Black Friday"\n',
+    });
+    expect(run(['simulate', '--help']).stdout.replace(/\s+/g, ' ')).toContain(
+      'quote a NAME with spaces: "missed-event:Black Friday"',
+    );
+  });
+
   it('a reader that closes the pipe early ends the command quietly with exit 0', async () => {
     for (const args of [
       ['forecast', '--input', storefront, '--series', 'location_4', '--horizon', '2000', '--model', 'naive'],
