@@ -6,9 +6,9 @@
 // known-good state (where the migration found it), verifies that by reading the target back, and
 // raises an alert. On start, an unfinished migration is resumed when the target verifiably shows
 // how far the journal says it got, and rolled back otherwise (migrations.ts): never a step twice.
+// No record is written once the run no longer holds the pool's lock (`lostLock`): it stops there.
 
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { MigrationStep, PoolState } from '../core/plan.js';
 import type { ApplyResult, Clock, Deployer, HealthGate } from '../core/seams.js';
 import type { HookName, StepHooks } from './hooks.js';
@@ -22,6 +22,7 @@ import {
   sameState,
   withCapacityOf,
 } from './pool-state.js';
+import { thisProcess } from './process.js';
 import type { Readiness } from './readiness.js';
 
 /** Where a crash leaves the target ahead of the journal; fault injection (`kill`) stops the process here. */
@@ -62,6 +63,25 @@ export interface ExecutorOptions {
   stop?: AbortSignal;
   /** Default: POOL-YYYYMMDDTHHMMSSZ-xxxx on the executor's clock. */
   newId?: (pool: string) => string;
+  /**
+   * Why this run no longer holds the pool's lock, or undefined while it does; asked before every
+   * record. Once it is lost, another process may be recovering the migration: the run writes
+   * nothing more (no progress, no completion) and throws LockLostError.
+   */
+  lostLock?: () => string | undefined;
+}
+
+/** The run lost the pool's lock and stopped without journaling further; the next run recovers the migration. */
+export class LockLostError extends Error {
+  override readonly name = 'LockLostError';
+  constructor(
+    readonly pool: string,
+    readonly migration: string,
+    why: string,
+    where: string,
+  ) {
+    super(`lost the lock on pool ${pool} (${why}); ${where}`);
+  }
 }
 
 /** A deployer that can stop an update under way (Pulumi: `stack.cancel()`), so a rollback can take the stack. */
@@ -92,6 +112,8 @@ interface Run {
   alerts: string[];
   passed: number;
   recovery?: Recovery;
+  /** This run's first record names its process (pid, host, start time): it runs the migration from there. */
+  claimed?: boolean;
 }
 
 const TIMED_OUT = Symbol('timed out');
@@ -128,14 +150,7 @@ export class Executor {
       alerts: [],
       passed: 0,
     };
-    this.record(run, {
-      kind: 'migration-started',
-      plan,
-      lastGood,
-      pid: process.pid,
-      host: hostname(),
-      reason: `${plan.steps.length} steps`,
-    });
+    this.record(run, { kind: 'migration-started', plan, lastGood, reason: `${plan.steps.length} steps` });
     return this.steps(run, 0, 'apply');
   }
 
@@ -467,12 +482,17 @@ export class Executor {
   }
 
   private record(run: Run, r: Omit<NewRecord, 'at' | 'pool' | 'migration'>): void {
+    const lost = this.o.lostLock?.();
+    if (lost !== undefined) throw new LockLostError(run.pool, run.id, lost, stoppedAt(r, run.steps.length));
+    const owner = run.claimed ? {} : thisProcess();
     const record = this.o.journal.append({
       at: new Date(this.now()).toISOString(),
       migration: run.id,
       pool: run.pool,
       ...r,
+      ...owner,
     } as NewRecord);
+    run.claimed = true;
     this.o.onRecord?.(record);
   }
 
@@ -496,6 +516,16 @@ export class Executor {
   private now(): number {
     return this.o.clock.now();
   }
+}
+
+/** Where a run that lost its lock stopped: before the record it did not write. */
+function stoppedAt(r: Omit<NewRecord, 'at' | 'pool' | 'migration'>, steps: number): string {
+  if (r.kind === 'step-intent' && r.step) return `stopped before step ${r.step.index} of ${steps}`;
+  if (r.kind === 'migration-completed')
+    return `stopped before journaling the migration completed (all ${steps} steps passed)`;
+  if (r.kind === 'migration-started') return 'stopped before step 1';
+  if (r.step) return `stopped in step ${r.step.index} of ${steps}, before journaling ${r.kind}`;
+  return `stopped before journaling ${r.kind}`;
 }
 
 function refOf(step: MigrationStep, i: number): StepRef {

@@ -1,9 +1,10 @@
 // The migration journal: one JSON line per transition, appended and fsync'd before the executor
 // acts on what it says, so a crash leaves an exact record of how far a migration got. One file
-// per pool, STATE/journal/POOL.jsonl: the pool's lock makes its holder the only writer, so a line
-// torn by a crash mid-write can only be the last one. Reading drops such a line with a note;
-// opening for append cuts it off first, so it never ends up mid-file. See README, "Deployer and
-// journal", for the record format (a contract: tools read it).
+// per pool, STATE/journal/POOL.jsonl: the pool's lock makes its holder the only writer, and a
+// record is one write() ending in its newline, so only a last line without its newline can be
+// torn by a crash. Reading drops such a line with a note; opening for append cuts it off first.
+// Any other bad line, and a record of a kind or version this release does not know (a newer
+// release wrote it), is refused and kept. See README, "Deployer and journal", for the format.
 
 import fs from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -74,9 +75,15 @@ export interface JournalRecord {
   recovered?: boolean;
   /** migration-started only. */
   plan?: PlanRecord;
-  /** Who wrote it (migration-started, lock-takeover). */
+  /**
+   * Who wrote it: on lock-takeover, the stale lock's holder; on migration-started and on the first
+   * record each later run writes for a migration (a recovery, a rollback), the process running it
+   * from there, so a migration whose process still runs is not taken for a crashed one.
+   */
   pid?: number;
   host?: string;
+  /** With pid and host, names one process: a recycled pid has another start time (process.ts). */
+  startTime?: string;
 }
 
 export type NewRecord = Omit<JournalRecord, 'v'>;
@@ -110,7 +117,10 @@ export class FileJournal implements JournalWriter {
     private fd: number | undefined,
   ) {}
 
-  /** Opens for append, creating the file (and its directory) if needed and cutting off a torn last line. */
+  /**
+   * Opens for append, creating the file (and its directory) if needed and cutting off a torn last
+   * line. A journal with a bad line, or a record from a newer release, is refused untouched (InputError).
+   */
   static open(file: string): { journal: FileJournal; repaired?: string } {
     fs.mkdirSync(dirname(file), { recursive: true });
     const existed = fs.existsSync(file);
@@ -141,7 +151,11 @@ export interface JournalRead {
   notes: string[];
 }
 
-/** Every record of a journal file (none when it does not exist). A bad line before the last is an InputError. */
+/**
+ * Every record of a journal file (none when it does not exist). A torn last line (no newline,
+ * not JSON) is dropped with a note; any other bad line, and a record of an unknown kind or
+ * version, is an InputError naming file and line.
+ */
 export function readJournal(file: string): JournalRead {
   let text: string;
   try {
@@ -154,63 +168,88 @@ export function readJournal(file: string): JournalRead {
 }
 
 export function parseJournal(file: string, text: string): JournalRead {
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  const records: JournalRecord[] = [];
-  const notes: string[] = [];
-  for (const [i, line] of lines.entries()) {
-    const problem = recordProblem(line);
-    if (typeof problem !== 'string') {
-      records.push(problem);
-      continue;
-    }
-    if (i === lines.length - 1) {
-      notes.push(
-        `${file}:${i + 1}: ignored a torn last line (${line.length} bytes, a crash mid-write): ${problem}`,
-      );
-    } else
-      throw new InputError(
-        file,
-        i + 1,
-        `corrupt journal record (${problem}); only the last line may be torn`,
-      );
-  }
+  const { lines, torn } = splitLines(text);
+  const records = lines.map((line, i) => recordOn(file, i + 1, line));
+  const notes = torn
+    ? [
+        `${file}:${lines.length + 1}: ignored a torn last line (${Buffer.byteLength(torn)} bytes, a crash mid-write): not JSON`,
+      ]
+    : [];
   return { records, notes };
 }
 
-/** The record on this line, or why it is not one. */
-function recordProblem(line: string): JournalRecord | string {
+/**
+ * The file's lines, and its torn tail: a last line without its newline that is not JSON. Each
+ * record is written whole with its newline in one write(), so a crash can tear only that; a
+ * last line without its newline that parses is a whole record (kept) or refused like any other.
+ */
+function splitLines(text: string): { lines: string[]; torn?: string } {
+  const lines = text.split('\n');
+  const last = lines.pop()!;
+  if (last === '') return { lines };
+  if (!parses(last)) return { lines, torn: last };
+  return { lines: [...lines, last] };
+}
+
+function parses(line: string): boolean {
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The record on line `n`, or an InputError saying why it is not one. */
+function recordOn(file: string, n: number, line: string): JournalRecord {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
-    return 'not JSON';
+    throw corrupt(file, n, 'not JSON');
   }
   const r = value as Partial<JournalRecord> | null;
-  if (typeof r !== 'object' || r === null || Array.isArray(r)) return 'not an object';
-  if (r.v !== 1) return `unknown version ${JSON.stringify(r.v)}`;
-  if (!(RECORD_KINDS as readonly unknown[]).includes(r.kind)) return `unknown kind ${JSON.stringify(r.kind)}`;
-  if (typeof r.pool !== 'string' || typeof r.at !== 'string') return 'no pool or time';
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) throw corrupt(file, n, 'not an object');
+  if (typeof r.v !== 'number') throw corrupt(file, n, 'no format version');
+  // A newer release's records are kept as they are: refusing is safe, guessing at them is not.
+  if (r.v !== 1) throw newer(file, n, `version ${JSON.stringify(r.v)}`);
+  if (!(RECORD_KINDS as readonly unknown[]).includes(r.kind))
+    throw newer(file, n, `kind ${JSON.stringify(r.kind)}`);
+  if (typeof r.pool !== 'string' || typeof r.at !== 'string') throw corrupt(file, n, 'no pool or time');
   return r as JournalRecord;
 }
 
-/** Cuts a torn last line off the file; says what was cut, or undefined when the file was whole. */
+function corrupt(file: string, n: number, problem: string): InputError {
+  return new InputError(
+    file,
+    n,
+    `corrupt journal record (${problem}); only a last line without its newline may be torn`,
+  );
+}
+
+function newer(file: string, n: number, what: string): InputError {
+  return new InputError(
+    file,
+    n,
+    `record of unknown ${what} (written by a newer shadowcast?); refusing to touch this journal`,
+  );
+}
+
+/**
+ * Checks the whole file (an InputError, before anything is changed, when a line is bad or from a
+ * newer release) and cuts a torn last line off; says what was cut, or undefined when nothing was.
+ */
 function cutTornTail(file: string): string | undefined {
   const text = fs.readFileSync(file, 'utf8');
-  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
-  if (body === '') return undefined;
-  const start = body.lastIndexOf('\n') + 1;
-  const last = body.slice(start);
-  if (typeof recordProblem(last) !== 'string') {
-    if (text.endsWith('\n')) return undefined;
+  const { lines, torn } = splitLines(text);
+  lines.forEach((line, i) => recordOn(file, i + 1, line));
+  if (torn === undefined) {
     // A whole record without its newline: keep it, end the line.
-    fs.appendFileSync(file, '\n');
+    if (text !== '' && !text.endsWith('\n')) fs.appendFileSync(file, '\n');
     return undefined;
   }
-  const keep = Buffer.byteLength(text.slice(0, start));
-  fs.truncateSync(file, keep);
-  const line = body.slice(0, start).split('\n').length;
-  return `dropped a torn last line (line ${line}, ${Buffer.byteLength(last)} bytes) left by a crash mid-write`;
+  fs.truncateSync(file, Buffer.byteLength(text) - Buffer.byteLength(torn));
+  return `dropped a torn last line (line ${lines.length + 1}, ${Buffer.byteLength(torn)} bytes) left by a crash mid-write`;
 }
 
 function syncDir(dir: string): void {

@@ -5,6 +5,7 @@
 import type { MigrationStep, PoolState } from '../core/plan.js';
 import type { JournalRecord, PlanRecord, StepRef } from './journal.js';
 import { sameState } from './pool-state.js';
+import type { ProcessId } from './process.js';
 
 export type Outcome = 'completed' | 'rolled_back' | 'in_progress';
 
@@ -136,6 +137,22 @@ function stepDuration(m: MigrationStatus, r: JournalRecord): number | undefined 
     const x = m.records[i]!;
     if (x.kind === 'step-intent' && x.step?.index === r.step?.index)
       return Date.parse(r.at) - Date.parse(x.at);
+  }
+  return undefined;
+}
+
+/**
+ * The process that took the migration up last (its newest record naming one: migration-started,
+ * or the first record of a recovery or a rollback), with when it did (the record's time); none
+ * once a pause says that process let it go.
+ */
+export function ownerOf(m: MigrationStatus): (ProcessId & { at: string }) | undefined {
+  for (let i = m.records.length - 1; i >= 0; i--) {
+    const r = m.records[i]!;
+    if (r.kind === 'migration-paused') return undefined;
+    if (r.pid !== undefined && r.host !== undefined) {
+      return { pid: r.pid, host: r.host, startTime: r.startTime, at: r.at };
+    }
   }
   return undefined;
 }

@@ -2,8 +2,12 @@
 // `apply` recovers an unfinished migration first (and stops there: the next apply takes the next
 // plan), refuses a plan already applied or made from a state the target no longer shows, then
 // applies the plan. `rollback` takes the pool back to the last known-good state of its newest
-// migration. Everything that changes the target happens under the lock and after the journal says so.
+// migration. Everything that changes the target happens under the lock and after the journal says
+// so: an unfinished migration whose process still runs is left to it (the pool is busy), and a run
+// that loses its lock stops before its next record (LockLostError).
 
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { PoolState } from '../core/plan.js';
 import type { Clock, Deployer, HealthGate } from '../core/seams.js';
@@ -11,8 +15,9 @@ import { Executor, type MigrationResult } from '../deploy/executor.js';
 import type { StepHooks } from '../deploy/hooks.js';
 import { FileJournal, journalFile, type JournalRecord, readJournal } from '../deploy/journal.js';
 import { type LockInfo, PoolLock } from '../deploy/lock.js';
-import { type MigrationStatus, migrationsOf } from '../deploy/migrations.js';
+import { type MigrationStatus, migrationsOf, ownerOf } from '../deploy/migrations.js';
 import { describeState, sameState } from '../deploy/pool-state.js';
+import { isThisProcess, processState } from '../deploy/process.js';
 import type { Readiness } from '../deploy/readiness.js';
 import type { Fault } from '../deploy/sim.js';
 import { type StepFault, StepFaultInjector } from '../deploy/step-faults.js';
@@ -141,6 +146,9 @@ interface PoolContext {
   target: Target;
 }
 
+/** Journals whose migration this process is running now (a second call here must not recover it). */
+const runningHere = new Set<string>();
+
 /** `precheck` sees the pool's migrations before the target is opened, to refuse early. */
 async function withPool(
   options: PoolRunOptions,
@@ -152,8 +160,10 @@ async function withPool(
   if ('busy' in acquired) return { kind: 'busy', holder: acquired.busy };
   const { lock } = acquired;
   const file = journalFile(stateDir, pool);
+  const key = resolve(file);
   let journal: FileJournal | undefined;
   let target: Target | undefined;
+  let running = false;
   try {
     const opened = FileJournal.open(file);
     journal = opened.journal;
@@ -163,6 +173,7 @@ async function withPool(
       options.onNote?.(`${file}: ${opened.repaired}`);
     }
     if (acquired.tookOver) {
+      // The stale lock's command is its subcommand only (lock.ts): no flag value reaches the journal.
       const { stale, why } = acquired.tookOver;
       const reason = `took over a stale lock (${why}; it was taken at ${stale.at} by \`${stale.command}\`)`;
       journal.append({ at, kind: 'lock-takeover', pool, reason, pid: stale.pid, host: stale.host });
@@ -172,6 +183,16 @@ async function withPool(
     for (const note of read.notes) options.onNote?.(note);
     const migrations = migrationsOf(read.records).filter((m) => m.pool === pool);
     precheck?.(migrations);
+    const owned = liveOwner(migrations, key);
+    if (owned) {
+      const { m, holder } = owned;
+      options.onNote?.(
+        `${pool}: migration ${m.id} is unfinished but not crashed: pid ${holder.pid} on ${holder.host}, which took it up, still runs; it is left to that process (try again once it has stopped)`,
+      );
+      return { kind: 'busy', holder };
+    }
+    runningHere.add(key);
+    running = true;
     target = await options.openTarget();
     const t = target;
     const injector = new StepFaultInjector(options.faults ?? [], {
@@ -190,6 +211,7 @@ async function withPool(
       timer: t.timer,
       stop: options.stop,
       crashPoint: injector.crashPoint,
+      lostLock: () => lock.lost(),
       onRecord: (r) => {
         t.persist?.();
         injector.onRecord(r);
@@ -198,9 +220,33 @@ async function withPool(
     });
     return await work({ executor, migrations, target: t });
   } finally {
-    target?.persist?.();
+    // A simulated fleet's state belongs to the lock's holder: once the lock is lost, it is not saved over.
+    if (lock.held()) target?.persist?.();
     await target?.close?.();
     journal?.close();
     lock.release();
+    if (running) runningHere.delete(key);
   }
+}
+
+/**
+ * The process still running an unfinished migration of the pool (ownerOf), if any: it must finish
+ * or stop before anyone recovers it. On this host that is the same pid with the same start time
+ * (this process: while it runs the pool's migration). A process on another host cannot be looked
+ * up from here: the lock just taken is the evidence it let go (its lease ran out and the lock was
+ * taken over, or it released it); one whose lock was removed stops before its next record.
+ */
+function liveOwner(
+  migrations: readonly MigrationStatus[],
+  key: string,
+): { m: MigrationStatus; holder: LockInfo } | undefined {
+  for (const m of migrations) {
+    if (m.outcome !== 'in_progress') continue;
+    const owner = ownerOf(m);
+    if (!owner || owner.host !== hostname()) continue;
+    const runs = isThisProcess(owner) ? runningHere.has(key) : processState(owner) === 'runs';
+    // Reported as the pool's holder: the process is named, `at` is when it took the migration up.
+    if (runs) return { m, holder: { ...owner, command: `migration ${m.id}`, nonce: '' } };
+  }
+  return undefined;
 }

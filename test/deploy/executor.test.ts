@@ -20,7 +20,7 @@ import type {
   GateResult,
   HealthGate,
 } from '../../src/core/seams.js';
-import { type CrashPoint, Executor, type ExecutorOptions } from '../../src/deploy/executor.js';
+import { type CrashPoint, Executor, type ExecutorOptions, LockLostError } from '../../src/deploy/executor.js';
 import { hookFrom } from '../../src/deploy/hooks.js';
 import {
   type JournalRecord,
@@ -28,7 +28,8 @@ import {
   type NewRecord,
   type PlanRecord,
 } from '../../src/deploy/journal.js';
-import { migrationsOf, recoveryFor } from '../../src/deploy/migrations.js';
+import { migrationsOf, ownerOf, recoveryFor } from '../../src/deploy/migrations.js';
+import { processStartTime } from '../../src/deploy/process.js';
 import { pool } from '../plan/fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 5, 8);
@@ -484,5 +485,66 @@ describe('the journal comes first', () => {
     const ex = new Executor({ deployer: target, gate: passing, clock, journal, stepTimeoutMs: 15 * MIN });
     await expect(ex.start('web', plan())).rejects.toThrow(/ENOSPC/);
     expect(target.applied).toEqual([]);
+  });
+});
+
+// Another process may be recovering the migration once this one lost the pool's lock: it stops
+// where it is and writes nothing more, so no migration ends both rolled back and completed.
+describe('a run that lost its lock', () => {
+  /** A run's `lostLock`, and a switch that loses the lock once `when` says so (asked before each record). */
+  function lockThat(when: () => boolean) {
+    let lost = false;
+    return () => {
+      lost ||= when();
+      return lost ? 'its lock file was removed' : undefined;
+    };
+  }
+
+  it('a runner that lost its lock stops before its next step, journaling nothing more', async () => {
+    const t = setup();
+    const gates = () => t.records.filter((r) => r.kind === 'gate-passed').length;
+    const run = t.make({ lostLock: lockThat(() => gates() === 1) }).start('web', plan());
+    await expect(run).rejects.toThrow(LockLostError);
+    await expect(run).rejects.toThrow(
+      'lost the lock on pool web (its lock file was removed); stopped before step 2 of 4',
+    );
+    expect(t.kinds()).toEqual(['migration-started', 'step-intent', 'step-applied', 'gate-passed']);
+    expect(t.target.applied).toEqual([`web-1/${STEPS[0]!.id}`]);
+  });
+
+  it('a runner that lost its lock mid-step journals neither the step landing nor anything after', async () => {
+    const t = setup();
+    // The lock goes while step 2's update runs.
+    const run = t.make({ lostLock: lockThat(() => t.target.applied.length === 2) }).start('web', plan());
+    await expect(run).rejects.toThrow(
+      'lost the lock on pool web (its lock file was removed); stopped in step 2 of 4, before journaling step-applied',
+    );
+    expect(t.kinds().at(-1)).toBe('step-intent');
+    expect(t.kinds().filter((k) => k === 'step-applied')).toHaveLength(1);
+  });
+
+  it('a runner that lost its lock after its last step does not journal the migration completed', async () => {
+    const t = setup();
+    const gates = () => t.records.filter((r) => r.kind === 'gate-passed').length;
+    const run = t.make({ lostLock: lockThat(() => gates() === STEPS.length) }).start('web', plan());
+    await expect(run).rejects.toThrow(
+      'lost the lock on pool web (its lock file was removed); stopped before journaling the migration completed (all 4 steps passed)',
+    );
+    expect(t.kinds()).not.toContain('migration-completed');
+    expect(migrationsOf(t.records)[0]!.outcome).toBe('in_progress');
+  });
+
+  it('a run names its process on its first record, so a live one is not taken for crashed', async () => {
+    const { make, records } = setup();
+    await expect(make({ crashPoint: crashAt('after-apply', 2) }).start('web', plan())).rejects.toThrow(Crash);
+    const me = { pid: process.pid, startTime: processStartTime(process.pid) };
+    expect(records[0]).toMatchObject({ kind: 'migration-started', ...me });
+    expect(records.slice(1).every((r) => r.pid === undefined)).toBe(true);
+    const before = records.length;
+    await make().recover(migrationsOf(records)[0]!);
+    // The recovery's first record names the process that runs the migration from there.
+    expect(records[before]).toMatchObject({ kind: 'step-applied', recovered: true, ...me });
+    const m = migrationsOf(records.slice(0, before + 1))[0]!;
+    expect(ownerOf(m)).toMatchObject({ ...me, at: records[before]!.at });
   });
 });

@@ -1,10 +1,10 @@
 // The journal: records survive as written (each fsync'd before append returns), a line torn by a
-// crash mid-write is dropped with a note when it is the last and an error anywhere else, and
-// opening for append cuts a torn tail off so the next record starts on a line of its own.
+// crash mid-write (the last, without its newline) is dropped with a note and cut off before the
+// next append; any other bad line, and a record from a newer release, is refused and kept as is.
 
-import fs, { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import fs, { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import {
@@ -49,6 +49,24 @@ const intent = {
 
 function tmpJournal(): string {
   return journalFile(mkdtempSync(join(tmpdir(), 'shadowcast-journal-')), 'web');
+}
+
+/** A journal file holding exactly `text`. */
+function journalWith(text: string): string {
+  const file = tmpJournal();
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  return file;
+}
+
+/** What `f` threw. */
+function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
 }
 
 afterEach(() => {
@@ -102,6 +120,39 @@ describe('FileJournal', () => {
     expect(read.records.map((r) => r.kind)).toEqual(['migration-started', 'step-intent']);
   });
 
+  it('keeps a complete last line of unknown kind byte for byte, and refuses it naming file and line', () => {
+    const text = `${JSON.stringify({ v: 1, ...started })}\n${JSON.stringify({ v: 1, ...intent, kind: 'teleport' })}\n`;
+    const file = journalWith(text);
+    const message = `${file}:2: record of unknown kind "teleport" (written by a newer shadowcast?); refusing to touch this journal`;
+    const errors = [thrown(() => FileJournal.open(file)), thrown(() => readJournal(file))];
+    expect(readFileSync(file, 'utf8')).toBe(text);
+    for (const err of errors) {
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as Error).message).toBe(message);
+    }
+  });
+
+  it.each([
+    ['with its newline', '\n'],
+    ['without its newline (whole JSON: no torn write)', ''],
+  ])('keeps a last record of a newer version %s, and refuses it', (_, end) => {
+    const text = `${JSON.stringify({ v: 1, ...started })}\n${JSON.stringify({ v: 2, ...intent })}${end}`;
+    const file = journalWith(text);
+    const message = `${file}:2: record of unknown version 2 (written by a newer shadowcast?); refusing to touch this journal`;
+    const errors = [thrown(() => FileJournal.open(file)), thrown(() => readJournal(file))];
+    expect(readFileSync(file, 'utf8')).toBe(text);
+    expect(errors.map((e) => (e as Error | undefined)?.message)).toEqual([message, message]);
+  });
+
+  it('keeps a complete last line that is not JSON (a torn write has no newline), and refuses it', () => {
+    const text = `${JSON.stringify({ v: 1, ...started })}\n{"v":1,"kind":"step-int\n`;
+    const file = journalWith(text);
+    const err = thrown(() => FileJournal.open(file));
+    expect(readFileSync(file, 'utf8')).toBe(text);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(`${file}:2: corrupt journal record (not JSON)`);
+  });
+
   it('keeps a whole last record that only lacks its newline', () => {
     const file = tmpJournal();
     FileJournal.open(file).journal.close();
@@ -124,12 +175,6 @@ describe('reading a journal', () => {
       2,
       /j\.jsonl:3: ignored a torn last line \(\d+ bytes, a crash mid-write\): not JSON/,
     ],
-    [
-      'a last line of another format',
-      `${good}{"v":2}\n`,
-      2,
-      /j\.jsonl:3: ignored a torn last line .*unknown version 2/,
-    ],
     ['no torn line', good, 2, undefined],
     ['an empty file', '', 0, undefined],
   ])('tolerates %s', (_, text, records, note) => {
@@ -143,17 +188,32 @@ describe('reading a journal', () => {
     [
       'a torn line mid-file',
       `{"v":1,"kind":"step-in\n${good}`,
-      'j.jsonl:1: corrupt journal record (not JSON); only the last line may be torn',
+      'j.jsonl:1: corrupt journal record (not JSON); only a last line without its newline may be torn',
+    ],
+    [
+      'a complete last line that is not JSON (it ends in its newline: no torn write)',
+      `${good}{"v":1,"kind":"gate-pa\n`,
+      'j.jsonl:3: corrupt journal record (not JSON); only a last line without its newline may be torn',
     ],
     [
       'an unknown kind mid-file',
       `${JSON.stringify({ v: 1, ...started, kind: 'teleport' })}\n${good}`,
-      'j.jsonl:1: corrupt journal record (unknown kind "teleport"); only the last line may be torn',
+      'j.jsonl:1: record of unknown kind "teleport" (written by a newer shadowcast?); refusing to touch this journal',
+    ],
+    [
+      'a last line of a newer version',
+      `${good}{"v":2}\n`,
+      'j.jsonl:3: record of unknown version 2 (written by a newer shadowcast?); refusing to touch this journal',
+    ],
+    [
+      'a whole last record of unknown kind without its newline',
+      `${good}${JSON.stringify({ v: 1, ...intent, kind: 'teleport' })}`,
+      'j.jsonl:3: record of unknown kind "teleport" (written by a newer shadowcast?); refusing to touch this journal',
     ],
     [
       'a record without a pool',
       `${good}{"v":1,"kind":"alert","at":"x"}\n${good}`,
-      'j.jsonl:3: corrupt journal record (no pool or time); only the last line may be torn',
+      'j.jsonl:3: corrupt journal record (no pool or time); only a last line without its newline may be torn',
     ],
   ])('refuses %s, naming file and line', (_, text, message) => {
     const err = (() => {

@@ -1,13 +1,24 @@
 // The pool lock across processes: one holder at a time, a bounded wait for a live holder, and a
-// stale lock (its process gone) taken over. Two real processes updating one pool at once are in
-// test/cli/apply.test.ts; here the lock file itself.
+// stale lock (its process gone, its pid now another process's, or its lease from another host
+// expired) taken over. Two real processes updating one pool at once are in test/cli/apply.test.ts;
+// here the lock file itself.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alive, lockFile, PoolLock } from '../../src/deploy/lock.js';
+import { processStartTime } from '../../src/deploy/process.js';
 
 const state = () => mkdtempSync(join(tmpdir(), 'shadowcast-lock-'));
 
@@ -95,12 +106,115 @@ describe('PoolLock', () => {
 
   it.each([
     ['a live process on this host', () => holder(process.ppid)],
-    ['a process on another host (it cannot be checked from here)', () => holder(1, 'elsewhere')],
+    [
+      'a live process on this host, with its start time',
+      () => ({ ...holder(process.ppid), startTime: processStartTime(process.ppid) }),
+    ],
+    [
+      'a process on another host without a lease (it cannot be checked from here)',
+      () => holder(1, 'elsewhere'),
+    ],
+    [
+      'a process on another host whose lease runs',
+      () => ({ ...holder(1, 'elsewhere'), leaseUntil: new Date(Date.now() + 60_000).toISOString() }),
+    ],
     ['a torn lock younger than its grace time', () => '{"pid":'],
   ])('leaves alone a lock held by %s', async (_, make) => {
     const dir = state();
     plant(dir, make());
     expect('busy' in (await PoolLock.acquire(dir, 'web'))).toBe(true);
+  });
+
+  it("takes over a lock whose pid now belongs to another process (its start time is not the holder's)", async () => {
+    const dir = state();
+    // The parent runs, but it is not the process that took this lock: that one started at another time.
+    expect(processStartTime(process.ppid)).toBeDefined();
+    plant(dir, { ...holder(process.ppid), startTime: 'another-boot:42' });
+    const got = await PoolLock.acquire(dir, 'web');
+    if (!('lock' in got)) throw new Error(`not acquired: busy, held by ${JSON.stringify(got.busy)}`);
+    expect(got.tookOver?.why).toBe(
+      `pid ${process.ppid} on ${hostname()} now belongs to another process (not the one that took the lock)`,
+    );
+    got.lock.release();
+  });
+
+  it("records its holder's process start time, so a later process with the same pid is told apart", async () => {
+    const dir = state();
+    const got = await PoolLock.acquire(dir, 'web');
+    if (!('lock' in got)) throw new Error('not acquired');
+    expect(JSON.parse(readFileSync(got.lock.file, 'utf8'))).toMatchObject({
+      pid: process.pid,
+      startTime: processStartTime(process.pid),
+    });
+    got.lock.release();
+  });
+
+  it('takes over a lock from another host once its lease has expired', async () => {
+    const dir = state();
+    const leaseUntil = new Date(Date.now() - 1_000).toISOString();
+    plant(dir, { ...holder(4242, 'elsewhere'), leaseUntil });
+    const got = await PoolLock.acquire(dir, 'web');
+    if (!('lock' in got)) throw new Error('not acquired');
+    expect(got.tookOver?.why).toBe(
+      `pid 4242 on elsewhere stopped renewing its lease, which expired at ${leaseUntil}`,
+    );
+    got.lock.release();
+  });
+
+  it('renews its lease while held, and stops once the lock is no longer its own, never writing over it', async () => {
+    const dir = state();
+    const got = await PoolLock.acquire(dir, 'web', { leaseMs: 150 });
+    if (!('lock' in got)) throw new Error('not acquired');
+    const leaseOf = () => Date.parse(JSON.parse(readFileSync(got.lock.file, 'utf8')).leaseUntil);
+    const first = leaseOf();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(leaseOf()).toBeGreaterThan(first);
+    // Another holder's lock at the path now: renewing leaves it as it is.
+    const file = plant(dir, holder(process.ppid));
+    const theirs = readFileSync(file, 'utf8');
+    expect(got.lock.renew()).toBe(false);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(readFileSync(file, 'utf8')).toBe(theirs);
+    got.lock.release();
+  });
+
+  it('creates the lock file readable by its owner only (0600), keeping the subcommand and no flag value', async () => {
+    const dir = state();
+    const argv = ['apply', '--yes', '--checkpoint', 'https://ops:s3cret@hooks.example/cp?token=t0k3n'];
+    const got = await PoolLock.acquire(dir, 'web', { argv });
+    if (!('lock' in got)) throw new Error('not acquired');
+    expect(statSync(got.lock.file).mode & 0o777).toBe(0o600);
+    const text = readFileSync(got.lock.file, 'utf8');
+    expect(text).not.toMatch(/s3cret|t0k3n|hooks\.example|checkpoint/);
+    expect(JSON.parse(text).command).toBe('apply');
+    got.lock.release();
+  });
+
+  it('reads the whole command line an older lock kept as its subcommand only', async () => {
+    const dir = state();
+    plant(dir, { ...holder(process.ppid), command: 'apply --restore https://ops:s3cret@hooks.example/r' });
+    const got = await PoolLock.acquire(dir, 'web');
+    expect(got).toEqual({ busy: expect.objectContaining({ command: 'apply' }) });
+    const pid = deadPid();
+    plant(dir, { ...holder(pid), command: 'run --webhook https://ops:s3cret@hooks.example/w' });
+    const taken = await PoolLock.acquire(dir, 'web');
+    if (!('lock' in taken)) throw new Error('not acquired');
+    expect(taken.tookOver?.stale.command).toBe('run');
+    taken.lock.release();
+  });
+
+  it('says why it no longer holds the lock', async () => {
+    const dir = state();
+    const got = await PoolLock.acquire(dir, 'web');
+    if (!('lock' in got)) throw new Error('not acquired');
+    expect(got.lock.lost()).toBeUndefined();
+    rmSync(got.lock.file);
+    expect(got.lock.held()).toBe(false);
+    expect(got.lock.lost()).toBe(`its lock file ${got.lock.file} was removed`);
+    plant(dir, holder(4242, 'elsewhere'));
+    expect(got.lock.lost()).toBe(
+      `${got.lock.file} is now held by pid 4242 on elsewhere since 2026-01-05T08:00:00.000Z`,
+    );
   });
 
   it('takes over a torn lock once it is old', async () => {
