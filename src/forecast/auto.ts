@@ -1,6 +1,7 @@
 // `auto`: scores every candidate model on a rolling-origin backtest, then forecasts with the
 // consensus of the candidates weighted by inverse squared MASE, or with the single best model
 // when the consensus did worse on the same folds. Its interval is calibrated on those folds.
+// All of it on the most recent MAX_FIT_POINTS points, as each candidate would fit.
 
 import type { CalendarEvent } from '../core/events.js';
 import type { Forecast } from '../core/forecast.js';
@@ -8,7 +9,9 @@ import type { FitHint, FittedModel, Forecaster } from '../core/seams.js';
 import { type Series, seasonLength } from '../core/series.js';
 import { backtest, type Fold, rollingOrigins, type Scores, scoreFolds } from './backtest.js';
 import { applyCalibration, type Calibration, calibrationFromFolds } from './calibrate.js';
+import { fitHistory } from './history.js';
 import { isNonNegative } from './quantile.js';
+import { failureMessage } from './wasm.js';
 
 export interface AutoReport {
   /** "prophet", or "consensus" when the weighted combination won. */
@@ -43,7 +46,8 @@ export class AutoForecaster implements Forecaster {
     return Math.min(...this.candidates.map((c) => c.minPoints(series)));
   }
 
-  fit(series: Series, events: readonly CalendarEvent[], hint: FitHint = {}): AutoModel {
+  fit(history: Series, events: readonly CalendarEvent[], hint: FitHint = {}): AutoModel {
+    const series = fitHistory(history);
     const level = hint.level ?? 0.8;
     const m = seasonLength(series);
     const horizon = hint.horizon ?? Math.max(m, 1);
@@ -66,7 +70,7 @@ export class AutoForecaster implements Forecaster {
         folds.set(c.name, f);
         scores[c.name] = scoreFolds(series, f, m);
       } catch (err) {
-        skipped[c.name] = `backtest failed: ${(err as Error).message}`;
+        skipped[c.name] = `backtest failed: ${failureMessage(err)}`;
       }
     }
     const scored = [...folds.keys()];
@@ -99,7 +103,7 @@ export class AutoForecaster implements Forecaster {
         const model = this.candidates.find((c) => c.name === name)!.fit(series, events, { level, horizon });
         fitted.push({ weight: weights[name]!, model });
       } catch (err) {
-        skipped[name] = `final fit failed: ${(err as Error).message}`;
+        skipped[name] = `final fit failed: ${failureMessage(err)}`;
       }
     }
     if (fitted.length === 0)

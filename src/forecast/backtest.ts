@@ -26,7 +26,9 @@ export interface Scores {
 /** Training lengths for `folds` non-overlapping test windows at the end of the series. */
 export function rollingOrigins(n: number, horizon: number, folds: number, minTrain: number): number[] {
   const origins: number[] = [];
-  for (let k = folds; k >= 1; k--) {
+  // Never more folds than fit in the series: `--folds 1e15` must not loop for ever.
+  const most = Math.max(0, Math.floor((n - minTrain) / Math.max(1, horizon)));
+  for (let k = Math.min(folds, most); k >= 1; k--) {
     const origin = n - k * horizon;
     if (origin >= minTrain) origins.push(origin);
   }

@@ -1,10 +1,12 @@
 // Seasonal naive baseline: each future step repeats the value one season earlier.
-// Intervals come from the empirical quantiles of the history's seasonal differences.
+// Intervals come from the empirical quantiles of the history's seasonal differences, over the
+// most recent MAX_FIT_POINTS points.
 
 import type { CalendarEvent } from '../core/events.js';
 import type { FittedModel, Forecaster } from '../core/seams.js';
 import { futureTimestamps, type Series, seasonLength } from '../core/series.js';
 import { applyEventEffects, separateEvents } from './events.js';
+import { fitHistory } from './history.js';
 import { empiricalInterval, isNonNegative } from './quantile.js';
 import { shapeForecast } from './shape.js';
 
@@ -15,7 +17,8 @@ export class SeasonalNaive implements Forecaster {
     return Math.max(3, 2 * seasonLength(series));
   }
 
-  fit(series: Series, events: readonly CalendarEvent[]): FittedModel {
+  fit(history: Series, events: readonly CalendarEvent[]): FittedModel {
+    const series = fitHistory(history);
     const m = seasonLength(series);
     const { clean: y, effects: learned } = separateEvents(series.timestamps, series.values, events, m);
     const n = y.length;

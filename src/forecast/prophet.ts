@@ -6,15 +6,17 @@
 // The fit is seeded and so reproducible, but augurs draws Prophet's uncertainty samples from an
 // unseeded generator; to keep forecasts exact, sampling is off and the interval comes from the
 // in-sample residuals' empirical quantiles, widened season by season (see quantile.ts).
+// Fits on the most recent MAX_FIT_POINTS points; calls into augurs are guarded (wasm.ts).
 
 import { optimizer } from '@bsull/augurs-prophet-wasmstan';
 import type { CalendarEvent } from '../core/events.js';
 import type { FittedModel, Forecaster } from '../core/seams.js';
 import { futureTimestamps, type Series, seasonLength } from '../core/series.js';
 import { applyEventEffects, seenInHistory } from './events.js';
+import { fitHistory } from './history.js';
 import { empiricalInterval, isNonNegative } from './quantile.js';
 import { shapeForecast } from './shape.js';
-import { prophetModule } from './wasm.js';
+import { guardWasm, prophetModule } from './wasm.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -63,7 +65,8 @@ export class ProphetForecaster implements Forecaster {
     return 10;
   }
 
-  fit(series: Series, events: readonly CalendarEvent[]): FittedModel {
+  fit(history: Series, events: readonly CalendarEvent[]): FittedModel {
+    const series = fitHistory(history);
     const { Prophet } = prophetModule();
     const seen = seenInHistory(series.timestamps, events);
     const holidays = new Map<string, { occurrences: { start: number; end: number }[] }>();
@@ -85,29 +88,28 @@ export class ProphetForecaster implements Forecaster {
     const negligible = series.values.every((v) => Math.abs(v) < 1e-300);
     if (constant || negligible) return flatModel(series, unseen, nonNegative);
     const settings = this.settings;
-    const model = new Prophet({
-      optimizer,
-      uncertaintySamples: 0,
-      changepointPriorScale: settings.changepointPriorScale,
-      dailySeasonality: on(s.daily),
-      weeklySeasonality: on(s.weekly),
-      yearlySeasonality: on(s.yearly),
-      holidays,
-    });
-    try {
-      model.fit({ ds, y: series.values }, { iter: settings.maxIterations, seed: settings.seed });
-    } catch (err) {
-      throw new Error(`Prophet could not fit "${series.name}": ${(err as Error).message.split('\n')[0]}`, {
-        cause: err,
+    const model = guardWasm(`Prophet could not fit "${series.name}"`, () => {
+      const m = new Prophet({
+        optimizer,
+        uncertaintySamples: 0,
+        changepointPriorScale: settings.changepointPriorScale,
+        dailySeasonality: on(s.daily),
+        weeklySeasonality: on(s.weekly),
+        yearlySeasonality: on(s.yearly),
+        holidays,
       });
-    }
-    const inSample = model.predict().yhat.point;
+      m.fit({ ds, y: series.values }, { iter: settings.maxIterations, seed: settings.seed });
+      return m;
+    });
+    const forecastWhat = `Prophet could not forecast "${series.name}"`;
+    const inSample = guardWasm(forecastWhat, () => model.predict().yhat.point);
     const residuals = series.values.map((y, i) => y - inSample[i]!);
     const m = seasonLength(series);
     return {
       predict(horizon: number, level: number) {
         const timestamps = futureTimestamps(series, horizon);
-        const point = model.predict({ ds: timestamps.map((t) => Math.round(t / 1000)) }).yhat.point;
+        const ds = timestamps.map((t) => Math.round(t / 1000));
+        const point = guardWasm(forecastWhat, () => model.predict({ ds }).yhat.point);
         const raw = empiricalInterval(point, residuals, level, m);
         return shapeForecast(
           applyEventEffects(timestamps, raw, unseen, new Map()),

@@ -3,6 +3,8 @@
 //
 // Rule: a gap of up to `maxGap` missing points is filled by a straight line between its two
 // neighbours; a longer gap is an error. Missing values (empty, NaN, NA) count as gap points.
+// Bounds: at most MAX_SERIES_POINTS points on the grid, values within ±MAX_ABS_VALUE, a step of
+// at most a year.
 
 import { DateTime } from 'luxon';
 import { InputError } from '../core/errors.js';
@@ -25,6 +27,30 @@ export interface RegularizeOptions {
 }
 
 const DAY = 86_400_000;
+
+/** Most points a series may have on its grid: two years of one-minute samples. */
+export const MAX_SERIES_POINTS = 1_000_000;
+/**
+ * Largest magnitude of a metric value. Models square and sum values; past this, a million of
+ * them overflow or drown every other digit (and no real demand metric comes near it).
+ */
+export const MAX_ABS_VALUE = 1e15;
+
+/** Longest step between points: a demand series sampled less often than yearly cannot be forecast. */
+const MAX_STEP_MS = 366 * DAY;
+
+/** Longest run of missing points a reader may be asked to fill: a week of one-minute points. */
+export const MAX_GAP_LIMIT = 10_000;
+
+/**
+ * Text as a message quotes it: in quotes as it is when printable and at most `max` long (a
+ * Prometheus label set keeps its own quotes); else cut short and JSON-escaped, on one line.
+ */
+export function shown(text: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  if (text.length <= max && !/[\u0000-\u001f\u007f]/.test(text)) return `"${text}"`;
+  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+}
 
 /** Months between two instants on the same day-of-month grid, or undefined when not on one. */
 function monthGrid(points: readonly RawPoint[]): number[] | undefined {
@@ -60,12 +86,17 @@ export function regularize(
 ): { series: Series; repairs: Repair[] } {
   const { name, fail } = opts;
   if (points.length < 2)
-    fail(points[0]?.line ?? 1, `series "${name}" has ${points.length} point(s); need at least 2`);
+    fail(points[0]?.line ?? 1, `series ${shown(name)} has ${points.length} point(s); need at least 2`);
   const months = monthGrid(points);
   const diffs = months
     ? months.slice(1).map((m, i) => m - months[i]!)
     : points.slice(1).map((p, i) => p.t - points[i]!.t);
   const step = mostCommonDiff(diffs);
+  if (months ? step > 12 : step > MAX_STEP_MS) {
+    const first = points[diffs.indexOf(step) + 1]!;
+    const human = months ? `${step} months` : `${Math.round(step / DAY)} days`;
+    fail(first.line, `points of ${shown(name)} are ${human} apart, more than the limit of a year`);
+  }
   const repairs: Repair[] = [];
   const timestamps: number[] = [];
   const values: number[] = [];
@@ -84,16 +115,22 @@ export function regularize(
         const stepHuman = months ? `${step} month(s)` : `${step / 1000}s`;
         fail(
           p.line,
-          `irregular sampling in "${name}": ${human} after the previous point, not a multiple of the step ${stepHuman}`,
+          `irregular sampling in ${shown(name)}: ${human} after the previous point, not a multiple of the step ${stepHuman}`,
+        );
+      }
+      if (n - 1 > opts.maxGap) {
+        fail(
+          p.line,
+          `gap of ${n - 1} missing points in ${shown(name)} before this ${opts.pointNoun ?? 'row'} (more than --max-gap ${opts.maxGap}); fill it at the source or raise --max-gap`,
+        );
+      }
+      if (k + n >= MAX_SERIES_POINTS) {
+        fail(
+          p.line,
+          `${shown(name)} would have more than ${MAX_SERIES_POINTS.toLocaleString('en-US')} points on its grid, the limit of a series`,
         );
       }
       if (n > 1) {
-        if (n - 1 > opts.maxGap) {
-          fail(
-            p.line,
-            `gap of ${n - 1} missing points in "${name}" before this ${opts.pointNoun ?? 'row'} (more than --max-gap ${opts.maxGap}); fill it at the source or raise --max-gap`,
-          );
-        }
         for (let j = 1; j < n; j++) {
           timestamps.push(at(k + j));
           values.push(Number.NaN);
@@ -112,6 +149,18 @@ export function regularize(
   return { series, repairs };
 }
 
+/** The source line of the first point at or after `t` (points are sorted), else the last. */
+function lineAt(points: readonly RawPoint[], t: number): number {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid]!.t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return (points[lo] ?? points[points.length - 1]!).line;
+}
+
 /** Linear interpolation over runs of NaN; runs longer than maxGap or at either end are refused. */
 function fillMissing(
   values: number[],
@@ -121,10 +170,9 @@ function fillMissing(
   repairs: Repair[],
   opts: RegularizeOptions,
 ): void {
-  const lineOf = (t: number): number => {
-    const hit = points.find((p) => p.t >= t);
-    return hit?.line ?? points[points.length - 1]!.line;
-  };
+  // Searches, not scans: a file with a gap every other row must not cost n² (it took minutes).
+  const lineOf = (t: number): number => lineAt(points, t);
+  const reported = new Set(repairs.map((r) => r.at));
   for (let i = 0; i < values.length;) {
     if (!Number.isNaN(values[i]!)) {
       i++;
@@ -136,21 +184,21 @@ function fillMissing(
     if (i === 0 || j === values.length) {
       opts.fail(
         lineOf(timestamps[i]!),
-        `"${name}" ${i === 0 ? 'starts' : 'ends'} with a missing value; trim it or fill it at the source`,
+        `${shown(name)} ${i === 0 ? 'starts' : 'ends'} with a missing value; trim it or fill it at the source`,
       );
     }
     if (run > opts.maxGap) {
       opts.fail(
         lineOf(timestamps[i]!),
-        `${run} consecutive missing values in "${name}" (more than --max-gap ${opts.maxGap})`,
+        `${run} consecutive missing values in ${shown(name)} (more than --max-gap ${opts.maxGap})`,
       );
     }
     const a = values[i - 1]!;
     const b = values[j]!;
     for (let m = i; m < j; m++) values[m] = a + ((b - a) * (m - i + 1)) / (run + 1);
     // Gaps in time were already reported; report only values that were present but empty.
-    const reported = repairs.some((r) => r.at === timestamps[i]);
-    if (!reported) repairs.push({ series: name, kind: 'gap-interpolated', at: timestamps[i]!, count: run });
+    if (!reported.has(timestamps[i]!))
+      repairs.push({ series: name, kind: 'gap-interpolated', at: timestamps[i]!, count: run });
     i = j;
   }
 }
@@ -176,7 +224,15 @@ export function regularizeFetched(
     throw new InputError(
       where,
       undefined,
-      `${at(inf.line)}"${s.name}" is ${inf.v > 0 ? '+Inf' : '-Inf'}; guard the query against division by zero`,
+      `${at(inf.line)}${shown(s.name)} is ${inf.v > 0 ? '+Inf' : '-Inf'}; guard the query against division by zero`,
+    );
+  }
+  const huge = points.find((p) => Math.abs(p.v) > MAX_ABS_VALUE);
+  if (huge) {
+    throw new InputError(
+      where,
+      undefined,
+      `${at(huge.line)}${shown(s.name)} is ${huge.v}, beyond ±1e15, the limit of a metric value`,
     );
   }
   const fail = (i: number, message: string): never => {

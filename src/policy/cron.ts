@@ -12,6 +12,9 @@ const FIELDS = [
 
 const SHAPE = 'minute hour day-of-month month day-of-week, like "*/15 * * * *"';
 
+/** An item as a complaint quotes it: JSON-escaped and cut short, so a message stays one line. */
+const q = (item: string) => JSON.stringify(item.length > 40 ? `${item.slice(0, 40)}…` : item);
+
 function value(text: string, field: (typeof FIELDS)[number]): number | undefined {
   if (/^\d+$/.test(text)) return Number(text);
   if (!('names' in field)) return undefined;
@@ -22,16 +25,16 @@ function value(text: string, field: (typeof FIELDS)[number]): number | undefined
 function itemProblem(item: string, field: (typeof FIELDS)[number]): string | undefined {
   const [range = '', step, ...extra] = item.split('/');
   if (extra.length || (step !== undefined && !/^[1-9]\d*$/.test(step)))
-    return `${field.name} "${item}": a step is "/N" with N a whole number of at least 1`;
+    return `${field.name} ${q(item)}: a step is "/N" with N a whole number of at least 1`;
   if (range === '*') return undefined;
   const ends = range.split('-');
   if (ends.length > 2 || ends.some((e) => e === ''))
-    return `${field.name} "${item}" is not a value, a range a-b or *`;
+    return `${field.name} ${q(item)} is not a value, a range a-b or *`;
   const [lo, hi] = ends.map((e) => value(e, field));
   const out = (v: number | undefined) => v === undefined || v < field.min || v > field.max;
   if (out(lo) || (ends.length === 2 && out(hi)))
-    return `${field.name} "${item}" is outside ${field.min}-${field.max}`;
-  if (hi !== undefined && hi < lo!) return `${field.name} "${item}": the range runs backwards`;
+    return `${field.name} ${q(item)} is outside ${field.min}-${field.max}`;
+  if (hi !== undefined && hi < lo!) return `${field.name} ${q(item)}: the range runs backwards`;
   return undefined;
 }
 

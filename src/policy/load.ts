@@ -2,9 +2,10 @@
 // list of files as `policy validate` gets them. The resolving itself is pure (resolve.ts), so a
 // diff can load two directories, or texts from two git refs, and compare the results.
 
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../core/errors.js';
+import { MAX_POLICY_BYTES, tooLarge } from './document.js';
 import { type PolicySet, type PolicyText, type PoolText, resolvePolicies } from './resolve.js';
 import { POOL_NAME } from './schema.js';
 
@@ -24,8 +25,11 @@ async function entries(dir: string): Promise<string[] | undefined> {
 
 async function text(file: string): Promise<PolicyText> {
   try {
+    const { size } = await stat(file);
+    if (size > MAX_POLICY_BYTES) throw tooLarge(file, size);
     return { file, text: await readFile(file, 'utf8') };
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(file, undefined, code === 'ENOENT' ? 'no such file' : (err as Error).message);
   }

@@ -125,7 +125,7 @@ function fileIssues(doc: PolicyDocument, issues: readonly Issue[]): InputError[]
         const hint = guess ? `did you mean "${guess}"?` : `fields: ${allowed.join(', ')}`;
         return error(
           [...issue.path, key],
-          `${where ? `${where}: ` : ''}unknown field "${key}" (${hint})`,
+          `${where ? `${where}: ` : ''}unknown field ${show(key)} (${hint})`,
           true,
         );
       });

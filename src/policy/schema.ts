@@ -1,11 +1,13 @@
 // The schema of policy YAML (zod): each field's meaning, unit and bounds, in one place. A file is
 // partial (any field may be left out, unknown keys are refused); the resolved schema takes a fully
 // merged policy, checks the rules that join two fields, and turns human units (durations like
-// "10m") into the Policy the planner reads (milliseconds, in fields ending in Ms).
+// "10m") into the Policy the planner reads (milliseconds, in fields ending in Ms). Every number
+// and duration has an upper bound too, well above any real setting: past it a value is a typo
+// that would cost the planner or the simulated apply memory or time without end.
 
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { parseDuration } from '../core/duration.js';
+import { DAY_MS, durationProblem, formatDuration, MAX_HORIZON_MS, parseDuration } from '../core/duration.js';
 import { CRITICALITIES } from '../core/graph.js';
 import { cronProblem } from './cron.js';
 import type { Policy } from './types.js';
@@ -15,6 +17,15 @@ export const DURATION_PATTERN = '^\\s*\\d+(?:\\.\\d+)?\\s*[smhdwSMHDW]\\s*$';
 export const POOL_NAME = /^[a-z0-9][a-z0-9-]*$/;
 export const FORECAST_MODELS = ['auto', 'prophet', 'mstl', 'naive'] as const;
 
+/** Instances of one kind in one pool; the planner and the fleet hold one record per instance. */
+export const MAX_INSTANCES = 10_000;
+/** Longest wait of one migration step (provision, bake, timeout, dwell, lead time). */
+export const MAX_STEP_DURATION_MS = 7 * DAY_MS;
+/** Smallest route weight change per step: at most 100 steps per migration. */
+export const MIN_STEP_SIZE = 0.01;
+/** Largest magnitude of a gate bound, as of a metric value (see the metric CSV limit). */
+export const MAX_GATE_VALUE = 1e15;
+
 interface Bounds {
   gt?: number;
   gte?: number;
@@ -23,16 +34,19 @@ interface Bounds {
   int?: boolean;
 }
 
+/** 10000 as "10,000": limits are read by people. */
+const n = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 20 });
+
 function boundsText(b: Bounds): string {
   const kind = b.int ? 'a whole number' : 'a number';
-  if (b.gte !== undefined && b.lte !== undefined) return `must be ${kind} from ${b.gte} to ${b.lte}`;
+  if (b.gte !== undefined && b.lte !== undefined) return `must be ${kind} from ${n(b.gte)} to ${n(b.lte)}`;
   if (b.gt !== undefined && b.lt !== undefined)
-    return `must be ${kind} between ${b.gt} and ${b.lt}, exclusive`;
+    return `must be ${kind} between ${n(b.gt)} and ${n(b.lt)}, exclusive`;
   const parts = [
-    b.gt !== undefined && `above ${b.gt}`,
-    b.gte !== undefined && `at least ${b.gte}`,
-    b.lt !== undefined && `below ${b.lt}`,
-    b.lte !== undefined && `at most ${b.lte}`,
+    b.gt !== undefined && `above ${n(b.gt)}`,
+    b.gte !== undefined && `at least ${n(b.gte)}`,
+    b.lt !== undefined && `below ${n(b.lt)}`,
+    b.lte !== undefined && `at most ${n(b.lte)}`,
   ].filter(Boolean);
   return `must be ${kind}${parts.length ? ` ${parts.join(' and ')}` : ''}`;
 }
@@ -48,21 +62,21 @@ function num(description: string, b: Bounds) {
   return s.describe(description);
 }
 
-/** A duration as written ("90s", "10m", "2h", "1d", "1w"), in milliseconds once parsed. */
-function duration(description: string, { positive = false } = {}) {
+/** A duration as written ("90s", "10m", "2h", "1d", "1w") up to `maxMs`, in milliseconds once parsed. */
+function duration(description: string, maxMs: number, { positive = false } = {}) {
   const error = `must be a${positive ? ' positive' : ''} duration like 90s, 10m, 2h or 1d`;
   return z
     .string({ error })
     .regex(new RegExp(DURATION_PATTERN), { error })
     .transform((text, ctx) => {
-      const ms = parseDuration(text) ?? Number.NaN;
-      if (!(ms > 0 || (!positive && ms === 0))) {
-        ctx.addIssue({ code: 'custom', message: error, input: text });
+      const problem = durationProblem(text, maxMs, { positive });
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem, input: text });
         return z.NEVER;
       }
-      return ms;
+      return parseDuration(text)!;
     })
-    .describe(description);
+    .describe(`${description} At most ${formatDuration(maxMs)}.`);
 }
 
 function text(description: string) {
@@ -84,7 +98,7 @@ const MODE = choice(
 );
 
 const FORECAST = {
-  horizon: duration('How far ahead to forecast, like 24h.', { positive: true }),
+  horizon: duration('How far ahead to forecast, like 24h.', MAX_HORIZON_MS, { positive: true }),
   level: num('Interval coverage; the shadow pool is sized from the upper bound at this level.', {
     gt: 0,
     lt: 1,
@@ -92,23 +106,37 @@ const FORECAST = {
   model: choice(FORECAST_MODELS, 'Forecasting model; auto picks by backtest.'),
   maxErrorPercent: num(
     "Alert when the forecast's mean absolute percentage error over errorWindow goes above this, in %.",
-    { gt: 0 },
+    { gt: 0, lte: 10_000 },
   ),
-  errorWindow: duration('How far back the forecast is scored against what happened, like 24h.', {
-    positive: true,
-  }),
+  errorWindow: duration(
+    'How far back the forecast is scored against what happened, like 24h.',
+    MAX_HORIZON_MS,
+    { positive: true },
+  ),
 };
 
 const CAPACITY = {
-  unitsPerInstance: num('Demand units one primary instance serves at full load.', { gt: 0 }),
-  minInstances: num('Fewest primary instances, whatever the forecast.', { int: true, gte: 0 }),
-  maxInstances: num('Most primary instances, whatever the forecast.', { int: true, gte: 1 }),
+  unitsPerInstance: num('Demand units one primary instance serves at full load.', { gt: 0, lte: 1e9 }),
+  minInstances: num('Fewest primary instances, whatever the forecast.', {
+    int: true,
+    gte: 0,
+    lte: MAX_INSTANCES,
+  }),
+  maxInstances: num('Most primary instances, whatever the forecast.', {
+    int: true,
+    gte: 1,
+    lte: MAX_INSTANCES,
+  }),
   headroomPercent: num('Kept above the forecast mean and the observed load, in %.', { gte: 0, lte: 200 }),
   instanceType: text('Primary instance type, like m6i.large.'),
-  hourlyCost: num('Cost of one primary instance per hour, in the account currency.', { gte: 0 }),
-  provision: duration('Time from asking for an instance to its serving traffic, like 5m.'),
+  hourlyCost: num('Cost of one primary instance per hour, in the account currency.', { gte: 0, lte: 10_000 }),
+  provision: duration(
+    'Time from asking for an instance to its serving traffic, like 5m.',
+    MAX_STEP_DURATION_MS,
+  ),
   launchBuffer: duration(
     'Provisioning starts this much earlier than provision and shadow.leadTime ask, for the stack update itself and a late boot, like 1m.',
+    MAX_STEP_DURATION_MS,
   ),
 };
 
@@ -119,11 +147,17 @@ const SHADOW = {
     lte: 200,
   }),
   bufferPercent: num('Plus this buffer, in % of that peak.', { gte: 0, lte: 100 }),
-  minSize: num('Fewest shadow instances while enabled.', { int: true, gte: 0 }),
+  minSize: num('Fewest shadow instances while enabled.', { int: true, gte: 0, lte: MAX_INSTANCES }),
   instanceType: text("Shadow instance type; default: capacity's."),
-  unitsPerInstance: num("Demand units one shadow instance serves; default: capacity's.", { gt: 0 }),
-  hourlyCost: num("Cost of one shadow instance per hour; default: capacity's.", { gte: 0 }),
-  leadTime: duration('A shadow instance is asked for this long before it is needed, like 10m.'),
+  unitsPerInstance: num("Demand units one shadow instance serves; default: capacity's.", {
+    gt: 0,
+    lte: 1e9,
+  }),
+  hourlyCost: num("Cost of one shadow instance per hour; default: capacity's.", { gte: 0, lte: 10_000 }),
+  leadTime: duration(
+    'A shadow instance is asked for this long before it is needed, like 10m.',
+    MAX_STEP_DURATION_MS,
+  ),
 };
 
 const shift = (c: string) =>
@@ -138,10 +172,15 @@ const CRITICALITY = {
 const STANDBY = {
   provision: num('Failure probability at which a standby node is provisioned.', { gt: 0, lt: 1 }),
   transition: num('Failure probability at which the work moves, once held for dwell.', { gt: 0, lt: 1 }),
-  dwell: duration('How long the probability must stay at transition before the work moves.'),
-  release: duration('A standby is released after the probability stays low this long.'),
+  dwell: duration(
+    'How long the probability must stay at transition before the work moves.',
+    MAX_STEP_DURATION_MS,
+  ),
+  release: duration('A standby is released after the probability stays low this long.', 30 * DAY_MS),
   hysteresis: num('Released below provision minus this.', { gte: 0, lt: 1 }),
 };
+
+const gateBound = num('A bound of the metric.', { gte: -MAX_GATE_VALUE, lte: MAX_GATE_VALUE });
 
 const GATE = z
   .strictObject(
@@ -149,8 +188,8 @@ const GATE = z
       metric: z
         .string({ error: 'must be a metric name like error_rate' })
         .regex(/^\S+$/, { error: 'must be a metric name like error_rate' }),
-      max: z.number({ error: 'must be a number' }).optional(),
-      min: z.number({ error: 'must be a number' }).optional(),
+      max: gateBound.optional(),
+      min: gateBound.optional(),
     },
     { error: 'must be a mapping like {metric: error_rate, max: 0.01}' },
   )
@@ -163,22 +202,32 @@ const GATE = z
   .describe('The step fails when the metric goes above max or below min during the bake time.');
 
 const MIGRATION = {
-  stepSize: num('Largest change of any route weight in one step.', { gt: 0, lte: 1 }),
-  bake: duration('Health gate watch time after each step, like 2m.'),
+  stepSize: num('Largest change of any route weight in one step.', { gte: MIN_STEP_SIZE, lte: 1 }),
+  bake: duration('Health gate watch time after each step, like 2m.', MAX_STEP_DURATION_MS),
   gates: z
     .array(GATE, { error: 'must be a list of gates like [{metric: error_rate, max: 0.01}]' })
     .min(1, { error: 'must hold at least one gate: a step with no health gate cannot roll back by itself' })
     .describe('Health gates checked after each step; a list replaces the defaults, it does not add.'),
-  maxConcurrent: num('Migrations running at once.', { int: true, gte: 1 }),
-  alertPerHour: num('Alert when more migrations than this start within an hour.', { int: true, gte: 1 }),
-  stepTimeout: duration('A step not applied and baked within this rolls back, like 15m.', {
-    positive: true,
+  maxConcurrent: num('Migrations running at once.', { int: true, gte: 1, lte: 1_000 }),
+  alertPerHour: num('Alert when more migrations than this start within an hour.', {
+    int: true,
+    gte: 1,
+    lte: 1_000,
   }),
+  stepTimeout: duration(
+    'A step not applied and baked within this rolls back, like 15m.',
+    MAX_STEP_DURATION_MS,
+    { positive: true },
+  ),
 };
 
 const GUARDRAILS = {
-  maxTotalInstances: num('Across all pools: primary, shadow and standby.', { int: true, gte: 1 }),
-  maxHourlyCost: num('Across all pools, in the account currency per hour.', { gt: 0 }),
+  maxTotalInstances: num('Across all pools: primary, shadow and standby.', {
+    int: true,
+    gte: 1,
+    lte: 10 * MAX_INSTANCES,
+  }),
+  maxHourlyCost: num('Across all pools, in the account currency per hour.', { gt: 0, lte: 1e9 }),
   protectedPools: z
     .array(poolName, { error: 'must be a list of pool names' })
     .describe('Pools shadowcast never changes (it still forecasts and reports them).'),

@@ -1,22 +1,47 @@
 // Forecast specs: one YAML per pool in forecasts/ naming the metric source, the calendars,
 // the horizon, the level and the model, and optionally the pool's node metrics (for risk
 // scoring) with each node's workload: how critical, whether stateless. Paths are relative to the
-// spec file.
+// spec file. Horizons, durations and point counts are bounded (limits named in each message), so
+// a typo is refused at its line instead of growing a run without end.
 
 import { dirname, resolve } from 'node:path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../core/errors.js';
 import { CRITICALITIES } from '../core/graph.js';
-import { parseDuration } from '../core/duration.js';
+import { DAY_MS, durationProblem, horizonProblem, parseDuration, quoted } from '../core/duration.js';
 import { MODEL_NAMES } from '../forecast/index.js';
+import { MAX_GAP_LIMIT, MAX_SERIES_POINTS } from '../metrics/regularize.js';
+
+const HOUR_MS = 3_600_000;
 
 const Workload = z
   .object({ criticality: z.enum(CRITICALITIES).optional(), stateless: z.boolean().optional() })
   .strict();
 
-const durationText = (what: string) =>
-  z.string().refine((t) => (parseDuration(t) ?? 0) > 0, `${what}: expected a duration like 5m, 1h, 28d`);
+const durationText = (what: string, maxMs: number) =>
+  z.string().superRefine((text, ctx) => {
+    const problem = durationProblem(text, maxMs, { positive: true });
+    if (!problem) return;
+    const message = problem.startsWith('must')
+      ? `${what}: expected a duration like 5m, 1h, 28d`
+      : `${quoted(text)} ${problem}`;
+    ctx.addIssue({ code: 'custom', message });
+  });
+
+const maxGap = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(MAX_GAP_LIMIT, `must be at most ${MAX_GAP_LIMIT} (points interpolated in one gap)`)
+  .default(6);
+
+/** A window read at a step must stay within the points one series may hold. */
+function pointsProblem(lookback: string, step: string): string | undefined {
+  const points = (parseDuration(lookback) ?? 0) / (parseDuration(step) ?? Infinity);
+  if (!(points > MAX_SERIES_POINTS)) return undefined;
+  return `lookback ${lookback} at step ${step} is ${Math.ceil(points)} points, more than the limit of ${MAX_SERIES_POINTS} for a series`;
+}
 
 const NodesSchema = z
   .object({
@@ -26,15 +51,19 @@ const NodesSchema = z
     queries: z.record(z.string().min(1), z.string().min(1)).optional(),
     node_label: z.string().min(1).default('instance'),
     /** How far back the queries read: the score compares each metric with its own trailing day. */
-    lookback: durationText('lookback').default('2d'),
-    step: durationText('step').default('1m'),
+    lookback: durationText('lookback', 30 * DAY_MS).default('2d'),
+    step: durationText('step', HOUR_MS).default('1m'),
     timezone: z.string().default('UTC'),
     /** Every node's workload unless listed under `workloads`. */
     criticality: z.enum(CRITICALITIES).default('normal'),
     stateless: z.boolean().default(true),
     workloads: z.record(z.string(), Workload).default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((n, ctx) => {
+    const problem = pointsProblem(n.lookback, n.step);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['lookback'], message: problem });
+  });
 
 const CsvSourceSchema = z
   .object({
@@ -42,17 +71,22 @@ const CsvSourceSchema = z
     file: z.string().min(1),
     series: z.string().optional(),
     timezone: z.string().default('UTC'),
-    max_gap: z.number().int().nonnegative().default(6),
+    max_gap: maxGap,
   })
   .strict();
 
 /** A live source reads `lookback` before the run's time, at `step`. */
 const liveFields = {
   query: z.string().min(1),
-  step: durationText('step').default('5m'),
-  lookback: durationText('lookback').default('28d'),
+  step: durationText('step', 7 * DAY_MS).default('5m'),
+  lookback: durationText('lookback', 1098 * DAY_MS).default('28d'),
   timezone: z.string().default('UTC'),
-  max_gap: z.number().int().nonnegative().default(6),
+  max_gap: maxGap,
+};
+
+const livePoints = (s: { lookback: string; step: string }, ctx: z.RefinementCtx) => {
+  const problem = pointsProblem(s.lookback, s.step);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['lookback'], message: problem });
 };
 
 const PrometheusSourceSchema = z
@@ -60,7 +94,7 @@ const PrometheusSourceSchema = z
     kind: z.literal('prometheus'),
     url: z.url(),
     ...liveFields,
-    timeout: durationText('timeout').default('30s'),
+    timeout: durationText('timeout', HOUR_MS).default('30s'),
     /** A file holding the bearer token (a mounted Secret), never the token itself. */
     bearer_token_file: z.string().min(1).optional(),
     basic_auth: z
@@ -68,18 +102,20 @@ const PrometheusSourceSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(livePoints);
 
 const CloudWatchSourceSchema = z
   .object({ kind: z.literal('cloudwatch'), region: z.string().min(1), ...liveFields })
-  .strict();
+  .strict()
+  .superRefine(livePoints);
 
 /** Who calls whom, from the spec's Prometheus: caller → callee request rates (see README, "Service graphs"). */
 const GraphSchema = z
   .object({
     query: z.string().min(1),
-    window: durationText('window').default('1h'),
-    half_life: durationText('half_life').default('6h'),
+    window: durationText('window', 7 * DAY_MS).default('1h'),
+    half_life: durationText('half_life', 366 * DAY_MS).default('6h'),
     source_label: z.string().min(1).default('source'),
     destination_label: z.string().min(1).default('destination'),
     ignore: z.array(z.string()).default([]),
@@ -95,7 +131,13 @@ const SpecSchema = z
     description: z.string().optional(),
     source: z.discriminatedUnion('kind', [CsvSourceSchema, PrometheusSourceSchema, CloudWatchSourceSchema]),
     calendars: z.array(z.string()).default([]),
-    horizon: z.union([z.string(), z.number().int().positive()]).transform(String),
+    horizon: z
+      .union([z.string(), z.number().int().positive()])
+      .transform(String)
+      .superRefine((text, ctx) => {
+        const problem = horizonProblem(text);
+        if (problem) ctx.addIssue({ code: 'custom', message: `${quoted(text)} ${problem}` });
+      }),
     level: z.number().gt(0).lt(1).default(0.8),
     model: z.enum(MODEL_NAMES).default('auto'),
     nodes: NodesSchema.optional(),
@@ -126,19 +168,15 @@ export type NodesSpec = z.infer<typeof NodesSchema>;
 
 export function parseSpec(file: string, text: string): ForecastSpec {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const doc = parseYaml(file, text, lines);
   const lineAt = (offset: number | undefined) =>
     offset === undefined ? undefined : lines.linePos(offset).line;
   const yamlError = doc.errors[0];
   if (yamlError)
-    throw new InputError(
-      file,
-      lineAt(yamlError.pos[0]),
-      `not valid YAML: ${yamlError.message.split('\n')[0]}`,
-    );
+    throw new InputError(file, lineAt(yamlError.pos[0]), `not valid YAML: ${yamlWhy(yamlError.message)}`);
   if (!isMap(doc.contents))
     throw new InputError(file, 1, 'a forecast spec is a mapping (pool:, source:, horizon:, ...)');
-  const parsed = SpecSchema.safeParse(doc.toJS());
+  const parsed = SpecSchema.safeParse(specData(file, doc));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.map(String);
@@ -158,6 +196,32 @@ export function parseSpec(file: string, text: string): ForecastSpec {
       ? { nodes: { ...spec.nodes, ...(spec.nodes.file ? { file: resolve(dir, spec.nodes.file) } : {}) } }
       : {}),
   };
+}
+
+/** A YAML complaint on one line (control characters escaped); a stack overflow in words. */
+function yamlWhy(message: string): string {
+  if (/call stack/i.test(message)) return 'nested too deeply';
+  const first = message.split('\n')[0]!.slice(0, 200);
+  // eslint-disable-next-line no-control-regex
+  return first.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+}
+
+/** The YAML document; deep enough nesting overflows the parser itself: bad input, not a crash. */
+function parseYaml(file: string, text: string, lineCounter: LineCounter) {
+  try {
+    return parseDocument(text, { lineCounter, prettyErrors: false });
+  } catch (err) {
+    throw new InputError(file, 1, `not valid YAML: ${yamlWhy(String((err as Error).message))}`);
+  }
+}
+
+/** The document as data; too many aliases (a YAML bomb) or too deep a structure is bad input. */
+function specData(file: string, doc: ReturnType<typeof parseDocument>): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new InputError(file, 1, `not valid YAML: ${yamlWhy(String((err as Error).message))}`);
+  }
 }
 
 type Source = z.infer<typeof SpecSchema>['source'];

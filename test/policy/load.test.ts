@@ -102,6 +102,22 @@ describe('loadPolicyFiles', () => {
     expect([...set.pools.keys()]).toEqual(['web']);
   });
 
+  it('refuses a file over the 1 MiB size limit at line 1, before reading it', async () => {
+    const dir = tree({ 'pools/web.yaml': `${'# padding\n'.repeat(110_000)}mode: apply\n` });
+    const file = join(dir, 'pools', 'web.yaml');
+    await expect(loadPolicyFiles([file])).rejects.toThrow(
+      `${file}:1:1: the file is 1100012 bytes, more than the limit of 1048576 bytes (1 MiB) for a policy file`,
+    );
+  });
+
+  it('refuses YAML nested too deeply as one complaint, not a crash', async () => {
+    const dir = tree({ 'pools/web.yaml': `mode: ${'['.repeat(5000)}${']'.repeat(5000)}\n` });
+    const set = await loadPolicyFiles([join(dir, 'pools', 'web.yaml')]);
+    expect(set.errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/web\.yaml:1:\d+: not valid YAML: nested too deeply for a policy file$/),
+    ]);
+  });
+
   it('refuses a missing file by name', async () => {
     await expect(loadPolicyFiles(['no/such/pools/web.yaml'])).rejects.toThrow(
       'no/such/pools/web.yaml: no such file',

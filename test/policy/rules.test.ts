@@ -27,6 +27,21 @@ describe('one file: shape, types and bounds, each complaint at its key or value'
       errors: [`${POOL}:1:1: unknown field "pool" (fields: ${SECTIONS})`],
     },
     {
+      rule: 'an unknown field is quoted on one line, whatever characters it holds',
+      yaml: lines('"po\\nol": web'),
+      errors: [`${POOL}:1:1: unknown field "po\\nol" (fields: ${SECTIONS})`],
+    },
+    {
+      rule: 'an alias inside what it names is refused at the alias (it overflowed the stack)',
+      yaml: lines('mode: &a [*a]'),
+      errors: [`${POOL}:1:11: not valid YAML: alias *a refers to itself`],
+    },
+    {
+      rule: "the parser's complaint stays on one line when it quotes control characters",
+      yaml: '>\r\u0000\nmode: apply\n',
+      errors: [`${POOL}:1:2: not valid YAML: Not a YAML token: \\r\\u0000`],
+    },
+    {
       rule: 'a misspelt field suggests the one it resembles',
       yaml: lines('forecast:', '  horizn: 24h'),
       errors: [`${POOL}:2:3: forecast: unknown field "horizn" (did you mean "horizon"?)`],
@@ -93,16 +108,16 @@ describe('one file: shape, types and bounds, each complaint at its key or value'
       rule: 'instance counts are whole numbers',
       yaml: lines('capacity:', '  minInstances: 2.5', '  maxInstances: 0'),
       errors: [
-        `${POOL}:2:17: capacity.minInstances: 2.5 must be a whole number at least 0`,
-        `${POOL}:3:17: capacity.maxInstances: 0 must be a whole number at least 1`,
+        `${POOL}:2:17: capacity.minInstances: 2.5 must be a whole number from 0 to 10,000`,
+        `${POOL}:3:17: capacity.maxInstances: 0 must be a whole number from 1 to 10,000`,
       ],
     },
     {
       rule: 'units per instance must be positive; cost may be zero, not negative',
       yaml: lines('capacity:', '  unitsPerInstance: 0', '  hourlyCost: -1'),
       errors: [
-        `${POOL}:2:21: capacity.unitsPerInstance: 0 must be a number above 0`,
-        `${POOL}:3:15: capacity.hourlyCost: -1 must be a number at least 0`,
+        `${POOL}:2:21: capacity.unitsPerInstance: 0 must be a number above 0 and at most 1,000,000,000`,
+        `${POOL}:3:15: capacity.hourlyCost: -1 must be a number from 0 to 10,000`,
       ],
     },
     {
@@ -141,14 +156,14 @@ describe('one file: shape, types and bounds, each complaint at its key or value'
       ],
     },
     {
-      rule: 'stepSize is in (0, 1]',
+      rule: 'stepSize is in [0.01, 1]',
       yaml: lines('migration:', '  stepSize: 1.5'),
-      errors: [`${POOL}:2:13: migration.stepSize: 1.5 must be a number above 0 and at most 1`],
+      errors: [`${POOL}:2:13: migration.stepSize: 1.5 must be a number from 0.01 to 1`],
     },
     {
       rule: 'stepSize 0 is refused',
       yaml: lines('migration:', '  stepSize: 0'),
-      errors: [`${POOL}:2:13: migration.stepSize: 0 must be a number above 0 and at most 1`],
+      errors: [`${POOL}:2:13: migration.stepSize: 0 must be a number from 0.01 to 1`],
     },
     {
       rule: 'at least one gate',
@@ -178,8 +193,8 @@ describe('one file: shape, types and bounds, each complaint at its key or value'
       rule: 'counts of migrations are whole and positive; the step timeout is positive',
       yaml: lines('migration:', '  maxConcurrent: 0', '  alertPerHour: 1.5', '  stepTimeout: 0s'),
       errors: [
-        `${POOL}:2:18: migration.maxConcurrent: 0 must be a whole number at least 1`,
-        `${POOL}:3:17: migration.alertPerHour: 1.5 must be a whole number at least 1`,
+        `${POOL}:2:18: migration.maxConcurrent: 0 must be a whole number from 1 to 1,000`,
+        `${POOL}:3:17: migration.alertPerHour: 1.5 must be a whole number from 1 to 1,000`,
         `${POOL}:4:16: migration.stepTimeout: "0s" must be a positive duration like 90s, 10m, 2h or 1d`,
       ],
     },
@@ -192,9 +207,59 @@ describe('one file: shape, types and bounds, each complaint at its key or value'
         '  protectedPools: [Checkout]',
       ),
       errors: [
-        `${POOL}:2:22: guardrails.maxTotalInstances: 0 must be a whole number at least 1`,
-        `${POOL}:3:18: guardrails.maxHourlyCost: 0 must be a number above 0`,
+        `${POOL}:2:22: guardrails.maxTotalInstances: 0 must be a whole number from 1 to 100,000`,
+        `${POOL}:3:18: guardrails.maxHourlyCost: 0 must be a number above 0 and at most 1,000,000,000`,
         `${POOL}:4:20: guardrails.protectedPools[0]: "Checkout" must be a pool name: lowercase letters, digits and dashes`,
+      ],
+    },
+    {
+      rule: 'instance counts have a limit, said in the message (a million instances took 2.9 GB)',
+      yaml: lines(
+        'capacity: { minInstances: 1000000, maxInstances: 10001 }',
+        'shadow: { minSize: 20000 }',
+        'guardrails: { maxTotalInstances: 1000000 }',
+      ),
+      errors: [
+        `${POOL}:1:27: capacity.minInstances: 1000000 must be a whole number from 0 to 10,000`,
+        `${POOL}:1:50: capacity.maxInstances: 10001 must be a whole number from 1 to 10,000`,
+        `${POOL}:2:20: shadow.minSize: 20000 must be a whole number from 0 to 10,000`,
+        `${POOL}:3:34: guardrails.maxTotalInstances: 1000000 must be a whole number from 1 to 100,000`,
+      ],
+    },
+    {
+      rule: 'durations have a limit, said in the message (a bake of 100000d never ended)',
+      yaml: lines(
+        'forecast:',
+        '  horizon: 99999w',
+        `  errorWindow: ${'9'.repeat(320)}h`,
+        'standby: { dwell: 8d, release: 31d }',
+        'migration: { bake: 100000d, stepTimeout: 1w1d }',
+      ),
+      errors: [
+        `${POOL}:2:12: forecast.horizon: "99999w" is longer than the limit of 366d`,
+        `${POOL}:3:16: forecast.errorWindow: "${'9'.repeat(56)}... is longer than the limit of 366d`,
+        `${POOL}:4:19: standby.dwell: "8d" is longer than the limit of 7d`,
+        `${POOL}:4:32: standby.release: "31d" is longer than the limit of 30d`,
+        `${POOL}:5:20: migration.bake: "100000d" is longer than the limit of 7d`,
+        `${POOL}:5:42: migration.stepTimeout: "1w1d" must be a positive duration like 90s, 10m, 2h or 1d`,
+      ],
+    },
+    {
+      rule: 'numbers are finite and within their limits (a huge or infinite value is refused)',
+      yaml: lines(
+        'forecast: { maxErrorPercent: .inf }',
+        'capacity: { unitsPerInstance: 1e308, hourlyCost: 1e5 }',
+        'migration:',
+        '  stepSize: 0.0001',
+        '  gates: [{ metric: error_rate, max: 1e308 }, { metric: up, min: -.inf }]',
+      ),
+      errors: [
+        `${POOL}:1:30: forecast.maxErrorPercent: Infinity must be a number above 0 and at most 10,000`,
+        `${POOL}:2:31: capacity.unitsPerInstance: 1e+308 must be a number above 0 and at most 1,000,000,000`,
+        `${POOL}:2:50: capacity.hourlyCost: 100000 must be a number from 0 to 10,000`,
+        `${POOL}:4:13: migration.stepSize: 0.0001 must be a number from 0.01 to 1`,
+        `${POOL}:5:38: migration.gates[0].max: 1e+308 must be a number from -1,000,000,000,000,000 to 1,000,000,000,000,000`,
+        `${POOL}:5:66: migration.gates[1].min: -Infinity must be a number from -1,000,000,000,000,000 to 1,000,000,000,000,000`,
       ],
     },
     {
@@ -258,6 +323,19 @@ describe('one file: shape, types and bounds, each complaint at its key or value'
     );
     expect(complaints(edges)).toEqual([]);
     expect(complaints('')).toEqual([]);
+  });
+
+  it('accepts every upper limit itself: the limits refuse typos, not settings', () => {
+    const limits = lines(
+      'forecast: { horizon: 366d, errorWindow: 52w, maxErrorPercent: 10000 }',
+      'capacity:',
+      '  { minInstances: 10000, maxInstances: 10000, unitsPerInstance: 1e9, hourlyCost: 10000, provision: 6d, launchBuffer: 7d }',
+      'shadow: { minSize: 10000, leadTime: 7d }',
+      'standby: { dwell: 7d, release: 30d }',
+      'migration: { stepSize: 0.01, bake: 6d, stepTimeout: 7d, maxConcurrent: 1000, alertPerHour: 1000 }',
+      'guardrails: { maxTotalInstances: 100000, maxHourlyCost: 1e9 }',
+    );
+    expect(complaints(limits)).toEqual([]);
   });
 });
 

@@ -168,3 +168,76 @@ describe('parseSpec live sources, graph: and health:', () => {
     expect(() => parseSpec(FILE, text)).toThrow(`${FILE}:${line}: ${message}`);
   });
 });
+
+describe('parseSpec limits: a value past its limit is refused at its line, the limit in the message', () => {
+  const PROM = "pool: web\nsource:\n  kind: prometheus\n  url: http://prom:9090\n  query: 'x'\n";
+  it.each([
+    {
+      name: 'a horizon of 99999 weeks (it grew to 6.2 GB)',
+      text: BASE.replace('24h', '99999w'),
+      line: 5,
+      message: 'horizon: "99999w" is longer than the limit of 366d',
+    },
+    {
+      name: 'a 320-digit horizon (it read as Infinity)',
+      text: BASE.replace('24h', `${'9'.repeat(320)}h`),
+      line: 5,
+      message: `horizon: "${'9'.repeat(40)}…" is longer than the limit of 366d`,
+    },
+    {
+      name: 'a horizon of 99999 steps',
+      text: BASE.replace('24h', '99999'),
+      line: 5,
+      message: 'horizon: "99999" is more than the limit of 10000 steps',
+    },
+    {
+      name: 'a horizon that is neither steps nor a duration',
+      text: BASE.replace('24h', 'soon'),
+      line: 5,
+      message: 'horizon: "soon" must be a number of steps (48) or a duration (48h, 2d, 90m, 1w)',
+    },
+    {
+      name: 'a max_gap of a billion points',
+      text: BASE.replace('file: web.csv', 'file: web.csv\n  max_gap: 1000000000'),
+      line: 5,
+      message: 'source.max_gap: must be at most 10000',
+    },
+    {
+      name: 'a lookback of ten years',
+      text: `${PROM}  lookback: 3650d\nhorizon: 24h\n`,
+      line: 6,
+      message: 'source.lookback: "3650d" is longer than the limit of 1098d',
+    },
+    {
+      name: 'a lookback of more points than a series holds',
+      text: `${PROM}  lookback: 366d\n  step: 10s\nhorizon: 24h\n`,
+      line: 6,
+      message: 'source.lookback: lookback 366d at step 10s is 3162240 points, more than the limit of 1000000',
+    },
+    {
+      name: 'node metrics read every second for a month',
+      text: `${BASE}nodes:\n  file: n.csv\n  lookback: 30d\n  step: 1s\n`,
+      line: 8,
+      message: 'nodes.lookback: lookback 30d at step 1s is 2592000 points',
+    },
+  ])('refuses $name', ({ text, line, message }) => {
+    expect(() => parseSpec(FILE, text)).toThrow(`${FILE}:${line}: ${message}`);
+  });
+
+  it('refuses YAML nested too deeply, or a bomb of aliases, at line 1 instead of crashing', () => {
+    expect(() => parseSpec(FILE, `${BASE}description:\n${'- '.repeat(20_000)}x\n`)).toThrow(
+      new RegExp(`^${FILE}:\\d+: not valid YAML: nested too deeply$`),
+    );
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 0; i < 8; i++)
+      bomb.push(`${'bcdefghi'[i]}: &${'bcdefghi'[i]} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`);
+    expect(() => parseSpec(FILE, `${bomb.join('\n')}\n${BASE}`)).toThrow(`${FILE}:1: not valid YAML:`);
+  });
+
+  it('accepts each limit itself', () => {
+    expect(parseSpec(FILE, BASE.replace('24h', '366d')).horizon).toBe('366d');
+    expect(parseSpec(FILE, BASE.replace('24h', '10000')).horizon).toBe('10000');
+    const live = parseSpec(FILE, `${PROM}  lookback: 1098d\n  step: 1h\nhorizon: 24h\n`);
+    expect(live.source).toMatchObject({ lookback: '1098d', step: '1h' });
+  });
+});
