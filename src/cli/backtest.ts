@@ -1,5 +1,6 @@
 // `shadowcast backtest`: every model on the same rolling origins, with MASE, sMAPE,
-// interval coverage and width; progress goes to stderr when it is a terminal.
+// interval coverage and width; progress goes to stderr when it is a terminal. Each fold fits
+// on the most recent points before its origin, as many as a model fits on (noted when fewer).
 
 import { eventsFromFiles } from '../calendars/index.js';
 import { parseHorizon } from '../core/duration.js';
@@ -8,6 +9,7 @@ import { futureTimestamps, seasonLength } from '../core/series.js';
 import { backtest, rollingOrigins, type Scores, scoreFolds } from '../forecast/backtest.js';
 import { createForecaster, MODEL_NAMES } from '../forecast/index.js';
 import { loadSeries, seriesPlace } from '../schedule/forecast-pool.js';
+import { checkHorizonFlag, noteFitWindow, withMessage } from './forecast.js';
 import { type InputFlags, seriesRequest } from './input-flags.js';
 import { table } from './output.js';
 
@@ -17,12 +19,14 @@ export interface BacktestFlags extends InputFlags {
 
 export async function backtestCommand(flags: BacktestFlags): Promise<void> {
   if (flags.folds < 1) throw new UsageError('--folds must be at least 1');
+  checkHorizonFlag(flags.horizon);
   const request = await seriesRequest(flags);
   const { series } = await loadSeries(request);
   const horizon = parseHorizon(flags.horizon, series.stepMs);
   const end = futureTimestamps(series, 1)[0]!;
   const events = await eventsFromFiles(flags.events, series.timestamps[0]!, end, { timezone: flags.tz });
   const m = seasonLength(series);
+  noteFitWindow(series);
   const results: Record<string, Scores & { seconds: number }> = {};
   const progress = process.stderr.isTTY;
   const models = [...MODEL_NAMES];
@@ -36,7 +40,9 @@ export async function backtestCommand(flags: BacktestFlags): Promise<void> {
     }
     if (progress) process.stderr.write(`\r[${i + 1}/${models.length}] ${name}: ${flags.folds} folds…   `);
     const t0 = performance.now();
-    const folds = backtest(forecaster, series, events, origins, horizon, flags.level);
+    const folds = await withMessage(`backtest of ${name} failed`, async () =>
+      backtest(forecaster, series, events, origins, horizon, flags.level),
+    );
     const seconds = (performance.now() - t0) / 1000 / folds.length;
     results[name] = { ...scoreFolds(series, folds, m), seconds };
   }

@@ -1,8 +1,12 @@
 // `shadowcast forecast`: one series in, one forecast out (json or table), optionally written
-// with its chart to --out.
+// with its chart to --out. A history longer than a model fits on is noted on stderr, once.
 
 import { join } from 'node:path';
+import { MAX_FIT_POINTS } from '../forecast/history.js';
 import type { ModelName } from '../forecast/index.js';
+import { failureMessage } from '../forecast/wasm.js';
+import { horizonProblem, quoted } from '../core/duration.js';
+import { UsageError } from '../core/errors.js';
 import { renderForecastSvg } from '../report/chart.js';
 import { type ForecastResult, forecastPool } from '../schedule/forecast-pool.js';
 import { type InputFlags, seriesRequest } from './input-flags.js';
@@ -50,14 +54,45 @@ export async function writeForecastFiles(dir: string, r: ForecastResult, pool?: 
   ]);
 }
 
+/** Refuses a --horizon past its limits before any file is read (the step is checked later). */
+export function checkHorizonFlag(text: string): void {
+  const problem = horizonProblem(text);
+  if (problem) throw new UsageError(`--horizon ${quoted(text.trim())} ${problem}`);
+}
+
+/** Says on stderr when the model saw only the latest part of the history, and how much. */
+export function noteFitWindow(series: { name: string; values: ArrayLike<number> }): void {
+  const n = series.values.length;
+  if (n <= MAX_FIT_POINTS) return;
+  const count = (v: number) => v.toLocaleString('en-US');
+  process.stderr.write(
+    `shadowcast: note: "${series.name}" has ${count(n)} points; models fit on the most recent ${count(MAX_FIT_POINTS)}\n`,
+  );
+}
+
+/** Runs `work`, so that whatever it throws reaches the user as an Error with a message. */
+export async function withMessage<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof Error && err.message) throw err;
+    throw new Error(`${what}: ${failureMessage(err)}`, { cause: err });
+  }
+}
+
 export async function forecastCommand(flags: ForecastFlags): Promise<void> {
-  const result = await forecastPool({
-    ...(await seriesRequest(flags)),
-    events: flags.events,
-    horizon: flags.horizon,
-    level: flags.level,
-    model: flags.model,
-  });
+  checkHorizonFlag(flags.horizon);
+  const request = await seriesRequest(flags);
+  const result = await withMessage('forecast failed', () =>
+    forecastPool({
+      ...request,
+      events: flags.events,
+      horizon: flags.horizon,
+      level: flags.level,
+      model: flags.model,
+    }),
+  );
+  noteFitWindow(result.series);
   const json = resultJson(result);
   if (flags.out) await writeForecastFiles(flags.out, result);
   if (flags.format === 'json') {

@@ -1,6 +1,7 @@
 // `--source prometheus`: the flags that name a Prometheus server, a query and its time window,
-// turned into a request for one series. Credentials are read from files (never from argv, which
-// `ps` shows); the window is the wall clock's business, so it is computed here, at the edge.
+// turned into a request for one series (the query and window flags serve `--source cloudwatch`
+// too). Credentials are read from files (never from argv, which `ps` shows); the window is the
+// wall clock's business, so it is computed here, at the edge.
 
 import { Command } from 'commander';
 import { parseDuration } from '../core/duration.js';
@@ -22,40 +23,61 @@ export interface PrometheusFlags {
   timeout: string;
 }
 
-/** The flags only `--source prometheus` reads, with how each is spelled on the command line. */
-const PROMETHEUS_ONLY: [keyof PrometheusFlags, string][] = [
-  ['url', '--url'],
+type FlagNames = [keyof PrometheusFlags, string][];
+
+/** The query and window flags every live source reads, with how each is spelled on the command line. */
+const LIVE: FlagNames = [
   ['query', '--query'],
   ['lookback', '--lookback'],
   ['start', '--start'],
   ['end', '--end'],
   ['step', '--step'],
+];
+
+/** The flags only `--source prometheus` reads. */
+const PROMETHEUS_ONLY: FlagNames = [
+  ['url', '--url'],
   ['bearerTokenFile', '--bearer-token-file'],
   ['basicAuthUser', '--basic-auth-user'],
   ['basicAuthPasswordFile', '--basic-auth-password-file'],
 ];
 
+const LIVE_SOURCES = '--source prometheus|cloudwatch';
+
 export function prometheusOptions(cmd: Command): Command {
   return cmd
     .option('--url <url>', '--source prometheus: base URL of the server (http://host:9090)')
-    .option('--query <promql>', '--source prometheus: PromQL returning exactly one series')
-    .option('--lookback <dur>', '--source prometheus: history up to now, rounded down to the step (28d)')
-    .option('--start <time>', '--source prometheus: start of the history, ISO-8601 (instead of --lookback)')
-    .option('--end <time>', '--source prometheus: end of the history, ISO-8601 (with --start)')
-    .option('--step <dur>', '--source prometheus: resolution of the history (1h)')
+    .option(
+      '--query <query>',
+      `${LIVE_SOURCES}: PromQL, or a CloudWatch query (Namespace:Metric{Dimension=Value}:Stat, expr:...), returning exactly one series`,
+    )
+    .option('--lookback <dur>', `${LIVE_SOURCES}: history up to now, rounded down to the step (28d)`)
+    .option('--start <time>', `${LIVE_SOURCES}: start of the history, ISO-8601 (instead of --lookback)`)
+    .option('--end <time>', `${LIVE_SOURCES}: end of the history, ISO-8601 (with --start)`)
+    .option('--step <dur>', `${LIVE_SOURCES}: resolution of the history (1h; the CloudWatch period)`)
     .option('--bearer-token-file <file>', '--source prometheus: send the token in this file')
     .option('--basic-auth-user <user>', '--source prometheus: basic-auth user')
     .option('--basic-auth-password-file <file>', '--source prometheus: basic-auth password, from this file')
     .option('--timeout <dur>', '--source prometheus: longest one HTTP request may take', '30s');
 }
 
-/** Refuses Prometheus flags next to a CSV input, where they would be silently ignored. */
-export function refusePrometheusFlags(flags: PrometheusFlags): void {
-  const given = PROMETHEUS_ONLY.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
-  if (given.length > 0) throw new UsageError(`${given.join(', ')}: only with --source prometheus`);
+/**
+ * Refuses the flags `source` does not read, where they would be silently ignored: the Prometheus
+ * ones next to CloudWatch, and the query and window flags too next to a CSV input.
+ */
+export function refusePrometheusFlags(flags: PrometheusFlags, source: 'csv' | 'cloudwatch' = 'csv'): void {
+  const given = (names: FlagNames) =>
+    names.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
+  const refused: string[] = [];
+  const prometheus = given(PROMETHEUS_ONLY);
+  if (prometheus.length > 0) refused.push(`${prometheus.join(', ')}: only with --source prometheus`);
+  const live = source === 'csv' ? given(LIVE) : [];
+  if (live.length > 0) refused.push(`${live.join(', ')}: only with --source prometheus or cloudwatch`);
+  if (refused.length > 0) throw new UsageError(refused.join('; '));
 }
 
-function duration(flag: string, text: string): number {
+/** A positive duration flag (`--step 1h`), or a UsageError naming the flag. */
+export function duration(flag: string, text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined || ms <= 0)
     throw new UsageError(`${flag} "${text}": expected a duration (30s, 1h, 28d)`);
@@ -75,6 +97,7 @@ export function queryWindow(
   stepMs: number,
   now: number,
   zone: string,
+  source: 'prometheus' | 'cloudwatch' = 'prometheus',
 ): { start: number; end: number } {
   if (flags.lookback !== undefined) {
     if (flags.start !== undefined || flags.end !== undefined) {
@@ -84,7 +107,7 @@ export function queryWindow(
     return { start: end - duration('--lookback', flags.lookback), end };
   }
   if (flags.start === undefined || flags.end === undefined) {
-    throw new UsageError('--source prometheus needs --lookback DUR, or --start TIME and --end TIME');
+    throw new UsageError(`--source ${source} needs --lookback DUR, or --start TIME and --end TIME`);
   }
   const start = time('--start', flags.start, zone);
   const end = time('--end', flags.end, zone);

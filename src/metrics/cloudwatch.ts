@@ -1,6 +1,7 @@
 // CloudWatch as a MetricSource: one GetMetricData call per time window (so no call passes the
 // 100,800-datapoint limit), every page of each window followed, values merged per query and
-// label, oldest first. Failures map to UsageError (the query) or DependencyError (AWS, exit 3).
+// label, oldest first. Failures map to UsageError (the query) or DependencyError (AWS, exit 3);
+// a result without data is no series, as Prometheus answers it.
 
 import {
   CloudWatchClient,
@@ -80,6 +81,27 @@ export function metricDataQueries(parts: readonly CloudWatchQueryPart[], period:
   );
 }
 
+/** The SDK's switch for its notice that releases after January 2027 need Node 22 (see defaultClient). */
+const NODE_VERSION_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
+/**
+ * A client for `region` with the SDK's default credentials chain. On Node 20, which shadowcast
+ * supports, the SDK prints a Node-version notice on stderr when the first client is built: noise
+ * in every run's output that no user can act on. The SDK reads its own documented switch at that
+ * moment and then stays quiet for the process; it is set only around the construction (child
+ * processes, Pulumi's among them, do not inherit it), only when the user has not set it either
+ * way, and it silences that one notice: every other warning still prints.
+ */
+function defaultClient(region: string): CloudWatchClient {
+  const given = process.env[NODE_VERSION_WARNING_SWITCH];
+  if (given === undefined) process.env[NODE_VERSION_WARNING_SWITCH] = 'true';
+  try {
+    return new CloudWatchClient({ region });
+  } finally {
+    if (given === undefined) delete process.env[NODE_VERSION_WARNING_SWITCH];
+  }
+}
+
 /** Points gathered for one (query id, label) over every window and page. */
 interface Gathered {
   part: CloudWatchQueryPart;
@@ -96,7 +118,7 @@ export class CloudWatchSource implements MetricSource {
 
   constructor(opts: CloudWatchOptions) {
     this.region = opts.region;
-    this.client = opts.client ?? new CloudWatchClient({ region: opts.region });
+    this.client = opts.client ?? defaultClient(opts.region);
     this.defaultStepMs = opts.defaultStepMs ?? 300_000;
     this.onMessage = opts.onMessage ?? (() => {});
   }
@@ -206,9 +228,12 @@ function gather(
 }
 
 /**
- * One series per returned (query, label), in query order: named by the query's name when the
- * query returned one series, else by CloudWatch's label (a SEARCH or GROUP BY returns several).
+ * One series per returned (query, label) with data, in query order: named by the query's name when
+ * the query returned one series, else by CloudWatch's label (a SEARCH or GROUP BY returns several).
  * Points sorted by time; a timestamp seen twice (windows meeting) is kept once and reported.
+ * CloudWatch answers a metric without data in the range (or one that does not exist: a misspelt
+ * dimension) with an empty result where Prometheus answers no series at all; dropping it makes
+ * both mean the same downstream: bad input for `forecast`, vanished metrics for `run`.
  */
 function toSeriesSet(
   parts: readonly CloudWatchQueryPart[],
@@ -219,8 +244,7 @@ function toSeriesSet(
   const repairs: Repair[] = [];
   for (const part of parts) {
     if (!part.returnData) continue;
-    const groups = [...gathered.values()].filter((g) => g.part === part);
-    if (groups.length === 0) groups.push({ part, label: undefined, times: [], values: [] });
+    const groups = [...gathered.values()].filter((g) => g.part === part && g.times.length > 0);
     for (const g of groups) {
       const name = groups.length === 1 ? part.name : (g.label ?? part.name);
       const order = g.times.map((_, i) => i).sort((a, b) => g.times[a]! - g.times[b]! || a - b);

@@ -3,6 +3,7 @@
 // `maxPointsPerRequest` steps and stitched; results past the size limits are refused.
 
 import { UsageError } from '../core/errors.js';
+import { redactUrl } from '../core/redact.js';
 import type { MetricSource } from '../core/seams.js';
 import type { Series, SeriesSet } from '../core/series.js';
 import { callApi, type RetryPolicy } from './prometheus-http.js';
@@ -177,19 +178,60 @@ export class PrometheusSource implements MetricSource {
   }
 }
 
+/**
+ * Ports fetch() never connects to, whatever the server (the Fetch standard's "bad port" list, as
+ * Node's fetch applies it): a URL naming one fails every attempt with "bad port".
+ */
+const FETCH_BAD_PORTS = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104,
+  109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515,
+  526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049,
+  3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
+/**
+ * The base URL, or a UsageError (exit 2, one line) when no request to it could ever succeed: not
+ * a URL, not http(s), or a port outside 1..65535 or one fetch refuses. Retrying those would only
+ * turn bad input into four "unreachable" attempts and exit 3. Messages never show credentials.
+ */
 function parseBaseUrl(text: string): URL {
+  const shown = `Prometheus URL "${redactUrl(text)}"`;
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`Prometheus URL "${text}" is not a URL (expected http://host:9090)`);
+    const port = portText(text);
+    if (port !== undefined) throw new UsageError(`${shown}: the port "${port}" ${PORT_RANGE}`);
+    throw new UsageError(`${shown} is not a URL (expected http://host:9090)`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`Prometheus URL "${text}" is not http(s)`);
+    throw new UsageError(`${shown} is not http(s)`);
+  }
+  if (url.port === '0') throw new UsageError(`${shown}: the port "0" ${PORT_RANGE}`);
+  if (FETCH_BAD_PORTS.has(Number(url.port))) {
+    throw new UsageError(
+      `${shown}: fetch never connects to port ${url.port} (a "bad port" of the Fetch standard); serve Prometheus on another port`,
+    );
   }
   url.search = '';
   url.hash = '';
   return url;
+}
+
+const PORT_RANGE = 'is not a number from 1 to 65535';
+
+/**
+ * The port as written in a URL that did not parse, when it is the port that is wrong (a number
+ * over 65535, a name): the authority's text after its last `:` (after `]` for an IPv6 address).
+ */
+function portText(text: string): string | undefined {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(text)?.[1];
+  if (authority === undefined) return undefined;
+  const host = authority.slice(authority.lastIndexOf('@') + 1);
+  const port = /^(?:\[[^\]]*\]|[^:[\]]+):(.+)$/.exec(host)?.[1];
+  if (port === undefined) return undefined;
+  const n = Number(port);
+  return /^\d+$/.test(port) && n >= 1 && n <= 65_535 ? undefined : port;
 }
 
 function positive(name: string, v: number): number {

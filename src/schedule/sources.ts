@@ -4,12 +4,26 @@
 
 import { readFile } from 'node:fs/promises';
 import { parseDuration } from '../core/duration.js';
-import { InputError } from '../core/errors.js';
+import { InputError, UsageError } from '../core/errors.js';
 import type { MetricSource } from '../core/seams.js';
 import { CloudWatchSource } from '../metrics/cloudwatch.js';
 import { type PrometheusAuth, PrometheusSource } from '../metrics/prometheus.js';
-import type { SeriesRequest } from './forecast-pool.js';
+import type { SeriesRequest, SourceSeriesRequest } from './forecast-pool.js';
 import type { ForecastSpec } from './spec.js';
+
+/** What a live source is asked: the query, its window and step, and how to read the answer. */
+export type LiveRead = Omit<SourceSeriesRequest, 'kind' | 'source' | 'label'>;
+
+/**
+ * A request for `read.query` on CloudWatch in `region`: a spec's `kind: cloudwatch` source and
+ * `--source cloudwatch` both come through here, so they read and name the series alike. `from`
+ * (the spec file) ends the label that messages name the series by.
+ */
+export function cloudWatchRequest(region: string, read: LiveRead, from?: string): SourceSeriesRequest {
+  const source = new CloudWatchSource({ region });
+  const label = `cloudwatch ${region} query "${read.query}"${from ? ` (${from})` : ''}`;
+  return { kind: 'source', source, label, ...read };
+}
 
 /** Whether the spec's data is read live (so it can go stale or vanish), rather than from a file. */
 export function isLive(spec: ForecastSpec): boolean {
@@ -25,23 +39,13 @@ export async function seriesRequestFor(spec: ForecastSpec, now: number): Promise
   const stepMs = parseDuration(src.step)!;
   const end = Math.floor(now / stepMs) * stepMs;
   const window = { start: end - parseDuration(src.lookback)!, end, stepMs };
-  const common = {
-    kind: 'source' as const,
-    query: src.query,
-    zone: src.timezone,
-    maxGap: src.max_gap,
-    ...window,
-  };
+  const read: LiveRead = { query: src.query, zone: src.timezone, maxGap: src.max_gap, ...window };
   if (src.kind === 'prometheus') {
-    const source = new PrometheusSource({
-      url: src.url,
-      auth: await authOf(spec),
-      timeoutMs: parseDuration(src.timeout)!,
-    });
-    return { ...common, source, label: `prometheus ${source.url} query "${src.query}" (${spec.file})` };
+    const source = await prometheusOf(spec, src);
+    const label = `prometheus ${source.url} query "${src.query}" (${spec.file})`;
+    return { kind: 'source', source, label, ...read };
   }
-  const source = new CloudWatchSource({ region: src.region });
-  return { ...common, source, label: `cloudwatch ${src.region} query "${src.query}" (${spec.file})` };
+  return cloudWatchRequest(src.region, read, spec.file);
 }
 
 /** The spec's `health:` gate queries on its Prometheus, for a real target's health gate. */
@@ -50,12 +54,20 @@ export async function healthSourceFor(
 ): Promise<{ source: MetricSource; queries: Record<string, string> } | undefined> {
   const src = spec.source;
   if (!spec.health || src.kind !== 'prometheus') return undefined;
-  const source = new PrometheusSource({
-    url: src.url,
-    auth: await authOf(spec),
-    timeoutMs: parseDuration(src.timeout)!,
-  });
-  return { source, queries: spec.health };
+  return { source: await prometheusOf(spec, src), queries: spec.health };
+}
+
+type PrometheusSpecSource = Extract<ForecastSpec['source'], { kind: 'prometheus' }>;
+
+/** The spec's Prometheus; a URL that can never work (a port fetch refuses, say) is the spec's fault. */
+async function prometheusOf(spec: ForecastSpec, src: PrometheusSpecSource): Promise<PrometheusSource> {
+  const auth = await authOf(spec);
+  try {
+    return new PrometheusSource({ url: src.url, auth, timeoutMs: parseDuration(src.timeout)! });
+  } catch (err) {
+    if (err instanceof UsageError) throw new InputError(spec.file, undefined, `source.url: ${err.message}`);
+    throw err;
+  }
 }
 
 async function authOf(spec: ForecastSpec): Promise<PrometheusAuth | undefined> {

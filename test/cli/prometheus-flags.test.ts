@@ -147,7 +147,8 @@ describe('--source prometheus flags', () => {
     {
       name: 'Prometheus flags with a CSV input',
       f: flags({ input: 'x.csv', url: 'http://h', step: '1h', bearerTokenFile: token }),
-      message: '--url, --step, --bearer-token-file: only with --source prometheus',
+      message:
+        '--url, --bearer-token-file: only with --source prometheus; --step: only with --source prometheus or cloudwatch',
     },
     { name: 'no --input for CSV', f: flags({}), message: '--input FILE is required' },
   ])('refuse $name (UsageError)', async ({ f, message }) => {

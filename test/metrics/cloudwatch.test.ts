@@ -455,11 +455,24 @@ describe('CloudWatchSource', () => {
     ]);
   });
 
-  it('a metric without data in the range is an empty series', async () => {
+  it('a metric without data in the range is no series, as Prometheus answers a query that matches nothing', async () => {
     cw.on(GetMetricDataCommand).resolves(page([{ id: 'q1', minutes: [], values: [] }]));
     const set = await source.range('A/B:C:Sum', T0, T0 + 10 * MIN, MIN);
-    expect(set.series).toEqual([
-      { name: 'A/B:C:Sum', labels: {}, timestamps: [], values: new Float64Array(0), stepMs: MIN },
+    expect(set).toEqual({ series: [], repairs: [] });
+  });
+
+  it('of several labels, only those with data are series', async () => {
+    cw.on(GetMetricDataCommand).resolves(
+      page([
+        { id: 'e', label: 'i-1', minutes: [0, 1], values: [1, 2] },
+        { id: 'e', label: 'i-2', minutes: [], values: [] },
+        { id: 'e', label: 'i-3', minutes: [0], values: [3] },
+      ]),
+    );
+    const set = await source.range("e=expr:SEARCH('{AWS/EC2,InstanceId} CPU', 'Sum')", T0, T0 + 2 * MIN, MIN);
+    expect(set.series.map((s) => [s.name, [...s.values]])).toEqual([
+      ['i-1', [1, 2]],
+      ['i-3', [3]],
     ]);
   });
 

@@ -423,6 +423,52 @@ describe('PrometheusSource over HTTP (stub server)', () => {
   ])('refuses a base URL that is $name', ({ url, message }) => {
     expect(() => new PrometheusSource({ url })).toThrow(message);
   });
+
+  it.each([
+    {
+      url: 'http://127.0.0.1:99999',
+      message: 'Prometheus URL "http://127.0.0.1:99999": the port "99999" is not a number from 1 to 65535',
+    },
+    {
+      url: 'http://127.0.0.1:http',
+      message: 'Prometheus URL "http://127.0.0.1:http": the port "http" is not a number from 1 to 65535',
+    },
+    {
+      url: 'http://[::1]:70000/prom',
+      message: 'Prometheus URL "http://[::1]:70000/prom": the port "70000" is not a number from 1 to 65535',
+    },
+    {
+      url: 'http://127.0.0.1:0',
+      message: 'Prometheus URL "http://127.0.0.1:0": the port "0" is not a number from 1 to 65535',
+    },
+    {
+      url: 'http://ops:s3cret@prom:65536',
+      message: 'Prometheus URL "http://***@prom:65536": the port "65536" is not a number from 1 to 65535',
+    },
+    {
+      url: 'http://127.0.0.1:6000',
+      message:
+        'Prometheus URL "http://127.0.0.1:6000": fetch never connects to port 6000 (a "bad port" of the Fetch standard); serve Prometheus on another port',
+    },
+  ])(
+    'a URL that can never work is bad input when the source is made, before any request: $url',
+    ({ url, message }) => {
+      let err: unknown;
+      try {
+        fastSource(url);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(UsageError);
+      expect(err).toEqual(new UsageError(message));
+    },
+  );
+
+  it('keeps the ports a URL may name: 1 to 65535, the scheme default, fetch-safe', () => {
+    for (const url of ['http://h:65535', 'http://h:2', 'https://h', 'http://h:/x', 'http://[::1]:9090']) {
+      expect(() => new PrometheusSource({ url })).not.toThrow();
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
