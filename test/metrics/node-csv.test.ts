@@ -67,6 +67,106 @@ describe('parseNodeCsv', () => {
   });
 });
 
+describe("parseNodeCsv with unsorted: 'sort' (exports out of time order, as risk score reads them)", () => {
+  const T = (minute: number) => Date.UTC(2026, 0, 1, 0, minute);
+  const sort = { unsorted: 'sort' } as const;
+
+  it('puts an unsorted series in time order, keeping each row its line and timestamp as written', () => {
+    const f = parseNodeCsv(
+      'a.csv',
+      'timestamp,value\n2026-01-01 00:02:00,3\n2026-01-01T00:00:00Z,1\n1767225660,2\n',
+      'UTC',
+      sort,
+    );
+    const n = f.nodes[0]!;
+    expect(n.timestamps).toEqual([T(0), T(1), T(2)]);
+    expect([...n.metrics.value!]).toEqual([1, 2, 3]);
+    expect(n.lines).toEqual([3, 4, 2]);
+    expect(n.stamps).toEqual(['2026-01-01T00:00:00Z', '1767225660', '2026-01-01 00:02:00']);
+    expect(f.disorder).toEqual({
+      backwards: { rows: 2, firstLine: 3 },
+      duplicates: { rows: 0, firstLine: undefined },
+    });
+  });
+
+  it('keeps rows at one time in input order: duplicates are consecutive samples', () => {
+    const f = parseNodeCsv(
+      'a.csv',
+      'ts,cpu,mem\n1767225600,1,10\n1767225660,2,20\n1767225600,3,30\n1767225660,4,40\n',
+      'UTC',
+      sort,
+    );
+    const n = f.nodes[0]!;
+    expect(n.timestamps).toEqual([T(0), T(0), T(1), T(1)]);
+    expect([...n.metrics.cpu!]).toEqual([1, 3, 2, 4]);
+    expect([...n.metrics.mem!]).toEqual([10, 30, 20, 40]);
+    expect(n.lines).toEqual([2, 4, 3, 5]);
+    // Line 4 is both earlier than line 3 and a repeat of line 2; line 5 only repeats line 3.
+    expect(f.disorder).toEqual({
+      backwards: { rows: 1, firstLine: 4 },
+      duplicates: { rows: 2, firstLine: 4 },
+    });
+  });
+
+  it("sorts each node of the long form on its own, pairing a node's k-th rows at one time into one sample", () => {
+    const f = parseNodeCsv(
+      'a.csv',
+      [
+        'node,metric,timestamp,value',
+        'a,cpu,2026-01-01T00:01:00Z,1',
+        'a,mem,2026-01-01T00:01:00Z,2',
+        'a,cpu,2026-01-01T00:00:00Z,3',
+        'a,cpu,2026-01-01T00:01:00Z,4',
+        'b,cpu,2026-01-01T00:00:00Z,5',
+      ].join('\n'),
+      'UTC',
+      sort,
+    );
+    const [a, b] = f.nodes;
+    expect(a!.timestamps).toEqual([T(0), T(1), T(1)]);
+    expect([...a!.metrics.cpu!]).toEqual([3, 1, 4]);
+    expect([...a!.metrics.mem!]).toEqual([Number.NaN, 2, Number.NaN]);
+    expect(a!.lines).toEqual([4, 2, 5]);
+    expect(b!.timestamps).toEqual([T(0)]);
+    expect(b!.lines).toEqual([6]);
+    expect(f.disorder).toEqual({
+      backwards: { rows: 1, firstLine: 4 },
+      duplicates: { rows: 1, firstLine: 5 },
+    });
+  });
+
+  it('reports no disorder for a sorted file', () => {
+    const f = parseNodeCsv(
+      'a.csv',
+      'timestamp,value\n2026-01-01T00:00:00Z,1\n2026-01-01T00:01:00Z,2\n',
+      'UTC',
+      sort,
+    );
+    expect(f.disorder.backwards.rows + f.disorder.duplicates.rows).toBe(0);
+    expect(f.nodes[0]!.lines).toEqual([2, 3]);
+  });
+
+  it.each([
+    ['timestamp,value\n2026-01-01T00:01:00Z,1\n2026-01-01T00:00:00Z,2\nsoon,3\n', 4, 'timestamp "soon"'],
+    ['timestamp,value\n2026-01-01T00:01:00Z,1\n2026-01-01T00:01:00Z,x\n', 3, 'value "x" is not a number'],
+    ['timestamp,value\n2026-01-01T00:01:00Z,1\n2026-01-01T00:00:00Z,2,3\n', 3, 'malformed CSV'],
+    [
+      'node,metric,timestamp,value\na,cpu,2026-01-01T00:01:00Z,1\na,cpu,2026-01-01T00:00:00Z,2\na,cpu,later,3\n',
+      4,
+      'timestamp "later"',
+    ],
+  ])('still refuses what cannot be read: %j at line %i', (text, line, message) => {
+    try {
+      parseNodeCsv('bad.csv', text, 'UTC', sort);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as InputError).line).toBe(line);
+      expect((err as InputError).message).toContain(message);
+    }
+  });
+});
+
 describe('parseLabelsCsv', () => {
   it('reads one row per failure', () => {
     const l = parseLabelsCsv('l.csv', 'node,timestamp\na,2026-01-01T05:00:00Z\nb,2026-01-02T00:00:00Z\n');
