@@ -1,6 +1,6 @@
 // What every benchmark section shares: where the repository is, and a progress line on stderr.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,4 +19,20 @@ export function repoRoot(): string {
 export function progress(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r${text}\x1b[K`);
   else process.stderr.write(`${text}\n`);
+}
+
+/**
+ * Replaces the README's text between `<!-- NAME:start -->` and `<!-- NAME:end -->` with `markdown`,
+ * so the figures there are the bench's own, never edited by hand. No markers, no change.
+ */
+export function writeReadmeSection(name: string, markdown: string): boolean {
+  const file = join(repoRoot(), 'README.md');
+  const text = readFileSync(file, 'utf8');
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) return false;
+  writeFileSync(file, `${text.slice(0, a + start.length)}\n${markdown.trim()}\n${text.slice(b)}`);
+  return true;
 }

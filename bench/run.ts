@@ -10,10 +10,11 @@ import type { Forecast } from '../src/core/forecast.js';
 import { futureTimestamps, seasonLength } from '../src/core/series.js';
 import { type Fold, prefix, rollingOrigins, type Scores, scoreFolds } from '../src/forecast/backtest.js';
 import { createForecaster, type MODEL_NAMES } from '../src/forecast/index.js';
-import { progress, repoRoot } from './common.js';
+import { progress, repoRoot, writeReadmeSection } from './common.js';
 import { benchPropagation } from './propagate.js';
 import { referenceAvailable, runReference } from './reference.js';
 import { benchRisk } from './risk.js';
+import { benchRiskValidation } from './risk-validation.js';
 import { benchSimulate } from './simulate.js';
 import { type BenchSeries, benchSeries } from './series.js';
 
@@ -211,14 +212,21 @@ async function benchForecast(): Promise<void> {
   process.stdout.write(md);
 }
 
-/** Runs each section and writes bench/results/<section>.{md,json}; BENCH_ONLY=forecast,risk,propagate,simulate picks. */
+/** Runs each section and writes bench/results/<section>.{md,json}; BENCH_ONLY=forecast,risk,risk-validation,propagate,simulate picks. */
 async function main(): Promise<void> {
-  const only = process.env.BENCH_ONLY?.split(',') ?? ['forecast', 'risk', 'propagate', 'simulate'];
+  const only = process.env.BENCH_ONLY?.split(',') ?? [
+    'forecast',
+    'risk',
+    'risk-validation',
+    'propagate',
+    'simulate',
+  ];
   const out = resolve(repoRoot(), 'bench', 'results');
   mkdirSync(out, { recursive: true });
   if (only.includes('forecast')) await benchForecast();
   for (const [name, run] of [
     ['risk', benchRisk],
+    ['risk-validation', benchRiskValidation],
     ['propagate', benchPropagation],
     ['simulate', benchSimulate],
   ] as const) {
@@ -227,6 +235,8 @@ async function main(): Promise<void> {
     progress('');
     writeFileSync(join(out, `${name}.json`), `${JSON.stringify(result.json, null, 2)}\n`);
     writeFileSync(join(out, `${name}.md`), `${result.markdown}\n`);
+    // Sections the README shows between markers are written there too.
+    if (writeReadmeSection(`${name}-bench`, result.markdown)) progress(`README: ${name} figures updated`);
     process.stdout.write(`\n${result.markdown}\n`);
   }
 }

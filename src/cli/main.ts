@@ -9,16 +9,8 @@ import { redactText } from '../core/redact.js';
 import { MODEL_NAMES } from '../forecast/index.js';
 import { DEFAULT_POLICY_DIR } from '../policy/load.js';
 import { DEFAULT_COUPLING } from '../risk/propagate-compile.js';
-import { backtestCommand } from './backtest.js';
-import { forecastCommand } from './forecast.js';
 import { inputOptions, parseCount } from './input-flags.js';
-import { policyExplainCommand, policyValidateCommand } from './policy.js';
-import { policyDiffCommand } from './policy-diff.js';
-import { parseCoupling, riskPropagateCommand } from './risk-propagate.js';
-import { riskScoreCommand } from './risk-score.js';
-import { riskTrainCommand } from './risk-train.js';
-import { runCommand } from './run.js';
-import { simulateCommand } from './simulate.js';
+import { parseCoupling } from './risk-propagate.js';
 
 function levelOption(): Option {
   return new Option('--level <p>', 'interval coverage, between 0 and 1').default(0.8).argParser(parseLevel);
@@ -38,7 +30,7 @@ function parseLevel(text: string): number {
   return v;
 }
 
-/** An action whose module loads when the command runs: `apply` (and its restarts) start fast. */
+/** An action whose module loads when the command runs: a command loads only what it uses. */
 function lazy<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<void>>) {
   return async (...args: A): Promise<void> => (await load())(...args);
 }
@@ -56,14 +48,14 @@ export function program(): Command {
     .addOption(new Option('--model <name>', 'forecasting model').choices(MODEL_NAMES).default('auto'))
     .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'))
     .option('--out <dir>', 'also write forecast.json and forecast.svg here (atomically)')
-    .action(forecastCommand);
+    .action(lazy(async () => (await import('./forecast.js')).forecastCommand));
 
   inputOptions(root.command('backtest').description('score every model on a rolling-origin backtest'))
     .requiredOption('--horizon <h>', 'steps (48) or a duration (48h, 2d)')
     .option('--folds <k>', 'number of rolling origins', parseCount('--folds'), 3)
     .addOption(levelOption())
     .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'))
-    .action(backtestCommand);
+    .action(lazy(async () => (await import('./backtest.js')).backtestCommand));
 
   // ── risk: node failure risk and how failures spread over the service graph ──
   const risk = root
@@ -95,7 +87,7 @@ export function program(): Command {
     )
     .option('--as-of <time>', 'time the call weights are valued at (default: the latest observation)')
     .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'))
-    .action(riskPropagateCommand);
+    .action(lazy(async () => (await import('./risk-propagate.js')).riskPropagateCommand));
   risk
     .command('score')
     .description("score each row's failure probability, causally (row i uses rows up to i)")
@@ -111,7 +103,7 @@ export function program(): Command {
       ),
     )
     .option('--tz <zone>', 'zone of timestamps without an offset', 'UTC')
-    .action(riskScoreCommand);
+    .action(lazy(async () => (await import('./risk-score.js')).riskScoreCommand));
   risk
     .command('train')
     .description('fit and calibrate a risk model from labelled history')
@@ -121,11 +113,11 @@ export function program(): Command {
       'CSV [node,]timestamp (one row per failure) or [node,]timestamp,label (0/1 per row)',
     )
     .requiredOption('--out <file>', 'where to write the model (JSON)')
-    .option('--horizon <dur>', 'a score is the probability of failing within this long', '6h')
+    .option('--horizon <dur>', 'a score is the probability of failing within this long', '1h')
     .option('--limit <x>', "the value at which a metric's resource runs out, in the input's units", '1')
     .option('--seed <s>', 'seed of the fit/calibration split', parseCount('--seed'), 1)
     .option('--tz <zone>', 'zone of timestamps without an offset', 'UTC')
-    .action(riskTrainCommand);
+    .action(lazy(async () => (await import('./risk-train.js')).riskTrainCommand));
   // ── end risk ──
 
   root
@@ -162,7 +154,7 @@ export function program(): Command {
     .option('--seed <s>', 'random seed of the fleet (same seed, same run)', parseCount('--seed'), 1)
     .option('--static-extra <k>', 'k of the static N+k baseline', parseCount('--static-extra'), 2)
     .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'))
-    .action(simulateCommand);
+    .action(lazy(async () => (await import('./simulate.js')).simulateCommand));
 
   // ── deploy: plan, apply, roll back, and the journal's history (README, "Deployer and journal") ──
   const targetOption = () =>
@@ -243,7 +235,7 @@ export function program(): Command {
       )
       .option('--restore <hook>', 'the same, after each step lands and before its health gate')
       .option('--hook-timeout <dur>', 'longest a hook may run', '60s'),
-  ).action(runCommand);
+  ).action(lazy(async () => (await import('./run.js')).runCommand));
 
   root
     .command('plan')
@@ -306,14 +298,14 @@ export function program(): Command {
     .description('check policy files; print every problem as file:line:col: message')
     .argument('[files...]', `policy YAML files (default: every one under --policies)`)
     .option('--policies <dir>', 'policy directory', DEFAULT_POLICY_DIR)
-    .action(policyValidateCommand);
+    .action(lazy(async () => (await import('./policy.js')).policyValidateCommand));
   policy
     .command('explain')
     .description("a pool's effective policy and where each value came from")
     .argument('<pool>', 'pool name (policies/pools/<pool>.yaml)')
     .option('--policies <dir>', 'policy directory', DEFAULT_POLICY_DIR)
     .addOption(new Option('--format <f>', 'output format').choices(['table', 'json']).default('table'))
-    .action(policyExplainCommand);
+    .action(lazy(async () => (await import('./policy.js')).policyExplainCommand));
   policy
     .command('diff')
     .description(
@@ -324,7 +316,7 @@ export function program(): Command {
     .option('--policies <dir>', 'where policies live inside a git ref', DEFAULT_POLICY_DIR)
     .option('--specs <dir>', 'forecast specs, for the sizes on the current forecast', 'forecasts')
     .option('--no-forecast', 'compare the fields and rules only, without forecasting')
-    .action(policyDiffCommand);
+    .action(lazy(async () => (await import('./policy-diff.js')).policyDiffCommand));
   // ── end policy ──
 
   return root;

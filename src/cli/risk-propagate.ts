@@ -17,7 +17,7 @@ import type { DecayOptions } from '../risk/graph.js';
 import { parseGraph, parseInitialRisk } from '../risk/graph-file.js';
 import { parseTime } from '../risk/graph-text.js';
 import { simulateParallel } from '../risk/propagate-parallel.js';
-import { readInput } from '../schedule/forecast-pool.js';
+import { readInput } from '../metrics/read-input.js';
 import { fmt, round, table } from './output.js';
 
 export interface RiskPropagateFlags {

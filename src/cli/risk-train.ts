@@ -1,13 +1,14 @@
 // `shadowcast risk train`: fits the classifier and every calibration from labelled history and
 // writes the model as JSON (atomically), for `risk score --model`. Prints what it learned from.
 
+import { MODEL_PARTS } from '../risk/model.js';
 import { parseDuration } from '../core/duration.js';
 import { InputError, UsageError } from '../core/errors.js';
 import { parseLabelsCsv } from '../metrics/labels-csv.js';
 import { parseNodeCsv } from '../metrics/node-csv.js';
 import { FEATURE_DEFAULTS } from '../risk/features.js';
 import { type LabeledNode, trainRiskModel } from '../risk/train.js';
-import { readInput } from '../schedule/forecast-pool.js';
+import { readInput } from '../metrics/read-input.js';
 import { writeAtomically } from './output.js';
 
 export interface RiskTrainFlags {
@@ -67,7 +68,7 @@ export async function riskTrainCommand(flags: RiskTrainFlags): Promise<void> {
   process.stdout.write(
     [
       `trained on ${t.nodes} node(s), ${t.rows} rows, ${t.failures} failure(s), ${t.positiveRows} warning rows`,
-      `horizon ${model.horizonMinutes} min; consensus weights: residual ${model.weights.residual.toFixed(2)}, classifier ${model.weights.classifier.toFixed(2)}`,
+      `horizon ${model.horizonMinutes} min; consensus shares: ${MODEL_PARTS.map((p) => `${p} ${model.weights[p].toFixed(2)}`).join(', ')}`,
       `wrote ${flags.out}`,
     ].join('\n') + '\n',
   );

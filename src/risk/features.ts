@@ -5,8 +5,15 @@
 // deviations count upward: feed "used", not "free". Each metric is described on its own, so one
 // model serves nodes with any set of metrics, named or not.
 
-import { EwStats, Ring, RollingMin, zScore } from './stats.js';
-import { RESIDUAL_DEFAULTS, SeasonalResidual } from './residual.js';
+import {
+  DETECTOR_DEFAULTS,
+  DETECTORS,
+  type DetectorName,
+  type DetectorRow,
+  type DetectorSettings,
+  MetricDetectors,
+} from './detectors.js';
+import { EwStats, lowerBound, Ring, RollingMin, zScore } from './stats.js';
 
 export interface FeatureSettings {
   /** The normal range is the trailing window of this many minutes... */
@@ -49,7 +56,7 @@ export interface MetricRow {
   aboveShare: number;
   /** Rise of the slow level over the climb span, in spreads. */
   climb: number;
-  /** Seasonal-forecast residual z (see residual.ts). */
+  /** Signed error against the seasonal forecast, in robust units (see detectors.ts). */
   resid: number;
   /** Fast level against a slow exponentially weighted mean and spread, as a z-score. */
   level: number;
@@ -105,6 +112,8 @@ const RANGE_BUCKET_MINUTES = 5;
 /** The normal range of a metric: median and top of its 5-minute means over a lagged trailing window. */
 class NormalRange {
   private readonly ring: Ring;
+  /** The window's bucket means, ascending. */
+  private readonly sorted: number[] = [];
   private bucket = Number.NaN;
   private sum = 0;
   private n = 0;
@@ -121,10 +130,7 @@ class NormalRange {
   push(t: number, x: number): void {
     const b = Math.floor(t / (RANGE_BUCKET_MINUTES * MINUTE));
     if (b !== this.bucket) {
-      if (this.n > 0) {
-        this.ring.push(this.sum / this.n);
-        this.recompute();
-      }
+      if (this.n > 0) this.close(this.sum / this.n);
       this.bucket = b;
       this.sum = 0;
       this.n = 0;
@@ -133,14 +139,23 @@ class NormalRange {
     this.n++;
   }
 
-  private recompute(): void {
-    const values: number[] = [];
-    for (let k = this.lagBuckets; k < this.ring.length; k++) values.push(this.ring.ago(k));
+  /**
+   * A bucket closes: the bucket `lag` back enters the window, the oldest leaves it. The window is
+   * kept sorted (a binary search and a shift each), so its median and top cost no sort per row.
+   */
+  private close(mean: number): void {
+    const full = this.ring.length === this.ring.size;
+    const leaving = full ? this.ring.ago(this.ring.size - 1) : Number.NaN;
+    this.ring.push(mean);
+    if (full && this.sorted.length > 0) this.sorted.splice(lowerBound(this.sorted, leaving), 1);
+    if (this.ring.length > this.lagBuckets) {
+      const entering = this.ring.ago(this.lagBuckets);
+      this.sorted.splice(lowerBound(this.sorted, entering), 0, entering);
+    }
     // A range needs a few hours behind it; until then there is no yardstick.
-    if (values.length < Math.min(36, this.windowBuckets)) return;
-    values.sort((a, b) => a - b);
-    this.median = values[values.length >> 1]!;
-    this.top = values[values.length - 1]!;
+    if (this.sorted.length < Math.min(36, this.windowBuckets)) return;
+    this.median = this.sorted[this.sorted.length >> 1]!;
+    this.top = this.sorted[this.sorted.length - 1]!;
   }
 
   get ready(): boolean {
@@ -177,7 +192,9 @@ class MetricState {
   private readonly climbRing: Ring;
   private readonly shortClimbRing: Ring;
   private readonly range: NormalRange;
-  private readonly residual = new SeasonalResidual(RESIDUAL_DEFAULTS);
+  private readonly detectors: MetricDetectors;
+  /** The detectors' surprises at the newest row. */
+  detected: DetectorRow = { seasonal: 0, shift: 0, limit: 0 };
   private readonly change: EwStats;
   private last = Number.NaN;
   /** Running maximum of the excess over a day that ended `rangeLag` ago, as a minimum of its negation. */
@@ -190,8 +207,10 @@ class MetricState {
   constructor(
     rowsPerMinute: number,
     private readonly s: FeatureSettings,
+    detectors: DetectorSettings,
   ) {
     const r = (minutes: number) => Math.max(1, Math.round(minutes * rowsPerMinute));
+    this.detectors = new MetricDetectors(MINUTE / rowsPerMinute, { ...detectors, limit: s.limit });
     this.slow = new EwStats(r(s.slowMinutes));
     this.baseline = new EwStats(r(s.rangeMinutes / 2));
     this.above = new EwStats(r(s.climbMinutes / 2));
@@ -212,7 +231,8 @@ class MetricState {
   }
 
   push(t: number, x: number): MetricRow {
-    const resid = this.residual.push(t, x);
+    this.detected = this.detectors.push(t, x);
+    const resid = this.detectors.z;
     if (!Number.isFinite(x))
       return {
         excessFast: 0,
@@ -262,9 +282,10 @@ class MetricState {
       level,
       jitter,
       novelty,
-      fill: Math.max(-1, Math.min(2, this.fast.mean / this.s.limit)),
-      exhaustionSlow: this.exhaustion(this.climbRing),
-      exhaustionFast: this.exhaustion(this.shortClimbRing),
+      // A metric that ran far past the limit is not a share of it: how full it is means nothing.
+      fill: this.detectors.hasLimit ? Math.max(-1, Math.min(2, this.fast.mean / this.s.limit)) : 0,
+      exhaustionSlow: this.detectors.hasLimit ? this.exhaustion(this.climbRing) : 0,
+      exhaustionFast: this.detectors.hasLimit ? this.exhaustion(this.shortClimbRing) : 0,
     };
   }
 
@@ -284,9 +305,10 @@ class MetricState {
 
 export interface NodeRow {
   rows: Map<string, MetricRow>;
-  residual: number;
-  /** The metric with the largest residual, if any. */
-  residualMetric: string | undefined;
+  /** Each detector's surprise: its most surprising metric's. */
+  detectors: DetectorRow;
+  /** The metric behind each detector's surprise, where one spoke. */
+  detectorBlame: Partial<Record<DetectorName, string>>;
   ready: boolean;
 }
 
@@ -298,29 +320,36 @@ export class NodeFeatures {
   constructor(
     stepMs: number,
     private readonly settings: FeatureSettings = FEATURE_DEFAULTS,
+    private readonly detectorSettings: DetectorSettings = DETECTOR_DEFAULTS,
   ) {
     this.rowsPerMinute = MINUTE / stepMs;
   }
 
-  /**
-   * Every metric's row, the largest seasonal-forecast residual (the residual detector's raw
-   * score), and whether any metric has a normal range yet.
-   */
+  /** Every metric's row, each detector's surprise and the metric behind it, and whether any metric has a normal range yet. */
   push(t: number, values: Readonly<Record<string, number>>): NodeRow {
     const rows = new Map<string, MetricRow>();
+    const detectors: DetectorRow = { seasonal: 0, shift: 0, limit: 0 };
+    const detectorBlame: Partial<Record<DetectorName, string>> = {};
     for (const [name, x] of Object.entries(values)) {
       let state = this.metrics.get(name);
       if (!state) {
-        state = new MetricState(this.rowsPerMinute, this.settings);
+        state = new MetricState(this.rowsPerMinute, this.settings, this.detectorSettings);
         this.metrics.set(name, state);
       }
       rows.set(name, state.push(t, x));
+      for (const k of DETECTORS) {
+        if (state.detected[k] > detectors[k]) {
+          detectors[k] = state.detected[k];
+          detectorBlame[k] = name;
+        }
+      }
     }
+    // The most surprising of k metrics is surprising by chance k times as often: a node of thirty
+    // metrics and a single series must mean the same by the same surprise.
+    const chance = Math.log10(Math.max(1, rows.size));
+    for (const k of DETECTORS) detectors[k] = Math.max(0, detectors[k] - chance);
     let ready = false;
     for (const state of this.metrics.values()) ready ||= state.ready;
-    let residual = 0;
-    let residualMetric: string | undefined;
-    for (const [name, r] of rows) if (r.resid > residual) [residual, residualMetric] = [r.resid, name];
-    return { rows, residual, residualMetric, ready };
+    return { rows, detectors, detectorBlame, ready };
   }
 }

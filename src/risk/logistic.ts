@@ -6,9 +6,11 @@
 import { Matrix, solve } from 'ml-matrix';
 
 export interface LogisticModel {
-  /** Per-feature centre and scale, applied after the signed log. */
+  /** Per-feature centre and scale, applied after the signed log (or to the value itself, when linear). */
   centre: number[];
   scale: number[];
+  /** Features taken as they are, not through the signed log: they are already log-scale evidence. */
+  linear?: boolean;
   /** Intercept first, then one weight per feature. */
   weights: number[];
 }
@@ -20,15 +22,19 @@ export interface LogisticOptions {
   weights?: ArrayLike<number>;
   /** Strength of the L2 penalty on the (standardised) weights; the intercept is not penalised. */
   l2: number;
+  /** Take features as they are (see LogisticModel.linear). */
+  linear?: boolean;
   maxIterations: number;
 }
 
 const DEFAULTS = { l2: 1, maxIterations: 50 };
 
 /** Signed log: keeps the side of the range a value is on, tames the heavy tails. */
-function transform(x: number): number {
+function signedLog(x: number): number {
   return Math.sign(x) * Math.log1p(Math.abs(x));
 }
+
+const identity = (x: number) => x;
 
 /** rows: n feature vectors of length d; y: 0/1 outcomes. */
 export function fitLogistic(
@@ -41,12 +47,14 @@ export function fitLogistic(
   const n = rows.length;
   const d = rows[0]?.length ?? 0;
   if (n === 0) throw new Error('no rows to train the classifier on');
+  const transform = options.linear ? identity : signedLog;
   const centre = new Array<number>(d).fill(0);
   const scale = new Array<number>(d).fill(0);
   for (const r of rows) for (let j = 0; j < d; j++) centre[j]! += transform(r[j]!) / n;
   for (const r of rows) for (let j = 0; j < d; j++) scale[j]! += (transform(r[j]!) - centre[j]!) ** 2 / n;
   for (let j = 0; j < d; j++) scale[j] = Math.sqrt(scale[j]!) || 1;
-  const z = rows.map((r) => standardise(r, centre, scale));
+  const shape = { centre, scale, ...(options.linear ? { linear: true } : {}) };
+  const z = rows.map((r) => standardise(r, shape));
   // Risk must not fall as a deviation grows: weights marked monotone may not go negative. An
   // active set: fit, pin the most negative monotone weight at 0, refit, until none is negative.
   const pinned = new Array<boolean>(d).fill(false);
@@ -61,14 +69,24 @@ export function fitLogistic(
     pinned[worst] = true;
     w = newton(z, y, rowWeight, l2, maxIterations, pinned);
   }
-  return { centre, scale, weights: w };
+  return { ...shape, weights: w };
 }
 
 export function predictLogistic(model: LogisticModel, row: ArrayLike<number>): number {
-  return sigmoid(dot(model.weights, standardise(row, model.centre, model.scale)));
+  return sigmoid(dot(model.weights, standardise(row, model)));
 }
 
-function standardise(row: ArrayLike<number>, centre: number[], scale: number[]): Float64Array {
+/** What each feature adds to the log-odds of a row, against a row at the training centre. */
+export function contributions(model: LogisticModel, row: ArrayLike<number>): Float64Array {
+  const z = standardise(row, model);
+  return z.map((v, j) => model.weights[j + 1]! * v);
+}
+
+function standardise(
+  row: ArrayLike<number>,
+  { centre, scale, linear }: Pick<LogisticModel, 'centre' | 'scale' | 'linear'>,
+): Float64Array {
+  const transform = linear ? identity : signedLog;
   const out = new Float64Array(centre.length);
   for (let j = 0; j < centre.length; j++) out[j] = (transform(row[j]!) - centre[j]!) / scale[j]!;
   return out;

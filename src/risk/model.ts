@@ -1,11 +1,18 @@
-// A trained risk model as plain JSON, and the online scorer that applies it to one node. Two
-// models of different kinds score each row: the seasonal-forecast residual detector (unsupervised)
-// and the logistic classifier on each metric's features (learned; a node's classifier score is its
-// most alarming metric's). Each is calibrated into the probability of a failure within the
-// model's horizon; the consensus is their skill-weighted mean, calibrated once more.
+// A trained risk model as plain JSON, and the online scorer that applies it to one node. Four
+// models of different kinds score each row: three detectors that need no labels from the host they
+// watch (seasonal forecast error, level shift, time to the limit; see detectors.ts) and the
+// logistic classifier on each metric's features (learned; a node's classifier score is its most
+// alarming metric's). Two monotone logistic stacks weigh the four, each fitted on nodes the
+// classifier never saw: one on degradations that end in a failure (a leak, a disk filling), one on
+// incidents (the labelled anomalies of real servers, which come with a jump or a shift rather than
+// a slow climb). The consensus is the chance that either happens, 1 − (1 − a)(1 − b): a continuous
+// probability of a failure within the model's horizon that never falls when any model's evidence
+// grows. The time to the limit joins it as a probability of its own (see `combined`). One stack over both kinds could not say both "a leak at its limit is near-certain" and
+// "a jump is sometimes nothing": the rare sure cases drown in the many unsure ones.
 
 import { z } from 'zod';
 import type { NodeSample, RiskModel, RiskScore } from '../core/risk.js';
+import { DETECTOR_DEFAULTS, DETECTORS, type DetectorRow, type DetectorSettings } from './detectors.js';
 import {
   FEATURE_DEFAULTS,
   type FeatureSettings,
@@ -13,30 +20,58 @@ import {
   metricVector,
   NodeFeatures,
 } from './features.js';
-import { applyIsotonic, type IsotonicMap } from './isotonic.js';
-import { type LogisticModel, predictLogistic } from './logistic.js';
+import { contributions, type LogisticModel, predictLogistic } from './logistic.js';
 
 export const MODEL_FORMAT = 'shadowcast-risk-model';
 
+export const STACKS = ['degradation', 'incident'] as const;
+export type StackName = (typeof STACKS)[number];
+
+/** The models in the consensus, in the order the stack takes them. */
+export const MODEL_PARTS = [...DETECTORS, 'classifier'] as const;
+export type ModelPart = (typeof MODEL_PARTS)[number];
+
 export interface RiskModelFile {
   format: typeof MODEL_FORMAT;
-  version: 1;
-  /** A calibrated score is the probability of a failure within this many minutes. */
+  version: 2;
+  /** A score is the probability of a failure within this many minutes. */
   horizonMinutes: number;
   features: FeatureSettings;
+  detectors: DetectorSettings;
   featureNames: string[];
   classifier: LogisticModel;
-  calibration: { residual: IsotonicMap; classifier: IsotonicMap; consensus: IsotonicMap };
-  /** Consensus weights, summing to 1: each model's Brier skill on the calibration rows. */
-  weights: { residual: number; classifier: number };
-  trained: { nodes: number; rows: number; failures: number; positiveRows: number; source: string };
+  /** The stacks: logistic models over the parts' evidence (see `evidence`), weights ≥ 0. Either may be absent (no such labels). */
+  consensus: Partial<Record<StackName, LogisticModel>>;
+  /** Each part's share of the consensus: |weight| per standardised unit, summing to 1. */
+  weights: Record<ModelPart, number>;
+  trained: {
+    nodes: number;
+    rows: number;
+    failures: number;
+    positiveRows: number;
+    source: string;
+    /** The consensus on the nodes it was fitted on: Brier skill against the base rate. */
+    skill?: number;
+  };
 }
 
-const iso = z.object({ x: z.array(z.number()), y: z.array(z.number().min(0).max(1)) });
+const logistic = z.object({
+  centre: z.array(z.number()),
+  scale: z.array(z.number()),
+  linear: z.boolean().optional(),
+  weights: z.array(z.number()),
+});
+
+const stack = logistic.refine(
+  (m) => m.centre.length === MODEL_PARTS.length && m.weights.length === MODEL_PARTS.length + 1,
+  { message: `a stack takes ${MODEL_PARTS.length} inputs (${MODEL_PARTS.join(', ')})` },
+);
 
 export const RiskModelSchema = z.object({
   format: z.literal(MODEL_FORMAT),
-  version: z.literal(1),
+  version: z.literal(2, {
+    error: 'version 2 is the format this shadowcast reads; retrain with `shadowcast risk train`',
+  }),
   horizonMinutes: z.number().positive(),
   features: z.object({
     rangeMinutes: z.number().positive(),
@@ -46,30 +81,42 @@ export const RiskModelSchema = z.object({
     limit: z.number().positive(),
     exhaustionMinutes: z.number().positive(),
   }),
-  featureNames: z.array(z.string()),
-  classifier: z.object({
-    centre: z.array(z.number()),
-    scale: z.array(z.number()),
-    weights: z.array(z.number()),
+  detectors: z.object({
+    levelMinutes: z.number().positive(),
+    scaleMinutes: z.number().positive(),
+    warmupRows: z.number().int().nonnegative(),
+    seasonDays: z.number().int().positive(),
+    shiftMinutes: z.number().positive(),
+    climbMinutes: z.number().positive(),
+    limitMinutes: z.number().positive(),
+    limit: z.number().positive(),
+    smoothRows: z.number().positive(),
+    tailMinutes: z.number().positive(),
   }),
-  calibration: z.object({ residual: iso, classifier: iso, consensus: iso }),
-  weights: z.object({ residual: z.number().min(0), classifier: z.number().min(0) }),
+  featureNames: z.array(z.string()),
+  classifier: logistic,
+  consensus: z
+    .object({ degradation: stack.optional(), incident: stack.optional() })
+    .refine((c) => c.degradation !== undefined || c.incident !== undefined, {
+      message: 'the consensus needs at least one stack',
+    }),
+  weights: z.object({
+    seasonal: z.number().min(0),
+    shift: z.number().min(0),
+    limit: z.number().min(0),
+    classifier: z.number().min(0),
+  }),
   trained: z.object({
     nodes: z.number(),
     rows: z.number(),
     failures: z.number(),
     positiveRows: z.number(),
     source: z.string(),
+    skill: z.number().optional(),
   }),
 });
 
-export interface ModelParts {
-  residual: number;
-  classifier: number;
-  consensus: number;
-}
-
-/** The classifier's raw output for a node: its highest per-metric probability, and that metric. */
+/** The classifier's output for a node: its highest per-metric probability, and that metric. */
 export function classifierRaw(
   model: RiskModelFile,
   rows: ReadonlyMap<string, MetricRow>,
@@ -83,17 +130,61 @@ export function classifierRaw(
   return { raw, metric };
 }
 
-/** Calibrated parts and consensus of one row, from the residual detector's raw score and the metrics' rows. */
+/**
+ * What the consensus reads, in MODEL_PARTS order: each detector's surprise (−log10 of a tail
+ * probability) and the classifier's log-odds, both log-scale evidence, so the stack weighs them
+ * linearly.
+ */
+export function evidence(detectors: DetectorRow, classifier: number): Float64Array {
+  const p = Math.min(1 - 1e-6, Math.max(1e-6, classifier));
+  return Float64Array.of(detectors.seasonal, detectors.shift, detectors.limit, Math.log(p / (1 - p)));
+}
+
+export type ModelParts = Record<ModelPart, number> & { consensus: number };
+
+/**
+ * The chance that a degradation or an incident follows, or that the metric runs out of its
+ * resource: 1 − (1 − a)(1 − b)(1 − c). The stacks are fitted; c is the time to the limit itself,
+ * H / (H + eta), not fitted: where the limit is real (a disk's size, a heap's cap) reaching it is
+ * the failure, while the data to fit it on (metrics scaled to the largest value a publisher saw)
+ * hold no real limits to learn that from.
+ */
+export function combined(model: Pick<RiskModelFile, 'consensus'>, x: ArrayLike<number>): number {
+  let none = 1 - limitShare(x[LIMIT]!);
+  for (const name of STACKS) {
+    const m = model.consensus[name];
+    if (m) none *= 1 - predictLogistic(m, x);
+  }
+  return 1 - none;
+}
+
+const LIMIT = MODEL_PARTS.indexOf('limit');
+
+/** The limit detector's surprise back to its share: −log10(1 − share). */
+function limitShare(surprise: number): number {
+  return surprise > 0 ? 1 - 10 ** -surprise : 0;
+}
+
+/**
+ * One row's parts and consensus. A detector's part is the probability its surprise is not chance
+ * (1 − its tail probability); the classifier's is its own probability; the consensus is the stack.
+ */
 export function scoreRow(
   model: RiskModelFile,
-  residualRaw: number,
+  detectors: DetectorRow,
   rows: ReadonlyMap<string, MetricRow>,
 ): ModelParts & { metric: string | undefined } {
-  const residual = applyIsotonic(model.calibration.residual, residualRaw);
   const { raw, metric } = classifierRaw(model, rows);
-  const classifier = applyIsotonic(model.calibration.classifier, raw);
-  const mixed = model.weights.residual * residual + model.weights.classifier * classifier;
-  return { residual, classifier, consensus: applyIsotonic(model.calibration.consensus, mixed), metric };
+  const consensus = combined(model, evidence(detectors, raw));
+  const unusual = (s: number) => 1 - 10 ** -s;
+  return {
+    seasonal: unusual(detectors.seasonal),
+    shift: unusual(detectors.shift),
+    limit: unusual(detectors.limit),
+    classifier: raw,
+    consensus,
+    metric,
+  };
 }
 
 /** The online scorer of one node (the RiskModel seam). */
@@ -105,26 +196,58 @@ export class NodeScorer implements RiskModel {
     private readonly model: RiskModelFile,
     stepMs: number,
   ) {
-    this.features = new NodeFeatures(stepMs, model.features ?? FEATURE_DEFAULTS);
+    this.features = new NodeFeatures(
+      stepMs,
+      model.features ?? FEATURE_DEFAULTS,
+      model.detectors ?? DETECTOR_DEFAULTS,
+    );
   }
 
   update(sample: NodeSample): RiskScore {
-    const { rows, residual, residualMetric, ready } = this.features.push(sample.t, sample.values);
+    const { rows, detectors, detectorBlame, ready } = this.features.push(sample.t, sample.values);
     // Until some metric has a normal range (nine hours of history: three, six hours back), there
     // is nothing to judge.
-    if (!ready) return { t: sample.t, score: 0, parts: { residual: 0, classifier: 0 } };
-    const parts = scoreRow(this.model, residual, rows);
-    const blame = parts.metric;
+    if (!ready) {
+      return { t: sample.t, score: 0, parts: { seasonal: 0, shift: 0, limit: 0, classifier: 0 } };
+    }
+    const parts = scoreRow(this.model, detectors, rows);
     const out: RiskScore = {
       t: sample.t,
       score: parts.consensus,
-      parts: { residual: parts.residual, classifier: parts.classifier },
+      parts: {
+        seasonal: parts.seasonal,
+        shift: parts.shift,
+        limit: parts.limit,
+        classifier: parts.classifier,
+      },
     };
-    if (blame !== undefined) out.blame = blame;
-    const partBlame: Record<string, string> = {};
-    if (blame !== undefined) partBlame.classifier = blame;
-    if (residualMetric !== undefined) partBlame.residual = residualMetric;
+    const partBlame: Record<string, string> = { ...detectorBlame } as Record<string, string>;
+    if (parts.metric !== undefined) partBlame.classifier = parts.metric;
     out.partBlame = partBlame;
+    const blame = mostTelling(this.model, detectors, parts.classifier, partBlame);
+    if (blame !== undefined) out.blame = blame;
     return out;
   }
+}
+
+/** The metric behind the part that adds the most to the consensus at this row. */
+function mostTelling(
+  model: RiskModelFile,
+  detectors: DetectorRow,
+  classifier: number,
+  blame: Record<string, string>,
+): string | undefined {
+  const x = evidence(detectors, classifier);
+  // The stack that says more at this row speaks.
+  // The time to the limit speaks when it alone says more than every stack.
+  const stacks = STACKS.flatMap((n) => (model.consensus[n] ? [model.consensus[n]] : []));
+  const [speaker] = stacks.sort((a, b) => predictLogistic(b, x) - predictLogistic(a, x));
+  if (blame.limit !== undefined && limitShare(x[LIMIT]!) >= predictLogistic(speaker!, x)) return blame.limit;
+  const adds = contributions(speaker!, x);
+  let best: string | undefined;
+  let top = -Infinity;
+  MODEL_PARTS.forEach((part, j) => {
+    if (blame[part] !== undefined && adds[j]! > top) [best, top] = [blame[part], adds[j]!];
+  });
+  return best;
 }

@@ -1,16 +1,16 @@
 // Scoring a node's whole history row by row, as the online scorer would have seen it live: each
-// row's score, its parts, the metric to blame and the standby decision under the policy.
+// row's score, every model's part, the metric to blame and the standby decision under the policy.
 
 import type { Criticality } from '../core/graph.js';
-import { NodeScorer, type RiskModelFile } from './model.js';
+import { MODEL_PARTS, type ModelPart, NodeScorer, type RiskModelFile } from './model.js';
 import { STANDBY_DEFAULTS, StandbyDecider, type StandbyPolicy, type StandbyState } from './standby.js';
 import { stepOf } from './train.js';
 
 export interface ScoredRow {
   t: number;
   score: number;
-  residual: number;
-  classifier: number;
+  /** Each model's part of the consensus (see model.ts). */
+  parts: Record<ModelPart, number>;
   blame: string | undefined;
   state: StandbyState;
 }
@@ -36,8 +36,7 @@ export function scoreNode(
     return {
       t,
       score: s.score,
-      residual: s.parts.residual ?? 0,
-      classifier: s.parts.classifier ?? 0,
+      parts: Object.fromEntries(MODEL_PARTS.map((p) => [p, s.parts[p] ?? 0])) as Record<ModelPart, number>,
       blame: s.blame,
       state: decider.update(t, s.score),
     };

@@ -99,3 +99,15 @@ export class RollingMin {
     return this.values[this.head]!;
   }
 }
+
+/** Where v goes in ascending `a`: the first index whose value is >= v. */
+export function lowerBound(a: ArrayLike<number>, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,9 +1,10 @@
 // Training from labelled history: features for every row (computed causally, exactly as the
 // scorer will see them), a row's label is "a failure follows within the horizon", the classifier
-// is fitted on some nodes and every calibration is fitted on the others, so no calibration has
-// seen the rows its model learned from.
+// is fitted on some nodes and the consensus over it and the detectors on the others, so the
+// consensus never weighs a model by rows that model learned from.
 
 import { mulberry32 } from '../core/random.js';
+import { DETECTOR_DEFAULTS, type DetectorRow, type DetectorSettings } from './detectors.js';
 import {
   FEATURE_DEFAULTS,
   type FeatureSettings,
@@ -13,9 +14,17 @@ import {
   NodeFeatures,
   type NodeRow,
 } from './features.js';
-import { applyIsotonic, fitIsotonic } from './isotonic.js';
-import { fitLogistic, predictLogistic } from './logistic.js';
-import { MODEL_FORMAT, type RiskModelFile } from './model.js';
+import { fitLogistic, type LogisticModel, predictLogistic } from './logistic.js';
+import {
+  combined,
+  evidence,
+  MODEL_FORMAT,
+  MODEL_PARTS,
+  type ModelPart,
+  type RiskModelFile,
+  STACKS,
+  type StackName,
+} from './model.js';
 
 export interface LabeledNode {
   id: string;
@@ -30,11 +39,18 @@ export interface LabeledNode {
   failures: readonly { at: number; onset?: number; metrics?: readonly string[] }[];
   /** Spans [start, end) whose rows teach nothing: an incident in progress, or the detector's warm-up. */
   exclude?: readonly { start: number; end: number }[];
+  /**
+   * `consensus`: the node teaches only the consensus, never the classifier. For incidents without a
+   * known onset (real anomaly labels): the classifier learns what comes before a degradation ends
+   * in failure, and an incident's hour before holds no such precursor to learn from.
+   */
+  teaches?: 'all' | 'consensus';
 }
 
 export interface TrainOptions {
   horizonMinutes: number;
   features: FeatureSettings;
+  detectors: DetectorSettings;
   /** Share of nodes kept back for calibration. */
   calibrationShare: number;
   seed: number;
@@ -42,17 +58,22 @@ export interface TrainOptions {
 }
 
 export const TRAIN_DEFAULTS: TrainOptions = {
-  horizonMinutes: 360,
+  horizonMinutes: 60,
   features: FEATURE_DEFAULTS,
+  detectors: DETECTOR_DEFAULTS,
   calibrationShare: 0.4,
   seed: 1,
   source: 'labelled history',
 };
 
-/** The step of a node's rows: the median gap between timestamps. */
+/** The step of a node's rows: the median gap between successive distinct timestamps. */
 export function stepOf(timestamps: readonly number[]): number {
   const gaps: number[] = [];
-  for (let i = 1; i < Math.min(timestamps.length, 1001); i++) gaps.push(timestamps[i]! - timestamps[i - 1]!);
+  // Repeated times (duplicates, merged copies of one export) say nothing of the sampling step.
+  for (let i = 1; i < timestamps.length && gaps.length < 1000; i++) {
+    const gap = timestamps[i]! - timestamps[i - 1]!;
+    if (gap > 0) gaps.push(gap);
+  }
   gaps.sort((a, b) => a - b);
   return gaps[gaps.length >> 1] ?? 60_000;
 }
@@ -62,8 +83,9 @@ export function* featureRows(
   timestamps: readonly number[],
   metrics: Readonly<Record<string, Float64Array>>,
   settings: FeatureSettings = FEATURE_DEFAULTS,
+  detectors: DetectorSettings = DETECTOR_DEFAULTS,
 ): Generator<NodeRow> {
-  const features = new NodeFeatures(stepOf(timestamps), settings);
+  const features = new NodeFeatures(stepOf(timestamps), settings, detectors);
   const names = Object.keys(metrics);
   for (let i = 0; i < timestamps.length; i++) {
     const values: Record<string, number> = {};
@@ -87,15 +109,6 @@ export function rowLabels(node: LabeledNode, horizonMs: number): Float64Array {
   return labels;
 }
 
-/** Pseudo-rows at the base rate added to each calibration step. */
-const PRIOR_ROWS = 2;
-/**
- * Rows each calibration step rests on, at least: an hour of one node at a row a minute. Without
- * it the consensus map held steps of a few rows each, 0.002 apart, and a node the classifier was
- * surest about read 0.40 or 0.80 as the residual detector's 3 % share moved it across one.
- */
-const MIN_STEP_ROWS = 60;
-
 /** Share of (row, metric) pairs of healthy rows kept to teach the classifier; each weighs 1 / share. */
 const NEGATIVE_SHARE = 0.05;
 
@@ -106,9 +119,9 @@ interface Instances {
   weights: number[];
 }
 
-/** Node-level rows for calibration: raw residual score, every metric's features, the label. */
+/** Node-level rows for the consensus: the detectors' surprises, every metric's features, the label. */
 interface CalRows {
-  residual: number[];
+  detectors: DetectorRow[];
   metrics: Float64Array[][];
   labels: number[];
 }
@@ -133,7 +146,7 @@ function instances(nodes: readonly LabeledNode[], o: TrainOptions, horizonMs: nu
   for (const node of nodes) {
     const y = rowLabels(node, horizonMs);
     let i = 0;
-    for (const { rows, ready } of featureRows(node.timestamps, node.metrics, o.features)) {
+    for (const { rows, ready } of featureRows(node.timestamps, node.metrics, o.features, o.detectors)) {
       const label = y[i]!;
       const t = node.timestamps[i++]!;
       if (Number.isNaN(label) || !ready) continue;
@@ -162,14 +175,19 @@ function instances(nodes: readonly LabeledNode[], o: TrainOptions, horizonMs: nu
 }
 
 function calibrationRows(nodes: readonly LabeledNode[], o: TrainOptions, horizonMs: number): CalRows {
-  const out: CalRows = { residual: [], metrics: [], labels: [] };
+  const out: CalRows = { detectors: [], metrics: [], labels: [] };
   for (const node of nodes) {
     const y = rowLabels(node, horizonMs);
     let i = 0;
-    for (const { residual, rows, ready } of featureRows(node.timestamps, node.metrics, o.features)) {
+    for (const { detectors, rows, ready } of featureRows(
+      node.timestamps,
+      node.metrics,
+      o.features,
+      o.detectors,
+    )) {
       const label = y[i++]!;
       if (Number.isNaN(label) || !ready) continue;
-      out.residual.push(residual);
+      out.detectors.push(detectors);
       out.metrics.push([...rows.values()].map(metricVector));
       out.labels.push(label);
     }
@@ -211,51 +229,82 @@ export function trainRiskModel(
   if (failures < 2)
     throw new Error(`need at least 2 labelled failures to train and calibrate; found ${failures}`);
   const horizonMs = o.horizonMinutes * 60_000;
-  const { fit, calibrate } = splitNodes(nodes, o.calibrationShare, o.seed);
+  const split = splitNodes(
+    nodes.filter((n) => n.teaches !== 'consensus'),
+    o.calibrationShare,
+    o.seed,
+  );
+  const fit = split.fit;
   const teach = instances(fit, o, horizonMs);
-  const cal = calibrationRows(calibrate, o, horizonMs);
-  if (!teach.labels.includes(1) || !cal.labels.includes(1))
+  const classifier = fitClassifier(teach);
+  // Each stack from its own kind of node: degradations held back from the classifier, incidents.
+  const kinds: Record<StackName, readonly LabeledNode[]> = {
+    degradation: split.calibrate,
+    incident: nodes.filter((n) => n.teaches === 'consensus'),
+  };
+  const consensus: RiskModelFile['consensus'] = {};
+  const all: { x: Float64Array[]; y: number[] } = { x: [], y: [] };
+  for (const kind of STACKS) {
+    const cal = calibrationRows(kinds[kind], o, horizonMs);
+    if (!cal.labels.includes(1)) continue;
+    const x = evidenceRows(cal, classifier);
+    // More evidence from any model never lowers the consensus: every weight is kept >= 0.
+    consensus[kind] = fitLogistic(x, cal.labels, { monotone: MODEL_PARTS.map(() => true), linear: true });
+    all.x.push(...x);
+    all.y.push(...cal.labels);
+  }
+  if (!consensus.degradation && !consensus.incident)
     throw new Error(
       'the labelled failures fall on too few nodes to both fit and calibrate; add labelled nodes',
     );
-  const classifier = fitLogistic(teach.vectors, teach.labels, {
+  const p = all.x.map((x) => combined({ consensus }, x));
+  return {
+    format: MODEL_FORMAT,
+    version: 2,
+    horizonMinutes: o.horizonMinutes,
+    features: o.features,
+    detectors: o.detectors,
+    featureNames: [...METRIC_FEATURES],
+    classifier,
+    consensus,
+    weights: shares(consensus),
+    trained: {
+      nodes: nodes.length,
+      rows: teach.labels.length + all.y.length,
+      failures,
+      positiveRows: teach.labels.filter((v) => v === 1).length + all.y.filter((v) => v === 1).length,
+      source: o.source,
+      skill: Number(brierSkill(p, all.y).toFixed(4)),
+    },
+  };
+}
+
+function fitClassifier(teach: Instances): LogisticModel {
+  if (!teach.labels.includes(1))
+    throw new Error(
+      'the labelled failures fall on too few nodes to both fit and calibrate; add labelled nodes',
+    );
+  return fitLogistic(teach.vectors, teach.labels, {
     weights: teach.weights,
     // More deviation never means less risk; jitter is context (a spiky metric's crossings matter less).
     monotone: METRIC_FEATURES.map((name) => name !== 'jitter'),
   });
-  const classifierRaw = cal.metrics.map((ms) =>
-    Math.max(0, ...ms.map((v) => predictLogistic(classifier, v))),
+}
+
+/** Each calibration row as the stacks read it. */
+function evidenceRows(cal: CalRows, classifier: LogisticModel): Float64Array[] {
+  return cal.detectors.map((d, i) =>
+    evidence(d, Math.max(0, ...cal.metrics[i]!.map((v) => predictLogistic(classifier, v)))),
   );
-  const residual = fitIsotonic(cal.residual, cal.labels, PRIOR_ROWS, MIN_STEP_ROWS);
-  const classifierMap = fitIsotonic(classifierRaw, cal.labels, PRIOR_ROWS, MIN_STEP_ROWS);
-  const apply = (map: typeof residual, raw: number[]) => raw.map((r) => applyIsotonic(map, r));
-  const pResidual = apply(residual, cal.residual);
-  const pClassifier = apply(classifierMap, classifierRaw);
-  const skillR = brierSkill(pResidual, cal.labels);
-  const skillC = brierSkill(pClassifier, cal.labels);
-  const total = skillR + skillC;
-  const weights =
-    total > 0 ? { residual: skillR / total, classifier: skillC / total } : { residual: 0.5, classifier: 0.5 };
-  const mixed = pResidual.map((p, i) => weights.residual * p + weights.classifier * pClassifier[i]!);
-  return {
-    format: MODEL_FORMAT,
-    version: 1,
-    horizonMinutes: o.horizonMinutes,
-    features: o.features,
-    featureNames: [...METRIC_FEATURES],
-    classifier,
-    calibration: {
-      residual,
-      classifier: classifierMap,
-      consensus: fitIsotonic(mixed, cal.labels, PRIOR_ROWS, MIN_STEP_ROWS),
-    },
-    weights,
-    trained: {
-      nodes: nodes.length,
-      rows: teach.labels.length + cal.labels.length,
-      failures,
-      positiveRows: teach.labels.filter((v) => v === 1).length + cal.labels.filter((v) => v === 1).length,
-      source: o.source,
-    },
-  };
+}
+
+/** Each part's share of the consensus: its weight per standardised unit of evidence, summed over the stacks. */
+function shares(c: RiskModelFile['consensus']): Record<ModelPart, number> {
+  const w = MODEL_PARTS.map((_, j) =>
+    STACKS.reduce((sum, n) => sum + Math.abs(c[n]?.weights[j + 1] ?? 0), 0),
+  );
+  const total = w.reduce((a, b) => a + b, 0);
+  return Object.fromEntries(
+    MODEL_PARTS.map((part, j) => [part, total > 0 ? Number((w[j]! / total).toFixed(4)) : 0]),
+  ) as Record<ModelPart, number>;
 }

@@ -1,7 +1,7 @@
 // One pool's forecast, wired end to end: read the metric series, read the calendars, check the
 // history is long enough for the model, fit, predict. Used by `forecast` and by `run`.
 
-import { readFile } from 'node:fs/promises';
+import { readInput } from '../metrics/read-input.js';
 import { eventsFromFiles } from '../calendars/index.js';
 import { parseHorizon } from '../core/duration.js';
 import { InputError, UsageError } from '../core/errors.js';
@@ -110,17 +110,7 @@ function listNames(series: readonly Series[], most = 10): string {
   return series.length > most ? `${names.join(', ')}, … ${series.length - most} more` : names.join(', ');
 }
 
-/** Reads an input file; a missing or unreadable file is bad input (exit 2), named plainly. */
-export async function readInput(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    throw new InputError(file, undefined, `cannot read: ${why}`);
-  }
-}
+export { readInput };
 
 export async function forecastPool(req: ForecastRequest): Promise<ForecastResult> {
   const { series, repairs } = await loadSeries(req);

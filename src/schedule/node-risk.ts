@@ -11,7 +11,7 @@ import { defaultModel } from '../risk/default-model.js';
 import type { RiskModelFile } from '../risk/model.js';
 import { scoreNode } from '../risk/score.js';
 import { dwellTimes, type StandbyState, thresholdsFor } from '../risk/standby.js';
-import { readInput } from './forecast-pool.js';
+import { readInput } from '../metrics/read-input.js';
 import type { NodesSpec } from './spec.js';
 
 /** One node's risk now, with what a person needs to see why. */

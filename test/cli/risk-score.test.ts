@@ -1,11 +1,13 @@
 // `shadowcast risk score` and `risk train` as users see them: the built CLI as a child process.
-// CSV output is a contract (one row per input timestamp); a model trained from labels scores a
+// CSV output is a contract (one row per input row, in input order, timestamps as written, even
+// when the rows are out of time order or repeat a time); a model trained from labels scores a
 // climbing node above a quiet one; bad input exits 2 with one line naming the file and line.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -85,18 +87,139 @@ describe('risk score', () => {
     expect(lines[51]!.startsWith(`b,${iso(START)},`)).toBe(true);
   });
 
-  it('gives parts, blame and the standby state in json', () => {
+  it("gives every model's part for every row, the blame and the standby state in json", () => {
     const r = run(['score', '--input', single, '--format', 'json']);
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { nodes: { node: string; rows: Record<string, unknown>[] }[] };
-    expect(Object.keys(out.nodes[0]!.rows[0]!)).toEqual([
-      'timestamp',
-      'score',
-      'residual',
-      'classifier',
-      'blame',
-      'state',
-    ]);
+    const out = JSON.parse(r.stdout) as {
+      model: { shares: Record<string, number> };
+      nodes: { node: string; rows: { parts: Record<string, number> }[] }[];
+    };
+    const rows = out.nodes[0]!.rows;
+    expect(Object.keys(rows[0]!)).toEqual(['timestamp', 'score', 'parts', 'blame', 'state']);
+    for (const row of rows)
+      expect(Object.keys(row.parts)).toEqual(['seasonal', 'shift', 'limit', 'classifier']);
+    expect(Object.keys(out.model.shares)).toEqual(['seasonal', 'shift', 'limit', 'classifier']);
+  });
+});
+
+describe('risk score on real-world exports: rows out of time order and duplicate timestamps', () => {
+  // A leaking node, so that past the first nine hours the scores differ from row to row.
+  const rows = node(11, 300, 290);
+  /** `YYYY-MM-DD HH:MM:SS`: written differently from ISO-8601, so an echo is told from a re-format. */
+  const plain = (t: number) => iso(t).replace('T', ' ').replace('Z', '');
+  const wide = (order: readonly number[]) =>
+    ['timestamp,cpu,mem', ...order.map((i) => `${plain(rows[i]!.t)},${rows[i]!.cpu},${rows[i]!.mem}`)].join(
+      '\n',
+    );
+  const body = (stdout: string) => stdout.trim().split('\n').slice(1);
+  const sorted = rows.map((_, i) => i);
+  /** A seeded permutation of 0..n-1 (Fisher-Yates). */
+  const shuffled = (n: number, seed: number) => {
+    let s = seed;
+    const out = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      s = (s * 16807) % 2147483647;
+      const j = s % (i + 1);
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
+  };
+
+  it('scores duplicates and unsorted rows row for row: one score per input row, in input order, with the input timestamps', () => {
+    // A local-time export across the autumn clock change (01:00-01:59 happens twice), merged
+    // with a second export that repeats some rows.
+    const wall = (t: number) =>
+      DateTime.fromMillis(t, { zone: 'America/New_York' }).toFormat('yyyy-MM-dd HH:mm:ss');
+    const base = Date.UTC(2026, 10, 1, 2); // 2026-11-01 22:00 the evening before, New York time
+    const times = Array.from({ length: 200 }, (_, i) => base + i * STEP);
+    const merged = [...times, ...times.slice(150, 170)];
+    const stamps = merged.map(wall);
+    const file = write(
+      'dst-merged.csv',
+      ['timestamp,value', ...merged.map((t, i) => `${stamps[i]},${0.5 + 0.001 * (i % 37)}`)].join('\n'),
+    );
+    const r = run(['score', '--input', file, '--tz', 'America/New_York']);
+    expect(r.code).toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout.split('\n')[0]).toBe('timestamp,score');
+    const out = body(r.stdout).map((l) => l.split(','));
+    expect(out).toHaveLength(merged.length);
+    expect(out.map((c) => c[0])).toEqual(stamps);
+    for (const c of out) expect(Number(c[1]) >= 0 && Number(c[1]) <= 1).toBe(true);
+  });
+
+  it('scores a shuffled file as the sorted file, mapped back by row, in csv and json', () => {
+    const order = shuffled(rows.length, 3);
+    const a = write('sorted-wide.csv', wide(sorted));
+    const b = write('shuffled-wide.csv', wide(order));
+    const csvSorted = body(run(['score', '--input', a]).stdout);
+    const csvShuffled = run(['score', '--input', b]);
+    expect(csvShuffled.code).toBe(0);
+    // Guard against a vacuous pass: the leaking node's scores must vary (the built-in model's
+    // calibration takes a handful of values).
+    expect(new Set(csvSorted.map((l) => l.split(',')[1])).size).toBeGreaterThan(5);
+    expect(body(csvShuffled.stdout)).toEqual(order.map((i) => csvSorted[i]));
+    type Json = { nodes: { rows: { timestamp: string }[] }[] };
+    const jsonSorted = JSON.parse(run(['score', '--input', a, '--format', 'json']).stdout) as Json;
+    const jsonShuffled = JSON.parse(run(['score', '--input', b, '--format', 'json']).stdout) as Json;
+    expect(jsonShuffled.nodes[0]!.rows).toEqual(order.map((i) => jsonSorted.nodes[0]!.rows[i]));
+    expect(jsonShuffled.nodes[0]!.rows[0]!.timestamp).toBe(plain(rows[order[0]!]!.t));
+  });
+
+  it('warns once per file, on one line, with the counts, the first line of each and the rule', () => {
+    const file = write(
+      'warn.csv',
+      [
+        'timestamp,value',
+        '2026-01-01T00:00:00Z,1',
+        '2026-01-01T00:02:00Z,1',
+        '2026-01-01T00:01:00Z,1',
+        '2026-01-01T00:01:00Z,1',
+        '2026-01-01T00:03:00Z,1',
+      ].join('\n'),
+    );
+    const r = run(['score', '--input', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      `shadowcast: warning: ${file}: 2 rows out of time order (first at line 4) and 1 duplicate timestamp (first at line 5); scored in time order, duplicates as consecutive samples (see README)\n`,
+    );
+    expect(body(r.stdout)).toHaveLength(5);
+  });
+
+  it('scores two copies of one export merged (most rows repeated) row for row, with one warning', () => {
+    const file = write('twice.csv', [wide(sorted), ...body(wide(sorted))].join('\n'));
+    const r = run(['score', '--input', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(body(r.stdout)).toHaveLength(2 * sorted.length);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.startsWith(`shadowcast: warning: ${file}: `)).toBe(true);
+  });
+
+  it('scores a long-form file with one node out of order: that node row for row, the other unchanged', () => {
+    const n = 150;
+    const line = (id: string, i: number) => [
+      `${id},cpu,${plain(rows[i]!.t)},${rows[i]!.cpu}`,
+      `${id},mem,${plain(rows[i]!.t)},${rows[i]!.mem}`,
+    ];
+    const header = 'node,metric,timestamp,value';
+    const inOrder = write(
+      'long-sorted.csv',
+      [header, ...sorted.slice(0, n).flatMap((i) => [...line('a', i), ...line('b', i)])].join('\n'),
+    );
+    // Node b's rows come newest first, interleaved with a's in time order.
+    const bBackwards = write(
+      'long-b-backwards.csv',
+      [header, ...sorted.slice(0, n).flatMap((i) => [...line('a', i), ...line('b', n - 1 - i)])].join('\n'),
+    );
+    const expected = body(run(['score', '--input', inOrder]).stdout);
+    const r = run(['score', '--input', bBackwards]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${bBackwards}: ${2 * (n - 1)} rows out of time order (first at line 8);`);
+    const out = body(r.stdout);
+    expect(out).toHaveLength(2 * n);
+    expect(out.slice(0, n)).toEqual(expected.slice(0, n));
+    expect(out.slice(n)).toEqual(expected.slice(n).reverse());
   });
 });
 
@@ -193,13 +316,18 @@ describe('bad input exits 2 with file:line and writes nothing', () => {
       'nan.csv:3: ',
     ],
     [
-      'unsorted rows',
+      // Out of order and duplicated rows are accepted now; what cannot be read still is not, and
+      // the refusal names the unreadable row, not the first row out of order.
+      'an unparseable timestamp in a file out of time order',
       [
         'score',
         '--input',
-        write('unsorted.csv', 'timestamp,value\n2026-01-01T00:01:00Z,1\n2026-01-01T00:00:00Z,2\n'),
+        write(
+          'badtime.csv',
+          'timestamp,value\n2026-01-01T00:01:00Z,1\n2026-01-01T00:00:00Z,2\n2026-01-01T00:00:00Z,3\n2026-01-01T25:00:00Z,4\n',
+        ),
       ],
-      'unsorted.csv:3: ',
+      'badtime.csv:5: ',
     ],
     [
       'malformed model JSON',

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/core/random.js';
 import { defaultModel } from '../../src/risk/default-model.js';
+import { MODEL_PARTS } from '../../src/risk/model.js';
 import { scoreNode } from '../../src/risk/score.js';
 
 // The first 2000 rows of four metrics of SMD machine-2-1 (provenance in the fixture's README).
@@ -31,7 +33,8 @@ function slice(rows: number) {
 
 const model = defaultModel();
 const node = slice(2000);
-const scores = scoreNode(node.timestamps, node.metrics, model).map((r) => r.score);
+const scored = scoreNode(node.timestamps, node.metrics, model);
+const scores = scored.map((r) => r.score);
 
 describe('risk score', () => {
   it('gives every row a score in [0, 1]', () => {
@@ -44,7 +47,7 @@ describe('risk score', () => {
     expect(scores.slice(9 * 60 + 5).some((s) => s > 0)).toBe(true);
   });
 
-  it('is causal: appending future rows never changes an earlier score', () => {
+  it('is causal for every model: appending future rows never changes an earlier score or part', () => {
     const cut = 1700; // past the first seasonal-forecast refits (a day of 30-minute buckets)
     fc.assert(
       fc.property(
@@ -57,8 +60,13 @@ describe('risk score', () => {
             metrics[m] = Float64Array.from([...head, ...future]);
           }
           for (let k = 0; k < future.length; k++) timestamps.push(timestamps[cut - 1]! + (k + 1) * 60_000);
-          const again = scoreNode(timestamps, metrics, model).map((r) => r.score);
-          expect(again.slice(0, cut)).toEqual(scores.slice(0, cut));
+          const again = scoreNode(timestamps, metrics, model);
+          expect(again.slice(0, cut).map((r) => r.score)).toEqual(scores.slice(0, cut));
+          for (const part of MODEL_PARTS) {
+            expect(again.slice(0, cut).map((r) => r.parts[part])).toEqual(
+              scored.slice(0, cut).map((r) => r.parts[part]),
+            );
+          }
         },
       ),
       { numRuns: 8 },
@@ -75,24 +83,62 @@ describe('risk score', () => {
     expect(tail(after)).toBeGreaterThan(tail(scores));
   });
 
-  it('does not hinge on how much history the window holds: a leak near its limit reads the same', () => {
-    // Memory as a share of its limit, a row a minute for two days with a daily swing, leaking
-    // from 0.42 to 0.92 over the last 8 hours. A live run reads it over a fixed lookback, so the
-    // window's start moves with the clock; the verdict at its end must not.
-    const HOUR = 3_600_000;
-    const end = Date.UTC(2026, 10, 23, 23);
+  // Memory as a share of its limit, a row a minute for two days with a daily swing, then leaking
+  // from 0.42 to past its limit over the last HOURS. A live run reads it over a fixed lookback, so
+  // the window's start moves with the clock; the verdict must not.
+  const HOUR = 3_600_000;
+  const end = Date.UTC(2026, 10, 23, 23);
+  function leakRows(hours: number, late: number) {
     const memory = (t: number) => {
       const daily = 0.05 * Math.sin((2 * Math.PI * (t % (24 * HOUR))) / (24 * HOUR) + 2);
-      const leak = t > end - 8 * HOUR ? (0.5 * (t - end + 8 * HOUR)) / (8 * HOUR) : 0;
+      const leak = t > end - hours * HOUR ? (0.55 * (t - end + hours * HOUR)) / (hours * HOUR) : 0;
       return 0.42 + daily + 0.01 * Math.sin(t / 600_000) + leak;
     };
-    const finals = [0, 20, 30, 45, 59].map((late) => {
-      const timestamps: number[] = [];
-      for (let t = end - 48 * HOUR + late * 60_000; t <= end; t += 60_000) timestamps.push(t);
-      const rows = scoreNode(timestamps, { memory: Float64Array.from(timestamps, memory) }, model);
-      return rows.at(-1)!.score;
-    });
-    for (const score of finals) expect(score).toBeGreaterThan(0.7);
+    const timestamps: number[] = [];
+    for (let t = end - 48 * HOUR + late * 60_000; t <= end; t += 60_000) timestamps.push(t);
+    return scoreNode(timestamps, { memory: Float64Array.from(timestamps, memory) }, model);
+  }
+
+  it.each([2, 4])('a leak heading to its limit (over %i hours) crosses 0.9 before it gets there', (hours) => {
+    // The leak reaches 1 (the limit) about two minutes before the end.
+    const rows = leakRows(hours, 0);
+    const before = rows.slice(-40, -5).map((r) => r.score);
+    expect(Math.max(...before)).toBeGreaterThanOrEqual(0.9);
+    // ...and an hour before the limit, it was not there yet: the score rose with the evidence.
+    expect(rows.at(-120)!.score).toBeLessThan(Math.max(...before));
+  });
+
+  it('does not hinge on how much history the window holds: a leak near its limit reads the same', () => {
+    const finals = [0, 20, 30, 45, 59].map((late) => leakRows(4, late).at(-10)!.score);
     expect(Math.max(...finals) - Math.min(...finals)).toBeLessThan(0.05);
+  });
+
+  it('a healthy, noisy host that merely wanders stays below 0.7 for a week', () => {
+    // Four metrics a minute: daily swings, slow wandering, noise, one spiky; no failure anywhere.
+    const rng = mulberry32(21);
+    const noise = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+    const n = 7 * 1440;
+    const t0 = Date.UTC(2026, 10, 1);
+    const timestamps = Array.from({ length: n }, (_, i) => t0 + i * 60_000);
+    const walk = [0, 0, 0, 0];
+    const metrics: Record<string, Float64Array> = {
+      cpu: new Float64Array(n),
+      mem: new Float64Array(n),
+      disk: new Float64Array(n),
+      net: new Float64Array(n),
+    };
+    for (let i = 0; i < n; i++) {
+      const day = Math.sin((2 * Math.PI * i) / 1440);
+      for (let k = 0; k < 4; k++) walk[k] = 0.998 * walk[k]! + 0.003 * noise();
+      metrics.cpu![i] = 0.35 + 0.15 * day + walk[0]! + 0.04 * noise();
+      metrics.mem![i] = 0.55 + 0.03 * day + walk[1]! + 0.01 * noise();
+      metrics.disk![i] = 0.4 + walk[2]! + 0.005 * noise();
+      metrics.net![i] = Math.max(
+        0,
+        0.2 + 0.1 * day + walk[3]! + (rng() < 0.01 ? 0.3 * rng() : 0.02 * noise()),
+      );
+    }
+    const rows = scoreNode(timestamps, metrics, model);
+    expect(Math.max(...rows.map((r) => r.score))).toBeLessThan(0.7);
   });
 });

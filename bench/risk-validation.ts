@@ -1,0 +1,271 @@
+// Validation of the failure-risk model on labelled public sets it was never trained or tuned on:
+// whole hosts left out (the four SMD machines the built-in model learned from are skipped). Each
+// series is scored causally, row by row, by the built-in model and by the rolling z-score, and
+// judged event by event (src/risk/evaluate.ts): a labelled anomaly is detected when an alarm starts
+// within the horizon before it or while it lasts; any other alarm is false. Reported per set at
+// the policy's provision threshold (0.7) and at each detector's best single threshold over the
+// whole set (the same footing for both: a ranking judged without a tuned threshold).
+//
+// The sets live outside the repository (SHADOWCAST_VALIDATION_DATA; layout: one folder a set, a
+// manifest.json listing {id, host, file, labels, stepSeconds}, series CSVs `timestamp,m0,...` and
+// labels CSVs `start,end` with both ends inclusive). Without it the section is skipped, saying so.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultModel } from '../src/risk/default-model.js';
+import { evaluate, type EventMetrics, type Segment } from '../src/risk/evaluate.js';
+import { NodeScorer } from '../src/risk/model.js';
+import { lowerBound } from '../src/risk/stats.js';
+import { RollingZ, zCoverage } from '../src/risk/zscore.js';
+import { progress, repoRoot } from './common.js';
+import { SMD_MACHINES } from './risk-data.js';
+
+interface ManifestEntry {
+  id: string;
+  host: string;
+  file: string;
+  labels: string;
+  stepSeconds: number;
+}
+
+interface Scored {
+  truth: { warmup: number; events: Segment[] };
+  scores: Record<Detector, Float64Array>;
+  minutesPerRow: number;
+}
+
+const DETECTOR_NAMES = ['shadowcast', 'rolling z-score'] as const;
+type Detector = (typeof DETECTOR_NAMES)[number];
+
+/** The horizon the model's probability speaks of: an alarm this long before an anomaly anticipates it. */
+const LEAD_MINUTES = 60;
+const SWEEP = [
+  0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9999,
+];
+
+export interface ValidationRow {
+  set: string;
+  detector: Detector;
+  series: number;
+  events: number;
+  policy: EventMetrics;
+  best: EventMetrics;
+}
+
+export function validationDir(): string | undefined {
+  const dir = process.env.SHADOWCAST_VALIDATION_DATA;
+  return dir && existsSync(dir) ? dir : undefined;
+}
+
+/** Every set under `dir`, every series of it but the hosts the built-in model trained on. */
+export function benchValidation(dir: string, maxRowsPerSeries = Infinity): ValidationRow[] {
+  const rows: ValidationRow[] = [];
+  const sets = readdirSync(dir).filter((d) => existsSync(join(dir, d, 'manifest.json')));
+  for (const set of sets.sort()) {
+    const manifest = JSON.parse(readFileSync(join(dir, set, 'manifest.json'), 'utf8')) as ManifestEntry[];
+    const kept = manifest.filter((m) => !(SMD_MACHINES as readonly string[]).includes(m.host));
+    const scored = kept.map((m, k) => {
+      progress(`[risk validation] ${set} ${k + 1}/${kept.length} ${m.host}`);
+      return scoreSeries(join(dir, set), m, maxRowsPerSeries);
+    });
+    const events = scored.reduce((a, s) => a + s.truth.events.length, 0);
+    for (const detector of DETECTOR_NAMES) {
+      const judge = (threshold: number) => evaluateSet(scored, detector, threshold);
+      const sweep = SWEEP.map(judge);
+      const best = sweep.reduce((a, b) => ((b.f1 || 0) > (a.f1 || 0) ? b : a));
+      rows.push({ set, detector, series: scored.length, events, policy: judge(0.7), best });
+    }
+  }
+  return rows;
+}
+
+function evaluateSet(scored: Scored[], detector: Detector, threshold: number): EventMetrics {
+  // Series of one set share their step; evaluate per step so lead times and days are right.
+  const steps = [...new Set(scored.map((s) => s.minutesPerRow))];
+  const parts = steps.map((step) => {
+    const group = scored.filter((s) => s.minutesPerRow === step);
+    return evaluate(
+      group.map((s) => ({ truth: s.truth, scores: s.scores[detector] })),
+      threshold,
+      {
+        minutesPerRow: step,
+        maxLeadRows: Math.round(LEAD_MINUTES / step),
+        refractoryRows: Math.round(30 / step),
+      },
+    );
+  });
+  return parts.length === 1 ? parts[0]! : merge(parts);
+}
+
+/** Event metrics of several groups as one (counts add; leads are the detected-weighted median's stand-in). */
+function merge(parts: EventMetrics[]): EventMetrics {
+  const sum = (k: 'failures' | 'detected' | 'anticipated' | 'falseAlarms' | 'episodes' | 'evaluatedDays') =>
+    parts.reduce((a, p) => a + p[k], 0);
+  const detected = sum('detected');
+  const falseAlarms = sum('falseAlarms');
+  const failures = sum('failures');
+  const days = sum('evaluatedDays');
+  const leads = parts.filter((p) => p.detected > 0).sort((a, b) => b.detected - a.detected);
+  return {
+    threshold: parts[0]!.threshold,
+    episodes: sum('episodes'),
+    failures,
+    detected,
+    anticipated: sum('anticipated'),
+    falseAlarms,
+    precision: detected / (detected + falseAlarms),
+    recall: detected / failures,
+    f1: (2 * detected) / (2 * detected + falseAlarms + (failures - detected)),
+    lead: leads[0]?.lead ?? { q1: NaN, median: NaN, q3: NaN },
+    falseAlarmsPerDay: days > 0 ? falseAlarms / days : NaN,
+    evaluatedDays: days,
+  };
+}
+
+function scoreSeries(dir: string, m: ManifestEntry, maxRows: number): Scored {
+  const { timestamps, columns } = readSeries(join(dir, m.file), maxRows);
+  const n = timestamps.length;
+  const stepMs = m.stepSeconds * 1000;
+  const names = Object.keys(columns);
+  const scorer = new NodeScorer(defaultModel(), stepMs);
+  const z = new RollingZ();
+  const scores = { shadowcast: new Float64Array(n), 'rolling z-score': new Float64Array(n) };
+  const values: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    for (const name of names) values[name] = columns[name]![i]!;
+    scores.shadowcast[i] = scorer.update({ t: timestamps[i]!, values }).score;
+    scores['rolling z-score'][i] = zCoverage(z.update(values));
+  }
+  return {
+    truth: {
+      warmup: Math.min(n, Math.round(86_400 / m.stepSeconds)),
+      events: readLabels(join(dir, m.labels), timestamps),
+    },
+    scores,
+    minutesPerRow: m.stepSeconds / 60,
+  };
+}
+
+function readSeries(
+  file: string,
+  maxRows: number,
+): { timestamps: number[]; columns: Record<string, Float64Array> } {
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+  const header = lines[0]!.split(',').slice(1);
+  const body = lines.slice(1, 1 + Math.min(lines.length - 1, maxRows));
+  const timestamps = body.map((l) => Date.parse(l.slice(0, l.indexOf(','))));
+  const columns: Record<string, Float64Array> = {};
+  header.forEach((h) => (columns[h] = new Float64Array(body.length)));
+  body.forEach((l, i) => {
+    const cells = l.split(',');
+    header.forEach((h, k) => (columns[h]![i] = Number(cells[k + 1])));
+  });
+  return { timestamps, columns };
+}
+
+/** Label windows as row segments [start, end + 1), from inclusive timestamps. */
+function readLabels(file: string, timestamps: readonly number[]): Segment[] {
+  const out: Segment[] = [];
+  const last = timestamps.at(-1) ?? -Infinity;
+  for (const line of readFileSync(file, 'utf8').trimEnd().split('\n').slice(1)) {
+    const [a, b] = line.split(',').map((s) => Date.parse(s));
+    if (!(a! <= last)) continue;
+    out.push({ start: lowerBound(timestamps, a!), end: lowerBound(timestamps, b! + 1) });
+  }
+  return out;
+}
+
+export function validationTable(rows: readonly ValidationRow[]): string {
+  const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '–');
+  const out = [
+    '| set | series | anomalies | detector | F1 at 0.7 | found | median lead (min) | false alarms a day | best threshold | F1 | found | median lead | false alarms a day |',
+    '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    const p = r.policy;
+    const b = r.best;
+    out.push(
+      `| ${r.set} | ${r.series} | ${r.events} | ${r.detector} | ${f(p.f1)} | ${p.detected} | ${f(p.lead.median, 0)} | ${f(p.falseAlarmsPerDay, 2)} | ${b.threshold} | ${f(b.f1)} | ${b.detected} | ${f(b.lead.median, 0)} | ${f(b.falseAlarmsPerDay, 2)} |`,
+    );
+  }
+  return out.join('\n');
+}
+
+/** Rows scored per series at most (the KPI set's series run to 100,000 rows and more). */
+export const VALIDATION_MAX_ROWS = Number(process.env.BENCH_VALIDATION_ROWS ?? 50_000);
+
+/**
+ * `npm run bench` section: the validation table, and the speed of `risk score` on one metric as a
+ * whole process, beside the rolling z-score in the same run. Writes docs/risk-validation.md.
+ */
+export async function benchRiskValidation(): Promise<{ json: unknown; markdown: string }> {
+  const speed = scoringSpeed();
+  const dir = validationDir();
+  const speedText =
+    `Scoring speed, one metric, 4,000 rows a minute apart, whole process (\`risk score\`, median of 5 runs): ` +
+    `${Math.round(speed.processRowsPerSecond).toLocaleString('en-US')} rows/s (${speed.processSeconds.toFixed(3)} s); ` +
+    `in process ${Math.round(speed.modelRowsPerSecond).toLocaleString('en-US')} rows/s for the model against ` +
+    `${Math.round(speed.zRowsPerSecond).toLocaleString('en-US')} for the rolling z-score.`;
+  if (!dir) {
+    const markdown = `Validation sets not found (set SHADOWCAST_VALIDATION_DATA): skipped.\n\n${speedText}`;
+    return { json: { skipped: true, speed }, markdown };
+  }
+  const rows = benchValidation(dir, VALIDATION_MAX_ROWS);
+  const markdown = [
+    `Hosts never trained on (the four SMD machines the built-in model learned from are left out); the first ` +
+      `${VALIDATION_MAX_ROWS.toLocaleString('en-US')} rows of each series, its first day as warm-up. ` +
+      `An anomaly counts as found when an alarm starts within an hour before it or while it lasts; a negative ` +
+      `lead means it was caught after it began. "Best threshold" is each detector's best F1 over one threshold for the whole set.`,
+    '',
+    validationTable(rows),
+    '',
+    speedText,
+  ].join('\n');
+  writeFileSync(
+    join(repoRoot(), 'docs', 'risk-validation.md'),
+    `# Failure risk on hosts it never saw\n\nWritten by \`npm run bench\` (bench/risk-validation.ts); do not edit.\n\n${markdown}\n`,
+  );
+  return { json: { rows, speed }, markdown };
+}
+
+/** Whole-process and in-process scoring speed on one synthetic metric of 4,000 rows. */
+function scoringSpeed() {
+  const n = 4000;
+  const t0 = Date.UTC(2026, 0, 1);
+  const values = Array.from(
+    { length: n },
+    (_, i) => 0.4 + 0.1 * Math.sin((2 * Math.PI * i) / 1440) + 0.02 * Math.sin(i * 7.3),
+  );
+  const file = join(mkdtempSync(join(tmpdir(), 'shadowcast-bench-')), 'metric.csv');
+  writeFileSync(
+    file,
+    ['timestamp,value', ...values.map((v, i) => `${new Date(t0 + i * 60_000).toISOString()},${v}`)].join(
+      '\n',
+    ),
+  );
+  const cli = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+  const times: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    const start = performance.now();
+    const r = spawnSync(process.execPath, [cli, 'risk', 'score', '--input', file], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`risk score failed: ${r.stderr}`);
+    times.push((performance.now() - start) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  const processSeconds = times[2]!;
+  const inProcess = (update: (t: number, v: number) => void) => {
+    const start = performance.now();
+    values.forEach((v, i) => update(t0 + i * 60_000, v));
+    return n / ((performance.now() - start) / 1000);
+  };
+  const scorer = new NodeScorer(defaultModel(), 60_000);
+  const z = new RollingZ();
+  return {
+    processSeconds,
+    processRowsPerSecond: n / processSeconds,
+    modelRowsPerSecond: inProcess((t, v) => scorer.update({ t, values: { value: v } })),
+    zRowsPerSecond: inProcess((_, v) => z.update({ value: v })),
+  };
+}
