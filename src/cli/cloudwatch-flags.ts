@@ -5,7 +5,6 @@
 import { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import type { SourceSeriesRequest } from '../schedule/forecast-pool.js';
-import { cloudWatchRequest as requestFor } from '../schedule/sources.js';
 import { duration, type PrometheusFlags, queryWindow, refusePrometheusFlags } from './prometheus-flags.js';
 
 export interface CloudWatchFlags {
@@ -25,10 +24,10 @@ export function refuseCloudWatchFlags(flags: CloudWatchFlags): void {
 }
 
 /** The request for the one series `--query` returns from CloudWatch in `--region`. */
-export function cloudWatchRequest(
+export async function cloudWatchRequest(
   flags: PrometheusFlags & CloudWatchFlags & { tz: string; maxGap: number },
   now: number,
-): SourceSeriesRequest {
+): Promise<SourceSeriesRequest> {
   refusePrometheusFlags(flags, 'cloudwatch');
   if (flags.region === undefined) throw new UsageError('--source cloudwatch needs --region (eu-west-1)');
   if (flags.query === undefined) {
@@ -40,6 +39,8 @@ export function cloudWatchRequest(
   const stepMs = duration('--step', flags.step);
   const { start, end } = queryWindow(flags, stepMs, now, flags.tz, 'cloudwatch');
   // The query and the step (as a CloudWatch period) are checked by the source before any request.
+  // The AWS SDK loads only here, when CloudWatch is asked for.
+  const { cloudWatchRequest: requestFor } = await import('../schedule/sources.js');
   return requestFor(flags.region, {
     query: flags.query,
     start,

@@ -6,11 +6,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { describeError, exitCodeFor, UsageError } from '../core/errors.js';
 import { redactText } from '../core/redact.js';
-import { MODEL_NAMES } from '../forecast/index.js';
-import { DEFAULT_POLICY_DIR } from '../policy/load.js';
+import { MODEL_NAMES } from '../forecast/names.js';
+import { DEFAULT_POLICY_DIR } from '../policy/paths.js';
 import { DEFAULT_COUPLING } from '../risk/propagate-compile.js';
 import { inputOptions, parseCount } from './input-flags.js';
-import { parseCoupling } from './risk-propagate.js';
+import { parseCoupling } from './risk-flags.js';
 
 function levelOption(): Option {
   return new Option('--level <p>', 'interval coverage, between 0 and 1').default(0.8).argParser(parseLevel);

@@ -6,9 +6,10 @@
 import { Command } from 'commander';
 import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
-import { type PrometheusAuth, PrometheusSource } from '../metrics/prometheus.js';
+import type { PrometheusAuth } from '../metrics/prometheus.js';
 import { parseTimestamp } from '../metrics/timeparse.js';
-import { readInput, type SourceSeriesRequest } from '../schedule/forecast-pool.js';
+import { readInput } from '../metrics/read-input.js';
+import type { SourceSeriesRequest } from '../schedule/forecast-pool.js';
 
 export interface PrometheusFlags {
   url?: string;
@@ -143,6 +144,7 @@ export async function prometheusRequest(
   if (flags.step === undefined) throw new UsageError('--source prometheus needs --step (1h, 5m)');
   const stepMs = duration('--step', flags.step);
   const { start, end } = queryWindow(flags, stepMs, now, flags.tz);
+  const { PrometheusSource } = await import('../metrics/prometheus.js');
   const source = new PrometheusSource({
     url: flags.url,
     auth: await authFrom(flags),

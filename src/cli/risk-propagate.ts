@@ -18,6 +18,7 @@ import { parseGraph, parseInitialRisk } from '../risk/graph-file.js';
 import { parseTime } from '../risk/graph-text.js';
 import { simulateParallel } from '../risk/propagate-parallel.js';
 import { readInput } from '../metrics/read-input.js';
+
 import { fmt, round, table } from './output.js';
 
 export interface RiskPropagateFlags {
@@ -34,13 +35,6 @@ export interface RiskPropagateFlags {
 
 /** Rows of the table: the riskiest nodes; json lists them all. */
 const TABLE_ROWS = 20;
-
-export function parseCoupling(text: string): number {
-  const v = Number(text);
-  if (!(text.trim() !== '' && v >= 0 && Number.isFinite(v)))
-    throw new UsageError(`--coupling "${text}": expected a number >= 0, e.g. 0.5`);
-  return v;
-}
 
 function decayOptions(flags: RiskPropagateFlags): DecayOptions {
   const decay: DecayOptions = {};

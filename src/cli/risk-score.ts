@@ -16,7 +16,7 @@ import { UsageError } from '../core/errors.js';
 import { type Disorder, type FileNodeRows, inputOrder, parseNodeCsv } from '../metrics/node-csv.js';
 import { defaultModel } from '../risk/default-model.js';
 import { readJson } from '../risk/graph-text.js';
-import { MODEL_PARTS, type RiskModelFile, RiskModelSchema } from '../risk/model.js';
+import { MODEL_PARTS, type RiskModelFile } from '../risk/model.js';
 import { type ScoredRow, scoreNode } from '../risk/score.js';
 import { STANDBY_DEFAULTS } from '../risk/standby.js';
 import { readInput } from '../metrics/read-input.js';
@@ -32,6 +32,7 @@ export interface RiskScoreFlags {
 export async function loadModel(file: string | undefined): Promise<RiskModelFile> {
   if (file === undefined) return defaultModel();
   const json = readJson(file, await readInput(file), 'a model written by `shadowcast risk train`');
+  const { RiskModelSchema } = await import('../risk/model-schema.js');
   const parsed = RiskModelSchema.safeParse(json.data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -6,8 +6,9 @@ import { MstlEts } from './mstl.js';
 import { SeasonalNaive } from './naive.js';
 import { ProphetForecaster } from './prophet.js';
 
-export const MODEL_NAMES = ['auto', 'prophet', 'mstl', 'naive'] as const;
-export type ModelName = (typeof MODEL_NAMES)[number];
+import { type ModelName, MODEL_NAMES } from './names.js';
+
+export { type ModelName, MODEL_NAMES };
 
 export function createForecaster(name: ModelName, opts: { folds?: number } = {}): Forecaster {
   switch (name) {

@@ -9,7 +9,9 @@ import { MAX_POLICY_BYTES, tooLarge } from './document.js';
 import { type PolicySet, type PolicyText, type PoolText, resolvePolicies } from './resolve.js';
 import { POOL_NAME } from './schema.js';
 
-export const DEFAULT_POLICY_DIR = 'policies';
+import { DEFAULT_POLICY_DIR } from './paths.js';
+
+export { DEFAULT_POLICY_DIR };
 const DEFAULTS_FILE = 'defaults.yaml';
 const POOLS_DIR = 'pools';
 const LAYOUT = `policy files are ${DEFAULTS_FILE} and ${POOLS_DIR}/<pool>.yaml`;

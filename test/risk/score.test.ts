@@ -8,7 +8,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/core/random.js';
 import { defaultModel } from '../../src/risk/default-model.js';
+import defaultModelJson from '../../src/risk/default-model.json' with { type: 'json' };
 import { MODEL_PARTS } from '../../src/risk/model.js';
+import { RiskModelSchema } from '../../src/risk/model-schema.js';
 import { scoreNode } from '../../src/risk/score.js';
 
 // The first 2000 rows of four metrics of SMD machine-2-1 (provenance in the fixture's README).
@@ -37,6 +39,11 @@ const scored = scoreNode(node.timestamps, node.metrics, model);
 const scores = scored.map((r) => r.score);
 
 describe('risk score', () => {
+  it('uses a built-in model that passes the schema a model file from disk must pass', () => {
+    const parsed = RiskModelSchema.safeParse(defaultModelJson);
+    expect(parsed.success, JSON.stringify(parsed.error?.issues[0])).toBe(true);
+  });
+
   it('gives every row a score in [0, 1]', () => {
     expect(scores).toHaveLength(2000);
     for (const s of scores) expect(s >= 0 && s <= 1).toBe(true);
