@@ -14,12 +14,11 @@
 import { type Criticality, CRITICALITIES } from '../core/graph.js';
 import { UsageError } from '../core/errors.js';
 import { type Disorder, type FileNodeRows, inputOrder, parseNodeCsv } from '../metrics/node-csv.js';
-import { defaultModel } from '../risk/default-model.js';
-import { readJson } from '../risk/graph-text.js';
 import { MODEL_PARTS, type RiskModelFile } from '../risk/model.js';
 import { type ScoredRow, scoreNode } from '../risk/score.js';
 import { STANDBY_DEFAULTS } from '../risk/standby.js';
 import { readInput } from '../metrics/read-input.js';
+import { loadRiskModel } from '../schedule/risk-model.js';
 
 export interface RiskScoreFlags {
   input: string;
@@ -29,18 +28,6 @@ export interface RiskScoreFlags {
   criticality: string;
 }
 
-export async function loadModel(file: string | undefined): Promise<RiskModelFile> {
-  if (file === undefined) return defaultModel();
-  const json = readJson(file, await readInput(file), 'a model written by `shadowcast risk train`');
-  const { RiskModelSchema } = await import('../risk/model-schema.js');
-  const parsed = RiskModelSchema.safeParse(json.data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-    throw json.fail(path, `not a shadowcast risk model: ${path.join('.') || 'file'}: ${issue.message}`);
-  }
-  return parsed.data as RiskModelFile;
-}
 
 /** One output row: a scored sample with the timestamp cell of its first input row. */
 interface OutRow {
@@ -78,7 +65,7 @@ export async function riskScoreCommand(flags: RiskScoreFlags): Promise<void> {
   if (!(CRITICALITIES as readonly string[]).includes(flags.criticality)) {
     throw new UsageError(`--criticality "${flags.criticality}": expected one of ${CRITICALITIES.join(', ')}`);
   }
-  const model = await loadModel(flags.model);
+  const model = await loadRiskModel(flags.model);
   const file = parseNodeCsv(flags.input, await readInput(flags.input), flags.tz, { unsorted: 'sort' });
   const criticality = flags.criticality as Criticality;
   const long = file.form === 'long';

@@ -250,7 +250,7 @@ function poolSummary(p: PoolRunReport, policy: Policy, flags: RunFlags): string 
   const out: string[] = [];
   if (p.nodes.length) {
     out.push(
-      `${p.pool}: node risk at ${minute(p.nodes[0]!.at)} UTC (built-in model; standby at ${fmt(policy.standby.provision)}, move at ${fmt(policy.standby.transition)} held ${mins(policy.standby.dwellMs)}, both lowered for critical work)`,
+      `${p.pool}: node risk at ${minute(p.nodes[0]!.at)} UTC (${policy.risk.model === 'built-in' ? 'built-in model' : `model ${policy.risk.model}`}; standby at ${fmt(policy.standby.provision)}, move at ${fmt(policy.standby.transition)} held ${mins(policy.standby.dwellMs)}, both lowered for critical work)`,
       table(
         ['node', 'score', 'blame metric', 'standby', 'thresholds', 'criticality', 'stateless'],
         p.nodes.map((n) => nodeRow(n, policy)),

@@ -2,6 +2,7 @@
 // (file:line:col) instead of stopping at the first: a reviewer fixes a file in one pass. Pure: the
 // texts may come from disk (load.ts) or from a git ref, which is how a diff will read them.
 
+import { dirname, isAbsolute, join } from 'node:path';
 import type { z } from 'zod';
 import { InputError } from '../core/errors.js';
 import { type PolicyDocument, readPolicyDocument } from './document.js';
@@ -250,9 +251,18 @@ export function resolvePolicies(input: { defaults?: PolicyText; pools: readonly 
     if (!checked.data || !base) continue;
     const resolved = resolve([...base, fileLayer(doc, checked.data)], file);
     report(resolved.errors);
-    if (resolved.policy) pools.set(pool, { pool, file, policy: resolved.policy, fields: resolved.fields });
+    if (resolved.policy)
+      pools.set(pool, { pool, file, policy: withModelPath(resolved.policy, resolved.fields), fields: resolved.fields });
   }
   return { files, pools, poolFiles, errors: errors.sort(byPlace(files)) };
+}
+
+/** A model file named in a policy is read from beside the file that names it, wherever shadowcast runs. */
+function withModelPath(policy: Policy, fields: readonly PolicyField[]): Policy {
+  const model = policy.risk.model;
+  const source = fields.find((f) => f.field === 'risk.model')?.source;
+  if (model === 'built-in' || isAbsolute(model) || source?.kind !== 'file') return policy;
+  return { ...policy, risk: { ...policy.risk, model: join(dirname(source.file), model) } };
 }
 
 /** The complaints that keep `pool` from resolving: its own file's and those of shared files. */

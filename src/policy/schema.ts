@@ -247,14 +247,24 @@ const SCHEDULE = {
     .describe('Zone the cron expression is read in, like UTC or Europe/Berlin.'),
 };
 
+const RISK = {
+  model: z
+    .string({ error: 'must be built-in or the path of a model file from `shadowcast risk train`' })
+    .regex(/^\S(.*\S)?$/, { error: 'must be built-in or the path of a model file from `shadowcast risk train`' })
+    .describe(
+      'The failure-risk model run and plan score nodes with: built-in, or a model file from `shadowcast risk train`, relative to the policy file that names it.',
+    ),
+};
+
 /** The keys each mapping allows, by path (`migration.gates[]` for a gate): for "did you mean". */
 export const KEYS: Record<string, readonly string[]> = {
-  '': ['mode', 'forecast', 'capacity', 'shadow', 'standby', 'migration', 'guardrails', 'schedule'],
+  '': ['mode', 'forecast', 'capacity', 'shadow', 'standby', 'risk', 'migration', 'guardrails', 'schedule'],
   forecast: Object.keys(FORECAST),
   capacity: Object.keys(CAPACITY),
   shadow: Object.keys(SHADOW),
   standby: [...Object.keys(STANDBY), 'criticality'],
   'standby.criticality': CRITICALITIES,
+  risk: Object.keys(RISK),
   migration: Object.keys(MIGRATION),
   'migration.gates[]': ['metric', 'max', 'min'],
   guardrails: Object.keys(GUARDRAILS),
@@ -281,6 +291,7 @@ export const PolicyFileSchema = z
           'standby',
         ).partial(),
       ),
+      risk: section(mapping(RISK, 'risk').partial()),
       migration: section(mapping(MIGRATION, 'migration').partial()),
       guardrails: section(mapping(GUARDRAILS, 'guardrails').partial()),
       schedule: section(mapping(SCHEDULE, 'schedule').partial()),
@@ -385,6 +396,7 @@ export const ResolvedPolicySchema = z
     capacity: CAPACITY_RESOLVED.transform((v) => withMs(v, ['provision', 'launchBuffer'])),
     shadow: mapping(SHADOW, 'shadow').transform((v) => withMs(v, ['leadTime'])),
     standby: STANDBY_RESOLVED.transform((v) => withMs(v, ['dwell', 'release'])),
+    risk: mapping(RISK, 'risk'),
     migration: MIGRATION_RESOLVED.transform((v) => withMs(v, ['bake', 'stepTimeout'])),
     guardrails: mapping(GUARDRAILS, 'guardrails'),
     schedule: mapping(SCHEDULE, 'schedule'),
@@ -441,6 +453,7 @@ export const BUILTIN_DEFAULTS = {
     hysteresis: 0.1,
     criticality: { low: -0.05, normal: 0, high: 0.05, critical: 0.1 },
   },
+  risk: { model: 'built-in' },
   migration: {
     stepSize: 0.1,
     bake: '2m',

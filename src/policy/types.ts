@@ -60,6 +60,10 @@ export interface Policy {
   };
   /** Thresholds per criticality, dwell and release: see StandbyPolicy in src/core/risk.ts. */
   standby: StandbyPolicy;
+  risk: {
+    /** `built-in`, or the path of a model file from `risk train` (resolved against the policy file that named it). */
+    model: string;
+  };
   migration: {
     /** Largest change of any route weight in one step (0.1). */
     stepSize: number;

@@ -7,13 +7,15 @@ import { parseDuration } from '../core/duration.js';
 import type { NodeRows } from '../metrics/node-csv.js';
 import type { Policy } from '../policy/types.js';
 import { type NodeReport, scoreNodeRows, scorePoolNodes } from './node-risk.js';
+import { loadRiskModel } from './risk-model.js';
 import { seriesRequestFor } from './sources.js';
 import type { ForecastSpec } from './spec.js';
 
 export async function poolNodes(spec: ForecastSpec, policy: Policy, now: number): Promise<NodeReport[]> {
   const n = spec.nodes;
   if (!n) return [];
-  if (n.file) return scorePoolNodes(n, policy);
+  const model = await loadRiskModel(policy.risk.model);
+  if (n.file) return scorePoolNodes(n, policy, model);
   const req = await seriesRequestFor(spec, now);
   if (req.kind !== 'source' || !n.queries) return [];
   const stepMs = parseDuration(n.step)!;
@@ -32,7 +34,7 @@ export async function poolNodes(spec: ForecastSpec, policy: Policy, now: number)
       s.timestamps.forEach((t, i) => values.set(t, s.values[i]!));
     }
   }
-  return scoreNodeRows(rowsOf(byNode), n, policy);
+  return scoreNodeRows(rowsOf(byNode), n, policy, model);
 }
 
 /** Nodes by name, each with the union of its metrics' times and NaN where a metric has none. */

@@ -17,7 +17,7 @@ function complaints(pool: string, defaults?: string): string[] {
   return set.errors.map((e) => e.message);
 }
 
-const SECTIONS = 'mode, forecast, capacity, shadow, standby, migration, guardrails, schedule';
+const SECTIONS = 'mode, forecast, capacity, shadow, standby, risk, migration, guardrails, schedule';
 
 describe('one file: shape, types and bounds, each complaint at its key or value', () => {
   const cases: { rule: string; yaml: string; errors: string[] }[] = [
