@@ -28,7 +28,6 @@ export interface RiskScoreFlags {
   criticality: string;
 }
 
-
 /** One output row: a scored sample with the timestamp cell of its first input row. */
 interface OutRow {
   stamp: string;

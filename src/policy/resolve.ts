@@ -252,7 +252,12 @@ export function resolvePolicies(input: { defaults?: PolicyText; pools: readonly 
     const resolved = resolve([...base, fileLayer(doc, checked.data)], file);
     report(resolved.errors);
     if (resolved.policy)
-      pools.set(pool, { pool, file, policy: withModelPath(resolved.policy, resolved.fields), fields: resolved.fields });
+      pools.set(pool, {
+        pool,
+        file,
+        policy: withModelPath(resolved.policy, resolved.fields),
+        fields: resolved.fields,
+      });
   }
   return { files, pools, poolFiles, errors: errors.sort(byPlace(files)) };
 }

@@ -250,7 +250,9 @@ const SCHEDULE = {
 const RISK = {
   model: z
     .string({ error: 'must be built-in or the path of a model file from `shadowcast risk train`' })
-    .regex(/^\S(.*\S)?$/, { error: 'must be built-in or the path of a model file from `shadowcast risk train`' })
+    .regex(/^\S(.*\S)?$/, {
+      error: 'must be built-in or the path of a model file from `shadowcast risk train`',
+    })
     .describe(
       'The failure-risk model run and plan score nodes with: built-in, or a model file from `shadowcast risk train`, relative to the policy file that names it.',
     ),
