@@ -13,6 +13,7 @@ import { forecastCommand, type ForecastFlags } from '../../src/cli/forecast.js';
 import { type InputFlags, seriesRequest } from '../../src/cli/input-flags.js';
 import { exitCodeFor, UsageError } from '../../src/core/errors.js';
 import { CloudWatchSource } from '../../src/metrics/cloudwatch.js';
+import { inputFlags } from '../support/input-flags.js';
 
 const H = 3_600_000;
 const NOW = Date.UTC(2026, 2, 15, 9, 41, 7);
@@ -22,21 +23,7 @@ const ELB = 'AWS/ApplicationELB:RequestCount{LoadBalancer=app/web/123}:Sum';
 const dir = mkdtempSync(join(tmpdir(), 'shadowcast-cloudwatch-flags-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** What commander hands the action for `forecast` with no flags given, plus `extra`. */
-function flags(extra: Partial<InputFlags>): InputFlags {
-  return {
-    source: 'csv',
-    tz: 'UTC',
-    maxGap: 6,
-    sort: false,
-    events: [],
-    horizon: '24',
-    level: 0.8,
-    format: 'json',
-    timeout: '30s',
-    ...extra,
-  };
-}
+const flags = inputFlags;
 const cloudwatch = (extra: Partial<InputFlags>) =>
   flags({ source: 'cloudwatch', region: 'eu-west-1', query: ELB, step: '1h', ...extra });
 const window = { start: new Date(START).toISOString(), end: new Date(END).toISOString() };

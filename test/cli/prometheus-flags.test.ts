@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InputError, UsageError } from '../../src/core/errors.js';
 import { type InputFlags, seriesRequest } from '../../src/cli/input-flags.js';
 import { queryWindow } from '../../src/cli/prometheus-flags.js';
+import { inputFlags } from '../support/input-flags.js';
 
 const H = 3_600_000;
 const NOW = Date.UTC(2026, 10, 23, 19, 47, 13);
@@ -16,21 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const token = join(dir, 'token');
 writeFileSync(token, 's3cret\n');
 
-/** What commander hands the action for `forecast` with no flags given, plus `extra`. */
-function flags(extra: Partial<InputFlags>): InputFlags {
-  return {
-    source: 'csv',
-    tz: 'UTC',
-    maxGap: 6,
-    sort: false,
-    events: [],
-    horizon: '24',
-    level: 0.8,
-    format: 'json',
-    timeout: '30s',
-    ...extra,
-  };
-}
+const flags = inputFlags;
 const prom = (extra: Partial<InputFlags>) =>
   flags({ source: 'prometheus', url: 'http://p:9090', query: 'up', step: '1h', ...extra });
 

@@ -15,6 +15,18 @@ function run(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** `run --once` with these policies and a fresh state directory. */
+const runOnce = (policies: string) =>
+  run([
+    'run',
+    '--once',
+    '--no-report',
+    '--policies',
+    policies,
+    '--state',
+    mkdtempSync(join(tmpdir(), 'sc-')),
+  ]);
+
 /** The shipped policies with `risk.model` set in defaults.yaml, and a model file `models/M.json`. */
 function policiesWith(model: string, content: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'shadowcast-run-model-'));
@@ -32,15 +44,7 @@ describe("run with the policy's risk model", () => {
     const builtIn = JSON.parse(readFileSync(join(root, 'src', 'risk', 'default-model.json'), 'utf8'));
     for (const stack of Object.values(builtIn.consensus) as { weights: number[] }[]) stack.weights[0] = 30;
     const policies = policiesWith('alarmed.json', JSON.stringify(builtIn));
-    const r = run([
-      'run',
-      '--once',
-      '--no-report',
-      '--policies',
-      policies,
-      '--state',
-      mkdtempSync(join(tmpdir(), 'sc-')),
-    ]);
+    const r = runOnce(policies);
     expect(r.code, r.stderr).toBe(0);
     const risk = r.stdout.slice(r.stdout.indexOf('storefront: node risk'));
     expect(risk).toContain(`(model ${join(policies, 'models', 'alarmed.json')};`);
@@ -55,15 +59,7 @@ describe("run with the policy's risk model", () => {
 
   it('refuses a model file that is not a model, naming it, exit 2', () => {
     const policies = policiesWith('broken.json', '{"format": "something else"}\n');
-    const r = run([
-      'run',
-      '--once',
-      '--no-report',
-      '--policies',
-      policies,
-      '--state',
-      mkdtempSync(join(tmpdir(), 'sc-')),
-    ]);
+    const r = runOnce(policies);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${join(policies, 'models', 'broken.json')}:1`);
     expect(r.stderr).toContain('not a shadowcast risk model');
