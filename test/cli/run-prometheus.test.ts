@@ -17,6 +17,7 @@ import {
   type PrometheusServer,
   prometheusAvailable,
   demandFixture,
+  demandPeak,
   startPrometheus,
 } from '../support/prometheus-server.js';
 
@@ -130,8 +131,10 @@ describe.skipIf(!available)('run against a real Prometheus', () => {
     expect(forecast.history_points).toBe(28 * 24 + 1);
     expect(Date.parse(forecast.timestamps[0]!)).toBe(fx.end + HOUR);
     expect(forecast.timestamps).toHaveLength(48);
-    // The fixture's daily cycle peaks near 300 requests/s on weekdays: the forecast sees it.
-    expect(Math.max(...forecast.upper)).toBeGreaterThan(250);
+    // The fixture's daily cycle peaks near 300 requests/s on weekdays and 210 at weekends: the
+    // forecast sees the peak of the 48 hours it covers, whatever day the test runs.
+    const peak = demandPeak(fx.end + HOUR, fx.end + 48 * HOUR);
+    expect(Math.max(...forecast.upper)).toBeGreaterThan(0.85 * peak);
     expect(Math.max(...forecast.mean)).toBeLessThan(400);
     const plan = JSON.parse(readFileSync(join(state, 'plans', 'storefront', 'plan.json'), 'utf8')) as {
       at: string;
@@ -177,7 +180,7 @@ describe.skipIf(!available)('run against a real Prometheus', () => {
     const m = samples(text);
     expect(m.get('shadowcast_runs_total{pool="storefront",result="ok"}'), err).toBe(1);
     const peakUpper = m.get('shadowcast_forecast{pool="storefront",quantity="upper",at="peak"}')!;
-    expect(peakUpper).toBeGreaterThan(250);
+    expect(peakUpper).toBeGreaterThan(0.85 * demandPeak(fx.end + HOUR, fx.end + 48 * HOUR));
     expect(m.get('shadowcast_forecast{pool="storefront",quantity="mean",at="next"}')).toBeGreaterThan(0);
     expect(
       m.get('shadowcast_node_failure_probability{pool="storefront",node="storefront-p-3"}'),

@@ -99,6 +99,22 @@ export interface DemandFixture {
   family: MetricFamily;
 }
 
+/** The fixture's demand at t without its noise: a daily cycle peaking at 15:00 UTC, weekends at 70 %. */
+export function demandShape(t: number, base = 200): number {
+  const hour = (t % DAY) / HOUR;
+  const weekday = new Date(t).getUTCDay();
+  const daily = 1 + 0.5 * Math.sin((2 * Math.PI * (hour - 9)) / 24);
+  const weekly = weekday === 0 || weekday === 6 ? 0.7 : 1;
+  return base * daily * weekly;
+}
+
+/** The fixture's highest demand over [from, to], hour by hour, without noise. */
+export function demandPeak(from: number, to: number, base = 200): number {
+  let peak = 0;
+  for (let t = from; t <= to; t += HOUR) peak = Math.max(peak, demandShape(t, base));
+  return peak;
+}
+
 /**
  * `days` of requests per second for two pools at `stepMs` (5 minutes) ending on the hour at or
  * before `now`: a daily cycle (peak mid-afternoon), quieter weekends, and a little noise. Values
@@ -117,11 +133,7 @@ export function demandFixture(now: number, days = 28, stepMs = 5 * 60_000): Dema
     const timestamps: number[] = [];
     const values: number[] = [];
     for (let t = start; t <= end; t += stepMs) {
-      const hour = (t % DAY) / HOUR;
-      const weekday = new Date(t).getUTCDay();
-      const daily = 1 + 0.5 * Math.sin((2 * Math.PI * (hour - 9)) / 24);
-      const weekly = weekday === 0 || weekday === 6 ? 0.7 : 1;
-      const v = base * daily * weekly * (1 + 0.03 * rand());
+      const v = demandShape(t, base) * (1 + 0.03 * rand());
       timestamps.push(t);
       values.push(Math.round(v * 1000) / 1000);
     }
