@@ -1,5 +1,5 @@
 // The seams: small interfaces that each implementation (one file each) satisfies.
-// See DESIGN.md; signatures may grow, but stay small.
+// See README, "Development"; signatures may grow, but stay small.
 
 import type { CalendarEvent } from './events.js';
 import type { Forecast } from './forecast.js';

@@ -1,6 +1,6 @@
 // The metrics-threshold HealthGate: after a step, each policy gate's metric is read from a
 // MetricSource over the bake window and checked against its max/min. It fails closed: a metric
-// with no samples in the window fails the step (ANCHORS: missing data never passes as healthy),
+// with no samples in the window fails the step (docs/design.md, rule 4: missing data never passes as healthy),
 // and so does a source that cannot be read. The query per metric is a template in which `{pool}`
 // is replaced, so one mapping serves every pool (a PromQL expression, or a CSV series name).
 

@@ -1,6 +1,6 @@
 // Pool states compared and described, as the executor verifies them: an update is done when the
 // target, read back, shows the state asked for. And which route target a change gives more
-// traffic, since traffic may only move onto capacity that serves (ANCHORS, lesson 5).
+// traffic, since traffic may only move onto capacity that serves (docs/design.md, rule 5).
 
 import { type PoolState, WEIGHT_EPSILON } from '../core/plan.js';
 

@@ -330,7 +330,7 @@ export class PulumiDeployer implements Deployer {
       if (err instanceof StackBusyError) return { kind: 'locked', holders: err.holders };
       if (err instanceof DependencyError) throw err;
       // `up` also throws when the update applied but reading its outputs afterwards failed
-      // (PULUMI.md §1): with no error diagnostic, the outputs decide.
+      // (docs/design.md, Pulumi 1): with no error diagnostic, the outputs decide.
       const state = this.poolOf(stack, pool, await this.outputs(stack));
       const reason = failureReason(trace);
       if (reason === undefined && samePool(state, desired)) {
@@ -394,7 +394,7 @@ export class PulumiDeployer implements Deployer {
     };
     if (claim()) return stack;
     // `stack select` rewrites the workspace's current-stack file in PULUMI_HOME, which concurrent
-    // selections can corrupt (PULUMI.md §3.2): pools updated in parallel select one at a time.
+    // selections can corrupt (docs/design.md, Pulumi 2): pools updated in parallel select one at a time.
     const turn = this.selecting.then(async () => {
       if (claim()) return;
       if (this.backendDir) await mkdir(this.backendDir, { recursive: true });

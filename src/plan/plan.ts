@@ -2,7 +2,7 @@
 // and the ordered steps that get there safely out. Pure: no I/O, and the only time it knows is
 // the clock it is given.
 //
-// The order of steps follows what users of rollout tools keep learning the hard way (ANCHORS):
+// The order of steps follows what users of rollout tools keep learning the hard way (docs/design.md):
 // capacity first (provision, then wait until it is warm), then traffic in steps no larger than
 // the policy's step size, each baked against the health gate, and only then decommission. When
 // metrics vanish the pool holds its last good capacity. Guardrails cap every step, not just the
@@ -173,13 +173,13 @@ function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget
   let hold = false;
   let needAt = now;
   if (!Number.isFinite(observed)) {
-    // Metrics vanished: hold the last good capacity, never scale on missing data (ANCHORS 4).
+    // Metrics vanished: hold the last good capacity, never scale on missing data (docs/design.md, rule 4).
     target = { primary: current.primary, shadow: current.shadow, shadowWeight: current.weights.shadow };
     hold = true;
     out.reasons.push('demand metric missing: holding the last good capacity');
     out.alerts.push(`${p.pool}: demand metric missing; capacity held at its last good size`);
   } else if (!p.forecast) {
-    // No forecast: size from what we see, and never shrink on it (ANCHORS 3).
+    // No forecast: size from what we see, and never shrink on it (docs/design.md, rule 3).
     const head = 1 + policy.capacity.headroomPercent / 100;
     const fromObserved = sizesFor({ primary: observed * head, total: observed * head }, policy);
     target = {
@@ -313,7 +313,7 @@ function planStandby(p: PoolInputs, now: number, out: PoolPlan): StandbyPlan {
   const candidates: NodeRisk[] = [];
   const known = new Set((p.nodes ?? []).map((n) => n.id));
   for (const [id, share] of Object.entries(current.standby)) {
-    // A node the risk model no longer reports keeps its standby (missing data holds, ANCHORS 4).
+    // A node the risk model no longer reports keeps its standby (missing data holds, docs/design.md, rule 4).
     if (!known.has(id)) target[id] = share;
   }
   for (const n of p.nodes ?? []) {

@@ -1,6 +1,6 @@
 // How big each pool should be over the next stretch of time, from the forecast, the observed load
 // and the policy. Capacity is max(forecast, observed): a forecast never sizes below the load we
-// can see (ANCHORS lesson 2). The primary pool carries the forecast mean plus headroom; the shadow
+// can see (docs/design.md, rule 2). The primary pool carries the forecast mean plus headroom; the shadow
 // pool covers the rest of the forecast's upper bound plus a buffer, so the two together are ready
 // for the high end of the interval without paying for it in the primary.
 

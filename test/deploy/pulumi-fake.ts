@@ -79,7 +79,7 @@ export const fails =
     );
   };
 
-/** The update applies, then `up` throws reading the outputs (PULUMI.md §1). */
+/** The update applies, then `up` throws reading the outputs (docs/design.md, Pulumi 1). */
 export const appliesThenThrows =
   (message = 'code: -2\n stderr: error: could not read stack outputs: connection reset'): Script =>
   async (stack, options, driver) => {
