@@ -22,11 +22,12 @@ export function progress(text: string): void {
 }
 
 /**
- * Replaces the README's text between `<!-- NAME:start -->` and `<!-- NAME:end -->` with `markdown`,
- * so the figures there are the bench's own, never edited by hand. No markers, no change.
+ * Replaces the text of docs/benchmark.md between `<!-- NAME:start -->` and `<!-- NAME:end -->`
+ * with `markdown`, so the figures there are the bench's own, never edited by hand. No markers, no
+ * change.
  */
-export function writeReadmeSection(name: string, markdown: string): boolean {
-  const file = join(repoRoot(), 'README.md');
+export function writeBenchmarkSection(name: string, markdown: string): boolean {
+  const file = join(repoRoot(), 'docs', 'benchmark.md');
   const text = readFileSync(file, 'utf8');
   const start = `<!-- ${name}:start -->`;
   const end = `<!-- ${name}:end -->`;

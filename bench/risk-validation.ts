@@ -198,7 +198,7 @@ export const VALIDATION_MAX_ROWS = Number(process.env.BENCH_VALIDATION_ROWS ?? 5
 
 /**
  * `npm run bench` section: the validation table, and the speed of `risk score` on one metric as a
- * whole process, beside the rolling z-score in the same run. Writes docs/risk-validation.md.
+ * whole process, beside the rolling z-score in the same run.
  */
 export async function benchRiskValidation(): Promise<{ json: unknown; markdown: string }> {
   const speed = scoringSpeed();
@@ -223,10 +223,6 @@ export async function benchRiskValidation(): Promise<{ json: unknown; markdown: 
     '',
     speedText,
   ].join('\n');
-  writeFileSync(
-    join(repoRoot(), 'docs', 'risk-validation.md'),
-    `# Failure risk on hosts it never saw\n\nWritten by \`npm run bench\` (bench/risk-validation.ts); do not edit.\n\n${markdown}\n`,
-  );
   return { json: { rows, speed }, markdown };
 }
 

@@ -10,7 +10,7 @@ import type { Forecast } from '../src/core/forecast.js';
 import { futureTimestamps, seasonLength } from '../src/core/series.js';
 import { type Fold, prefix, rollingOrigins, type Scores, scoreFolds } from '../src/forecast/backtest.js';
 import { createForecaster, type MODEL_NAMES } from '../src/forecast/index.js';
-import { progress, repoRoot, writeReadmeSection } from './common.js';
+import { progress, repoRoot, writeBenchmarkSection } from './common.js';
 import { benchPropagation } from './propagate.js';
 import { referenceAvailable, runReference } from './reference.js';
 import { benchRisk } from './risk.js';
@@ -235,8 +235,9 @@ async function main(): Promise<void> {
     progress('');
     writeFileSync(join(out, `${name}.json`), `${JSON.stringify(result.json, null, 2)}\n`);
     writeFileSync(join(out, `${name}.md`), `${result.markdown}\n`);
-    // Sections the README shows between markers are written there too.
-    if (writeReadmeSection(`${name}-bench`, result.markdown)) progress(`README: ${name} figures updated`);
+    // Sections docs/benchmark.md shows between markers are written there too.
+    if (writeBenchmarkSection(`${name}-bench`, result.markdown))
+      progress(`docs/benchmark.md: ${name} figures updated`);
     process.stdout.write(`\n${result.markdown}\n`);
   }
 }
