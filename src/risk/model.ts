@@ -88,11 +88,27 @@ export type ModelParts = Record<ModelPart, number> & { consensus: number };
  * hold no real limits to learn that from.
  */
 export function combined(model: Pick<RiskModelFile, 'consensus'>, x: ArrayLike<number>): number {
-  let none = 1 - limitShare(x[LIMIT]!);
-  for (const name of STACKS) {
-    const m = model.consensus[name];
-    if (m) none *= 1 - predictLogistic(m, x);
-  }
+  return combine(voicesOf(model, x));
+}
+
+/** What each voice of the consensus says at one row's evidence: the time to the limit, and each stack. */
+interface Voices {
+  x: ArrayLike<number>;
+  limit: number;
+  stacks: { model: LogisticModel; p: number }[];
+}
+
+function voicesOf(model: Pick<RiskModelFile, 'consensus'>, x: ArrayLike<number>): Voices {
+  const stacks = STACKS.flatMap((n) => {
+    const m = model.consensus[n];
+    return m ? [{ model: m, p: predictLogistic(m, x) }] : [];
+  });
+  return { x, limit: limitShare(x[LIMIT]!), stacks };
+}
+
+function combine(v: Voices): number {
+  let none = 1 - v.limit;
+  for (const s of v.stacks) none *= 1 - s.p;
   return 1 - none;
 }
 
@@ -111,9 +127,10 @@ export function scoreRow(
   model: RiskModelFile,
   detectors: DetectorRow,
   rows: ReadonlyMap<string, MetricRow>,
-): ModelParts & { metric: string | undefined } {
+): ModelParts & { metric: string | undefined; voices: Voices } {
   const { raw, metric } = classifierRaw(model, rows);
-  const consensus = combined(model, evidence(detectors, raw));
+  const voices = voicesOf(model, evidence(detectors, raw));
+  const consensus = combine(voices);
   const unusual = (s: number) => 1 - 10 ** -s;
   return {
     seasonal: unusual(detectors.seasonal),
@@ -122,6 +139,7 @@ export function scoreRow(
     classifier: raw,
     consensus,
     metric,
+    voices,
   };
 }
 
@@ -162,26 +180,21 @@ export class NodeScorer implements RiskModel {
     const partBlame: Record<string, string> = { ...detectorBlame } as Record<string, string>;
     if (parts.metric !== undefined) partBlame.classifier = parts.metric;
     out.partBlame = partBlame;
-    const blame = mostTelling(this.model, detectors, parts.classifier, partBlame);
+    const blame = mostTelling(parts.voices, partBlame);
     if (blame !== undefined) out.blame = blame;
     return out;
   }
 }
 
-/** The metric behind the part that adds the most to the consensus at this row. */
-function mostTelling(
-  model: RiskModelFile,
-  detectors: DetectorRow,
-  classifier: number,
-  blame: Record<string, string>,
-): string | undefined {
-  const x = evidence(detectors, classifier);
-  // The stack that says more at this row speaks.
-  // The time to the limit speaks when it alone says more than every stack.
-  const stacks = STACKS.flatMap((n) => (model.consensus[n] ? [model.consensus[n]] : []));
-  const [speaker] = stacks.sort((a, b) => predictLogistic(b, x) - predictLogistic(a, x));
-  if (blame.limit !== undefined && limitShare(x[LIMIT]!) >= predictLogistic(speaker!, x)) return blame.limit;
-  const adds = contributions(speaker!, x);
+/** The metric behind the voice that says the most at this row, and within a stack, its loudest part. */
+function mostTelling(v: Voices, blame: Record<string, string>): string | undefined {
+  const speaker = v.stacks.reduce<Voices['stacks'][number] | undefined>(
+    (a, b) => (a && a.p >= b.p ? a : b),
+    undefined,
+  );
+  if (blame.limit !== undefined && (!speaker || v.limit >= speaker.p)) return blame.limit;
+  if (!speaker) return undefined;
+  const adds = contributions(speaker.model, v.x);
   let best: string | undefined;
   let top = -Infinity;
   MODEL_PARTS.forEach((part, j) => {

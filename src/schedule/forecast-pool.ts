@@ -110,8 +110,6 @@ function listNames(series: readonly Series[], most = 10): string {
   return series.length > most ? `${names.join(', ')}, … ${series.length - most} more` : names.join(', ');
 }
 
-export { readInput };
-
 export async function forecastPool(req: ForecastRequest): Promise<ForecastResult> {
   const { series, repairs } = await loadSeries(req);
   const horizon = parseHorizon(req.horizon, series.stepMs);
