@@ -104,8 +104,10 @@ const TAIL_BASE = Math.log(1.1);
  * Log-spaced bins: O(bins) a row.
  */
 export class TailEstimator {
+  /** Decayed counts, all scaled by `scale` (the weight of the newest row): decay costs nothing a row. */
   private readonly counts = new Float64Array(TAIL_BINS);
-  private total = 0;
+  private scaledTotal = 0;
+  private scale = 1;
   private readonly keep: number;
   private mean = 0;
   private variance = 0;
@@ -118,14 +120,19 @@ export class TailEstimator {
     this.keep = 1 - alphaFor(halfLifeRows);
   }
 
+  /** The decayed number of rows seen. */
+  private get total(): number {
+    return this.scaledTotal / this.scale;
+  }
+
   /** −log10 of the tail probability of `v`, judged on the values pushed before it. */
   surprise(v: number): number {
-    if (!(v > 0) || this.total === 0) return 0;
+    if (!(v > 0) || this.scaledTotal === 0) return 0;
     const bin = binOf(v);
     let above = 0;
     for (let k = bin; k < TAIL_BINS; k++) above += this.counts[k]!;
     // Values in v's own bin count half: the bin straddles v.
-    above -= this.counts[bin]! / 2;
+    above = (above - this.counts[bin]! / 2) / this.scale;
     const spread = Math.max(this.minSpread, Math.sqrt(this.variance));
     const z = (v - this.mean) / spread;
     const prior = z <= 0 ? 1 : normalTail(z) / 2;
@@ -135,9 +142,15 @@ export class TailEstimator {
 
   push(v: number): void {
     if (!Number.isFinite(v)) return;
-    for (let k = 0; k < TAIL_BINS; k++) this.counts[k]! *= this.keep;
-    this.total = this.total * this.keep + 1;
-    this.counts[binOf(Math.max(0, v))]! += 1;
+    // Every older row's weight falls by `keep`: the same as the newest row's rising by 1 / keep.
+    if (this.scaledTotal > 0) this.scale /= this.keep;
+    if (this.scale > 1e150) {
+      for (let k = 0; k < TAIL_BINS; k++) this.counts[k]! /= this.scale;
+      this.scaledTotal /= this.scale;
+      this.scale = 1;
+    }
+    this.counts[binOf(Math.max(0, v))]! += this.scale;
+    this.scaledTotal += this.scale;
     // West's weighted mean and variance, equal weights until the half-life has filled.
     const a = Math.max(1 - this.keep, 1 / this.total);
     const d = v - this.mean;

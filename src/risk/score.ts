@@ -2,9 +2,9 @@
 // row's score, every model's part, the metric to blame and the standby decision under the policy.
 
 import type { Criticality } from '../core/graph.js';
-import { MODEL_PARTS, type ModelPart, NodeScorer, type RiskModelFile } from './model.js';
+import { type ModelPart, NodeScorer, type RiskModelFile } from './model.js';
 import { STANDBY_DEFAULTS, StandbyDecider, type StandbyPolicy, type StandbyState } from './standby.js';
-import { stepOf } from './train.js';
+import { stepOf } from './stats.js';
 
 export interface ScoredRow {
   t: number;
@@ -29,14 +29,21 @@ export function scoreNode(
   const scorer = new NodeScorer(model, stepOf(timestamps));
   const decider = new StandbyDecider(options.policy ?? STANDBY_DEFAULTS, options.criticality ?? 'normal');
   const names = Object.keys(metrics);
+  const columns = names.map((n) => metrics[n]!);
+  const values: Record<string, number> = {};
   return timestamps.map((t, i) => {
-    const values: Record<string, number> = {};
-    for (const n of names) values[n] = metrics[n]![i]!;
+    // One values object, refilled: the scorer reads it during update and keeps nothing of it.
+    for (let k = 0; k < names.length; k++) values[names[k]!] = columns[k]![i]!;
     const s = scorer.update({ t, values });
     return {
       t,
       score: s.score,
-      parts: Object.fromEntries(MODEL_PARTS.map((p) => [p, s.parts[p] ?? 0])) as Record<ModelPart, number>,
+      parts: {
+        seasonal: s.parts.seasonal ?? 0,
+        shift: s.parts.shift ?? 0,
+        limit: s.parts.limit ?? 0,
+        classifier: s.parts.classifier ?? 0,
+      } satisfies Record<ModelPart, number>,
       blame: s.blame,
       state: decider.update(t, s.score),
     };

@@ -111,3 +111,15 @@ export function lowerBound(a: ArrayLike<number>, v: number): number {
   }
   return lo;
 }
+
+/** The step of a node's rows: the median gap between successive distinct timestamps. */
+export function stepOf(timestamps: readonly number[]): number {
+  const gaps: number[] = [];
+  // Repeated times (duplicates, merged copies of one export) say nothing of the sampling step.
+  for (let i = 1; i < timestamps.length && gaps.length < 1000; i++) {
+    const gap = timestamps[i]! - timestamps[i - 1]!;
+    if (gap > 0) gaps.push(gap);
+  }
+  gaps.sort((a, b) => a - b);
+  return gaps[gaps.length >> 1] ?? 60_000;
+}

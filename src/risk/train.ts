@@ -14,7 +14,9 @@ import {
   NodeFeatures,
   type NodeRow,
 } from './features.js';
-import { fitLogistic, type LogisticModel, predictLogistic } from './logistic.js';
+import { stepOf } from './stats.js';
+import { fitLogistic } from './logistic-fit.js';
+import { type LogisticModel, predictLogistic } from './logistic.js';
 import {
   combined,
   evidence,
@@ -65,18 +67,6 @@ export const TRAIN_DEFAULTS: TrainOptions = {
   seed: 1,
   source: 'labelled history',
 };
-
-/** The step of a node's rows: the median gap between successive distinct timestamps. */
-export function stepOf(timestamps: readonly number[]): number {
-  const gaps: number[] = [];
-  // Repeated times (duplicates, merged copies of one export) say nothing of the sampling step.
-  for (let i = 1; i < timestamps.length && gaps.length < 1000; i++) {
-    const gap = timestamps[i]! - timestamps[i - 1]!;
-    if (gap > 0) gaps.push(gap);
-  }
-  gaps.sort((a, b) => a - b);
-  return gaps[gaps.length >> 1] ?? 60_000;
-}
 
 /** Each row's features, computed causally as the scorer sees them. */
 export function* featureRows(

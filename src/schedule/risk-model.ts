@@ -4,7 +4,6 @@
 
 import { readInput } from '../metrics/read-input.js';
 import { defaultModel } from '../risk/default-model.js';
-import { readJson } from '../risk/graph-text.js';
 import type { RiskModelFile } from '../risk/model.js';
 
 export const BUILT_IN_MODEL = 'built-in';
@@ -25,8 +24,9 @@ export function loadRiskModel(file: string | undefined): Promise<RiskModelFile> 
 }
 
 async function readModelFile(file: string): Promise<RiskModelFile> {
+  // The JSON reader (with line numbers) and the schema library load only when a model file is read.
+  const { readJson } = await import('../risk/graph-text.js');
   const json = readJson(file, await readInput(file), 'a model written by `shadowcast risk train`');
-  // The schema library loads only when a model file is read.
   const { RiskModelSchema } = await import('../risk/model-schema.js');
   const parsed = RiskModelSchema.safeParse(json.data);
   if (!parsed.success) {

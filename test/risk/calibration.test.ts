@@ -4,7 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyIsotonic, fitIsotonic } from '../../src/risk/isotonic.js';
-import { fitLogistic, predictLogistic } from '../../src/risk/logistic.js';
+import { fitLogistic } from '../../src/risk/logistic-fit.js';
+import { predictLogistic } from '../../src/risk/logistic.js';
 import { RollingMin, Ring } from '../../src/risk/stats.js';
 import { RollingZ, zCoverage } from '../../src/risk/zscore.js';
 
