@@ -59,7 +59,7 @@ export async function planCommand(flags: PlanFlags): Promise<void> {
     const now = target
       ? { current: await target.deployer.current(spec.pool), now: target.clock.now() }
       : undefined;
-    const { result, nodes, planned, from } = await planPool(spec, policy, now);
+    const { result, nodes, planned, from } = await planPool(spec, policy, now, flags.state);
     const pp = planned.pool;
     const preview = target?.preview ? await target.preview(spec.pool, pp.desired) : undefined;
     const file = planFile(flags.state, spec.pool);

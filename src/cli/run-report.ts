@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import type { Policy } from '../policy/types.js';
 import {
   type PoolReportInput,
+  type RiskModelReport,
   type PoolRunStatus,
   type RunReportInput,
   runReportHtml,
@@ -103,7 +104,10 @@ function poolInput(p: PoolRunReport, policy: Policy): PoolReportInput {
       title: chartTitle(r, p.pool),
     };
   }
-  if (p.nodes.length) out.risk = { nodes: p.nodes, standby: policy.standby };
+  if (p.nodes.length) {
+    out.risk = { nodes: p.nodes, standby: policy.standby };
+    if (p.riskModel) out.risk.model = riskModelReport(p.riskModel);
+  }
   const planned = p.planned?.planned;
   if (planned) {
     out.plan = { ...planned.pool, at: planned.plan.at, mode: policy.mode, intervalMs: planned.intervalMs };
@@ -177,4 +181,16 @@ export function graphLine(pool: string, g: ServiceGraphReport): string {
     ? ` (${g.notes.length} note${g.notes.length === 1 ? '' : 's'}: ${g.notes.slice(0, 2).join('; ')})`
     : '';
   return `${pool}: service graph from traffic: ${g.edges} edge${g.edges === 1 ? '' : 's'} (${relative(process.cwd(), g.file)})${spread}${notes}`;
+}
+
+/** What the report shows of the model in use: no model weights, the last attempt's outcome and reason. */
+function riskModelReport(m: NonNullable<PoolRunReport['riskModel']>): RiskModelReport {
+  const out: RiskModelReport = { version: m.version, source: m.source };
+  if (m.promotedAt !== undefined) out.promotedAt = m.promotedAt;
+  if (m.heldOut) out.heldOut = m.heldOut;
+  if (m.lastRetrain) {
+    const { at, outcome, reason } = m.lastRetrain;
+    out.lastRetrain = { at, outcome, reason };
+  }
+  return out;
 }

@@ -262,12 +262,17 @@ export function resolvePolicies(input: { defaults?: PolicyText; pools: readonly 
   return { files, pools, poolFiles, errors: errors.sort(byPlace(files)) };
 }
 
-/** A model file named in a policy is read from beside the file that names it, wherever shadowcast runs. */
+/** A model or labels file named in a policy is read from beside the file that names it, wherever shadowcast runs. */
 function withModelPath(policy: Policy, fields: readonly PolicyField[]): Policy {
-  const model = policy.risk.model;
-  const source = fields.find((f) => f.field === 'risk.model')?.source;
-  if (model === 'built-in' || isAbsolute(model) || source?.kind !== 'file') return policy;
-  return { ...policy, risk: { ...policy.risk, model: join(dirname(source.file), model) } };
+  const beside = (key: 'model' | 'labels', path: string | undefined): string | undefined => {
+    const source = fields.find((f) => f.field === `risk.${key}`)?.source;
+    if (path === undefined || path === 'built-in' || isAbsolute(path) || source?.kind !== 'file') return path;
+    return join(dirname(source.file), path);
+  };
+  const risk = { ...policy.risk, model: beside('model', policy.risk.model)! };
+  const labels = beside('labels', policy.risk.labels);
+  if (labels !== undefined) risk.labels = labels;
+  return { ...policy, risk };
 }
 
 /** The complaints that keep `pool` from resolving: its own file's and those of shared files. */

@@ -247,15 +247,33 @@ const SCHEDULE = {
     .describe('Zone the cron expression is read in, like UTC or Europe/Berlin.'),
 };
 
+const MODEL_PATH_ERROR = 'must be built-in or the path of a model file from `shadowcast risk train`';
+
 const RISK = {
   model: z
-    .string({ error: 'must be built-in or the path of a model file from `shadowcast risk train`' })
-    .regex(/^\S(.*\S)?$/, {
-      error: 'must be built-in or the path of a model file from `shadowcast risk train`',
-    })
+    .string({ error: MODEL_PATH_ERROR })
+    .regex(/^\S(.*\S)?$/, { error: MODEL_PATH_ERROR })
     .describe(
       'The failure-risk model run and plan score nodes with: built-in, or a model file from `shadowcast risk train`, relative to the policy file that names it.',
     ),
+  retrainEvery: duration(
+    "How often run retrains the risk model from the pool's own node history and risk.labels, promoting the new model only when it is not worse on held-out nodes. Absent: never.",
+    366 * DAY_MS,
+    { positive: true },
+  ).optional(),
+  labels: z
+    .string({ error: 'must be the path of a labels CSV as `shadowcast risk train --labels` reads' })
+    .regex(/^\S(.*\S)?$/, {
+      error: 'must be the path of a labels CSV as `shadowcast risk train --labels` reads',
+    })
+    .describe(
+      "The pool's failure labels for retraining ([node,]timestamp, or [node,]timestamp,label as `risk train --labels` reads), relative to the policy file that names it.",
+    )
+    .optional(),
+  holdout: num(
+    'Share of labelled nodes (whole nodes) held out to judge a retrained model against the one in use.',
+    { gt: 0, lt: 1 },
+  ),
 };
 
 /** The keys each mapping allows, by path (`migration.gates[]` for a gate): for "did you mean". */
@@ -398,7 +416,16 @@ export const ResolvedPolicySchema = z
     capacity: CAPACITY_RESOLVED.transform((v) => withMs(v, ['provision', 'launchBuffer'])),
     shadow: mapping(SHADOW, 'shadow').transform((v) => withMs(v, ['leadTime'])),
     standby: STANDBY_RESOLVED.transform((v) => withMs(v, ['dwell', 'release'])),
-    risk: mapping(RISK, 'risk'),
+    risk: mapping(RISK, 'risk')
+      .superRefine((risk, ctx) => {
+        if (risk.retrainEvery === undefined || risk.labels !== undefined) return;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['retrainEvery'],
+          message: "needs risk.labels: retraining learns from the pool's labelled failures",
+        });
+      })
+      .transform((v) => withMs(v, ['retrainEvery'])),
     migration: MIGRATION_RESOLVED.transform((v) => withMs(v, ['bake', 'stepTimeout'])),
     guardrails: mapping(GUARDRAILS, 'guardrails'),
     schedule: mapping(SCHEDULE, 'schedule'),
@@ -455,7 +482,7 @@ export const BUILTIN_DEFAULTS = {
     hysteresis: 0.1,
     criticality: { low: -0.05, normal: 0, high: 0.05, critical: 0.1 },
   },
-  risk: { model: 'built-in' },
+  risk: { model: 'built-in', holdout: 0.3 },
   migration: {
     stepSize: 0.1,
     bake: '2m',

@@ -63,6 +63,12 @@ export interface Policy {
   risk: {
     /** `built-in`, or the path of a model file from `risk train` (resolved against the policy file that named it). */
     model: string;
+    /** How often `run` retrains the model from the pool's history and labels, ms; absent: never. */
+    retrainEveryMs?: number;
+    /** The labels CSV retraining learns from (resolved against the policy file that named it). */
+    labels?: string;
+    /** Share of labelled nodes held out to judge a retrained model. */
+    holdout: number;
   };
   migration: {
     /** Largest change of any route weight in one step (0.1). */

@@ -23,6 +23,7 @@ import {
   migrationSummary,
   nodeLevel,
   nodeThresholds,
+  riskModelLine,
   riskSummary,
   runStatus,
   statusCounts,
@@ -190,6 +191,7 @@ function riskPart(risk?: RiskReport): string {
   out.push(
     `<p>${s.atRisk.length} of ${s.total} node${s.total === 1 ? '' : 's'} at or above a threshold at ${esc(utcMinute(at))} UTC${s.riskiest ? `; riskiest ${esc(s.riskiest.id)} at ${s.riskiest.score.toFixed(3)}` : ''}.</p>`,
   );
+  if (risk.model) out.push(`<p class="risk-model">Scored with the ${esc(riskModelLine(risk.model))}.</p>`);
   out.push(
     '<table class="risk">',
     '<thead><tr><th>node</th><th class="num">score</th><th class="num">provision / move at</th><th>standby</th><th>blame metric</th><th>criticality</th><th>stateless</th><th class="num">held above move</th></tr></thead>',

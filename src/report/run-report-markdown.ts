@@ -6,7 +6,14 @@
 
 import { duration, esc, md, num, pct, utcMinute, utcSecond } from './format.js';
 import type { PoolReportInput, PoolRunStatus, RunAlert, RunReportInput } from './run-report.js';
-import { drifted, forecastPeak, migrationSummary, riskSummary, runStatus } from './run-summary.js';
+import {
+  drifted,
+  forecastPeak,
+  migrationSummary,
+  riskModelLine,
+  riskSummary,
+  runStatus,
+} from './run-summary.js';
 
 export interface MarkdownOptions {
   /** Where the HTML report is (a CI artifact, a Pages URL): linked under the heading. */
@@ -35,6 +42,10 @@ export function runReportMarkdown(input: RunReportInput, options: MarkdownOption
   const inline = input.alerts.length <= INLINE_ALERTS;
   if (inline) problems.push(...input.alerts.map((a) => `- ⚠️ ${alertLine(a)}`));
   if (problems.length) out.push(...problems, '');
+  const models = input.pools.flatMap((p) =>
+    p.risk?.model ? [`- **${md(p.pool)}** ${md(riskModelLine(p.risk.model))}`] : [],
+  );
+  if (models.length) out.push(...models, '');
   for (const p of input.pools) if (p.plan) out.push(...planDetails(p, options.maxSteps ?? 8));
   if (!inline) out.push(...alertDetails(input, options.maxAlerts ?? 10));
   while (out.at(-1) === '') out.pop();

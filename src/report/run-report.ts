@@ -97,6 +97,36 @@ export interface RiskReport {
    * table and used to highlight nodes. Without it, a node is highlighted by its standby state.
    */
   standby?: StandbyPolicy;
+  /** The failure-risk model the nodes were scored with. */
+  model?: RiskModelReport;
+}
+
+/** A model's figures on held-out nodes (see src/risk/promote.ts). */
+export interface HeldOutReport {
+  nodes: number;
+  events: number;
+  detected: number;
+  falseAlarms: number;
+  f1: number;
+  falseAlarmsPerDay: number;
+  medianLeadMinutes: number;
+  brier: number;
+  threshold: number;
+}
+
+/** The risk model in use and its last retraining (see src/schedule/risk-retrain.ts). */
+export interface RiskModelReport {
+  /** 12 hex digits of the SHA-256 of the model's JSON. */
+  version: string;
+  /** `built-in`, a model file, or `retrained from` one of them. */
+  source: string;
+  promotedAt?: number;
+  heldOut?: HeldOutReport;
+  lastRetrain?: {
+    at: number;
+    outcome: string;
+    reason: string;
+  };
 }
 
 /**

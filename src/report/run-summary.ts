@@ -11,9 +11,11 @@ import type {
   ForecastReport,
   MigrationReport,
   PoolRunStatus,
+  RiskModelReport,
   RiskReport,
   RunReportInput,
 } from './run-report.js';
+import { utcMinute } from './format.js';
 
 export type RunStatus = 'ok' | 'failed' | 'partial';
 
@@ -128,4 +130,22 @@ export function chartTitle(pool: string, f: ForecastReport): string {
 
 function sum(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0);
+}
+
+/** One line on the risk model a pool used: its version and source, its held-out figures, its last retraining. */
+export function riskModelLine(m: RiskModelReport): string {
+  const parts = [
+    `risk model ${m.version} (${m.source}${m.promotedAt !== undefined ? `, promoted ${utcMinute(m.promotedAt)} UTC` : ''})`,
+  ];
+  const h = m.heldOut;
+  if (h) {
+    const f1 = Number.isFinite(h.f1) ? h.f1.toFixed(2) : '–';
+    const perDay = Number.isFinite(h.falseAlarmsPerDay) ? h.falseAlarmsPerDay.toFixed(2) : '–';
+    parts.push(
+      `held out: F1 ${f1} at ${h.threshold} (${h.detected} of ${h.events} failures found, ${perDay} false alarms a day, ${h.nodes} node${h.nodes === 1 ? '' : 's'})`,
+    );
+  }
+  const r = m.lastRetrain;
+  if (r) parts.push(`last retraining ${utcMinute(r.at)} UTC: ${r.outcome}: ${r.reason}`);
+  return parts.join('; ');
 }

@@ -4,18 +4,33 @@
 // a time is NaN there, as in a long-form file; nothing is filled.
 
 import { parseDuration } from '../core/duration.js';
-import type { NodeRows } from '../metrics/node-csv.js';
+import { type NodeRows, parseNodeCsv } from '../metrics/node-csv.js';
+import { readInput } from '../metrics/read-input.js';
 import type { Policy } from '../policy/types.js';
-import { type NodeReport, scoreNodeRows, scorePoolNodes } from './node-risk.js';
+import type { RiskModelFile } from '../risk/model.js';
+import { type NodeReport, scoreNodeRows } from './node-risk.js';
 import { loadRiskModel } from './risk-model.js';
 import { seriesRequestFor } from './sources.js';
 import type { ForecastSpec } from './spec.js';
 
-export async function poolNodes(spec: ForecastSpec, policy: Policy, now: number): Promise<NodeReport[]> {
+/** The pool's nodes scored by `model` (default: the policy's `risk.model`). */
+export async function poolNodes(
+  spec: ForecastSpec,
+  policy: Policy,
+  now: number,
+  model?: RiskModelFile,
+): Promise<NodeReport[]> {
   const n = spec.nodes;
   if (!n) return [];
-  const model = await loadRiskModel(policy.risk.model);
-  if (n.file) return scorePoolNodes(n, policy, model);
+  const rows = await poolNodeRows(spec, now);
+  return scoreNodeRows(rows, n, policy, model ?? (await loadRiskModel(policy.risk.model)));
+}
+
+/** Each node's metric rows: the spec's node file, or its queries over `lookback` up to `now`. */
+export async function poolNodeRows(spec: ForecastSpec, now: number): Promise<NodeRows[]> {
+  const n = spec.nodes;
+  if (!n) return [];
+  if (n.file) return parseNodeCsv(n.file, await readInput(n.file), n.timezone).nodes;
   const req = await seriesRequestFor(spec, now);
   if (req.kind !== 'source' || !n.queries) return [];
   const stepMs = parseDuration(n.step)!;
@@ -34,7 +49,7 @@ export async function poolNodes(spec: ForecastSpec, policy: Policy, now: number)
       s.timestamps.forEach((t, i) => values.set(t, s.values[i]!));
     }
   }
-  return scoreNodeRows(rowsOf(byNode), n, policy, model);
+  return rowsOf(byNode);
 }
 
 /** Nodes by name, each with the union of its metrics' times and NaN where a metric has none. */

@@ -9,6 +9,7 @@ import type { Policy } from '../policy/types.js';
 import type { ForecastResult } from './forecast-pool.js';
 import type { NodeReport } from './node-risk.js';
 import { poolNodes } from './node-source.js';
+import { modelInUse } from './risk-retrain.js';
 import { type PlannedPool, planOnce } from './plan-once.js';
 import { forecastSpec } from './run.js';
 import type { ForecastSpec } from './spec.js';
@@ -26,9 +27,12 @@ export async function planPool(
   spec: ForecastSpec,
   policy: Policy,
   target?: { current: PoolState; now: number },
+  stateDir?: string,
 ): Promise<PoolPlanResult> {
   const result = await forecastSpec(spec, policy);
-  const nodes = await poolNodes(spec, policy, Date.now());
+  // The model `run` uses: a retrained one it promoted (kept in the state directory), else the policy's.
+  const model = spec.nodes && stateDir ? (await modelInUse(stateDir, spec.pool, policy)).model : undefined;
+  const nodes = await poolNodes(spec, policy, Date.now(), model);
   return planFrom(spec.pool, policy, result, nodes, target);
 }
 

@@ -19,7 +19,9 @@ import type { Alert, Alerter, AlertKind } from './alerts.js';
 import { type ForecastResult, NoSeriesError } from './forecast-pool.js';
 import { applyPool, type PoolRun } from './migrate.js';
 import type { NodeReport } from './node-risk.js';
-import { poolNodes } from './node-source.js';
+import { scoreNodeRows } from './node-risk.js';
+import { poolNodeRows } from './node-source.js';
+import { type ModelInUse, riskModelForRun } from './risk-retrain.js';
 import { type PlanFile, readPlanFile } from './plan-file.js';
 import { planOnce } from './plan-once.js';
 import { planDocument } from './plan-json.js';
@@ -81,6 +83,8 @@ export interface PoolRunReport {
   result?: ForecastResult;
   accuracy?: AccuracySummary;
   nodes: NodeReport[];
+  /** The failure-risk model the nodes were scored with, and its retraining (when the spec has nodes). */
+  riskModel?: Omit<ModelInUse, 'model'>;
   planned?: PoolPlanResult;
   planFile?: string;
   /** Why the plan was made as it was, beyond the planner's reasons (metrics vanished, recommend mode). */
@@ -143,7 +147,21 @@ export async function runPool(
       if (drift) alert('forecast-drift', drift);
     }
     if (spec.nodes) {
-      report.nodes = await poolNodes(spec, policy, ctx.now());
+      const rows = await poolNodeRows(spec, ctx.now());
+      const inUse = await riskModelForRun(ctx.stateDir, pool, policy, rows, ctx.now(), spec.nodes.timezone);
+      const { model, ...about } = inUse;
+      report.riskModel = about;
+      ctx.metrics.riskModel(pool, about);
+      const attempt = inUse.retrained;
+      if (attempt) {
+        log.info(
+          { event: 'risk-retrained', outcome: attempt.outcome, version: inUse.version },
+          `${pool}: risk model retrained: ${attempt.outcome}: ${attempt.reason}`,
+        );
+        if (attempt.outcome === 'failed')
+          alert('risk-model', `risk model retraining failed: ${attempt.reason}`);
+      }
+      report.nodes = scoreNodeRows(rows, spec.nodes, policy, model);
       ctx.metrics.nodes(pool, report.nodes);
     }
     report.graph = await serviceGraphOf(ctx.stateDir, spec, report.nodes, ctx.now());

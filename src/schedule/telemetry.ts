@@ -7,6 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Forecast } from '../core/forecast.js';
 import type { PoolState } from '../core/plan.js';
 import type { AccuracySummary } from '../forecast/accuracy.js';
+import type { ModelInUse } from './risk-retrain.js';
 
 export type RunResult = 'ok' | 'failed' | 'busy' | 'skipped';
 export type MigrationOutcome = 'completed' | 'rolled_back' | 'in_progress' | 'nothing';
@@ -18,6 +19,9 @@ export class RunMetrics {
   private readonly forecastCoverage: Gauge<'pool'>;
   private readonly forecastScored: Gauge<'pool'>;
   private readonly nodeFps: Gauge<'pool' | 'node'>;
+  private readonly modelInfo: Gauge<'pool' | 'version' | 'source'>;
+  private readonly modelHeldOut: Gauge<'pool' | 'figure'>;
+  private readonly retrains: Counter<'pool' | 'outcome'>;
   private readonly serviceRisk: Gauge<'pool' | 'service'>;
   private readonly graphEdges: Gauge<'pool'>;
   private readonly capacity: Gauge<'pool' | 'kind' | 'state'>;
@@ -32,6 +36,8 @@ export class RunMetrics {
   private readonly lastSuccess: Gauge<'pool'>;
   /** Node series last set per pool, so a node that left the pool stops being reported. */
   private readonly nodesOf = new Map<string, string[]>();
+  /** The model each pool uses, so a pool's old version stops being reported when a new one is promoted. */
+  private readonly modelsOf = new Map<string, { version: string; source: string }>();
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -65,6 +71,24 @@ export class RunMetrics {
       name: 'shadowcast_node_failure_probability',
       help: "Each node's failure probability score (FPS), in [0, 1].",
       labelNames: ['pool', 'node'],
+      registers,
+    });
+    this.modelInfo = new Gauge({
+      name: 'shadowcast_risk_model_info',
+      help: 'The failure-risk model a pool scores its nodes with: 1, labelled with its version (12 hex digits of its SHA-256) and source (built-in, a model file, or retrained from one).',
+      labelNames: ['pool', 'version', 'source'],
+      registers,
+    });
+    this.modelHeldOut = new Gauge({
+      name: 'shadowcast_risk_model_heldout',
+      help: "The model in use on the pool's held-out nodes at its last retraining: figure f1 | false_alarms_per_day | brier | events | median_lead_minutes.",
+      labelNames: ['pool', 'figure'],
+      registers,
+    });
+    this.retrains = new Counter({
+      name: 'shadowcast_risk_model_retrains_total',
+      help: 'Risk model retraining attempts by outcome: promoted | kept (the retrained model was worse) | skipped (too few labelled nodes) | failed.',
+      labelNames: ['pool', 'outcome'],
       registers,
     });
     this.serviceRisk = new Gauge({
@@ -169,6 +193,26 @@ export class RunMetrics {
       pool,
       nodes.map((n) => n.id),
     );
+  }
+
+  riskModel(pool: string, m: Omit<ModelInUse, 'model'>): void {
+    this.modelInfo.reset();
+    for (const [p, info] of this.modelsOf.set(pool, m))
+      this.modelInfo.set({ pool: p, version: info.version, source: info.source }, 1);
+    const f = m.heldOut;
+    if (f) {
+      const figures = {
+        f1: f.f1,
+        false_alarms_per_day: f.falseAlarmsPerDay,
+        brier: f.brier,
+        events: f.events,
+        median_lead_minutes: f.medianLeadMinutes,
+      };
+      for (const [figure, v] of Object.entries(figures))
+        if (Number.isFinite(v)) this.modelHeldOut.set({ pool, figure }, v);
+        else this.modelHeldOut.remove({ pool, figure });
+    }
+    if (m.retrained) this.retrains.inc({ pool, outcome: m.retrained.outcome });
   }
 
   services(pool: string, g: { edges: number; services: readonly { service: string; risk: number }[] }): void {

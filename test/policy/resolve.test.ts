@@ -66,7 +66,7 @@ describe('built-in defaults', () => {
         hysteresis: 0.1,
         criticality: { low: -0.05, normal: 0, high: 0.05, critical: 0.1 },
       },
-      risk: { model: 'built-in' },
+      risk: { model: 'built-in', holdout: 0.3 },
       migration: {
         stepSize: 0.1,
         bakeMs: 2 * MIN,

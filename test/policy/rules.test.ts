@@ -393,6 +393,13 @@ describe('rules joining two fields: on the merged policy, blamed where the fix g
       ],
     },
     {
+      rule: 'retraining needs labels to learn from',
+      pool: lines('risk:', '  retrainEvery: 7d'),
+      errors: [
+        `${POOL}:2:3: risk.retrainEvery: "7d" needs risk.labels: retraining learns from the pool's labelled failures`,
+      ],
+    },
+    {
       rule: 'a step timeout cut below provisioning is blamed where it was cut',
       defaults: lines('migration:', '  stepTimeout: 4m'),
       pool: lines('capacity: { minInstances: 3 }'),
