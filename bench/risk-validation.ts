@@ -19,8 +19,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultModel } from '../src/risk/default-model.js';
-import { evaluate, type EventMetrics, type Segment } from '../src/risk/evaluate.js';
-import { NodeScorer } from '../src/risk/model.js';
+import { alarmRuns, evaluate, type EventMetrics, type Segment } from '../src/risk/evaluate.js';
+import { MODEL_PARTS, type ModelPart, NodeScorer } from '../src/risk/model.js';
 import { lowerBound } from '../src/risk/stats.js';
 import { bestWindowScore, type WindowScore } from '../src/risk/window-score.js';
 import { RollingZ, zCoverage } from '../src/risk/zscore.js';
@@ -38,6 +38,8 @@ interface ManifestEntry {
 interface Scored {
   truth: { warmup: number; events: Segment[] };
   scores: Record<Detector, Float64Array>;
+  /** The part of the model that said the most at each row (shadowcast). */
+  lead: (string | undefined)[];
   minutesPerRow: number;
 }
 
@@ -59,6 +61,29 @@ export interface ValidationRow {
   best: EventMetrics;
   /** NAB-style windowed score (standard profile) at the detector's best threshold of SWEEP. */
   window: WindowScore;
+  /** The model's alarms at its best threshold, by the part that said the most as each began (shares). */
+  led?: Record<ModelPart, number>;
+}
+
+/** Each part's share of the alarms that start at `threshold` after the warm-up: the part leading at an alarm's first row. */
+function alarmsLed(scored: readonly Scored[], threshold: number): Record<ModelPart, number> {
+  const counts = Object.fromEntries(MODEL_PARTS.map((p) => [p, 0])) as Record<ModelPart, number>;
+  let total = 0;
+  for (const s of scored) {
+    for (const run of alarmRuns(
+      s.scores.shadowcast,
+      threshold,
+      s.truth.warmup,
+      Math.round(30 / s.minutesPerRow),
+    )) {
+      const part = s.lead[run.start] as ModelPart | undefined;
+      if (part === undefined) continue;
+      counts[part]++;
+      total++;
+    }
+  }
+  for (const p of MODEL_PARTS) counts[p] = total > 0 ? counts[p] / total : Number.NaN;
+  return counts;
 }
 
 export function validationDir(): string | undefined {
@@ -88,12 +113,39 @@ export function benchValidation(dir: string, maxRowsPerSeries = Infinity): Valid
           labels: s.truth.events,
           minProbation: s.truth.warmup,
         })),
-        SWEEP,
+        windowThresholds(scored, detector),
       );
-      rows.push({ set, detector, series: scored.length, events, policy: judge(0.7), best, window });
+      const row: ValidationRow = {
+        set,
+        detector,
+        series: scored.length,
+        events,
+        policy: judge(0.7),
+        best,
+        window,
+      };
+      if (detector === 'shadowcast') row.led = alarmsLed(scored, best.threshold);
+      rows.push(row);
     }
   }
   return rows;
+}
+
+/**
+ * Thresholds for the window score: the sweep, and the detector's own upper quantiles over the set
+ * (the top 30% down to the top millionth of its rows), so a detector whose scores crowd near 1 is
+ * judged at thresholds that tell its rows apart.
+ */
+function windowThresholds(scored: readonly Scored[], detector: Detector): number[] {
+  const all = Float64Array.from(
+    scored.flatMap((s) => Array.from(s.scores[detector].subarray(s.truth.warmup))).filter(Number.isFinite),
+  ).sort();
+  const quantiles: number[] = [];
+  for (let x = 0.5; x <= 6; x += 0.25) {
+    const q = all[Math.min(all.length - 1, Math.floor(all.length * (1 - 10 ** -x)))];
+    if (q !== undefined) quantiles.push(q);
+  }
+  return [...new Set([...SWEEP, ...quantiles])].sort((a, b) => a - b);
 }
 
 function evaluateSet(scored: Scored[], detector: Detector, threshold: number): EventMetrics {
@@ -148,9 +200,12 @@ function scoreSeries(dir: string, m: ManifestEntry, maxRows: number): Scored {
   const z = new RollingZ();
   const scores = { shadowcast: new Float64Array(n), 'rolling z-score': new Float64Array(n) };
   const values: Record<string, number> = {};
+  const lead: (string | undefined)[] = new Array(n);
   for (let i = 0; i < n; i++) {
     for (const name of names) values[name] = columns[name]![i]!;
-    scores.shadowcast[i] = scorer.update({ t: timestamps[i]!, values }).score;
+    const s = scorer.update({ t: timestamps[i]!, values });
+    scores.shadowcast[i] = s.score;
+    lead[i] = s.lead;
     scores['rolling z-score'][i] = zCoverage(z.update(values));
   }
   return {
@@ -159,6 +214,7 @@ function scoreSeries(dir: string, m: ManifestEntry, maxRows: number): Scored {
       events: readLabels(join(dir, m.labels), timestamps),
     },
     scores,
+    lead,
     minutesPerRow: m.stepSeconds / 60,
   };
 }
@@ -192,6 +248,22 @@ function readLabels(file: string, timestamps: readonly number[]): Segment[] {
   return out;
 }
 
+/** Which part raised the model's alarms, per set. */
+export function ledTable(rows: readonly ValidationRow[]): string {
+  const out = [
+    `| set | ${MODEL_PARTS.join(' | ')} |`,
+    `| --- | ${MODEL_PARTS.map(() => '---:').join(' | ')} |`,
+  ];
+  for (const r of rows) {
+    if (!r.led) continue;
+    const led = r.led;
+    out.push(
+      `| ${r.set} | ${MODEL_PARTS.map((p) => (Number.isFinite(led[p]) ? `${Math.round(100 * led[p])}%` : '–')).join(' | ')} |`,
+    );
+  }
+  return out.join('\n');
+}
+
 export function validationTable(rows: readonly ValidationRow[]): string {
   const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '–');
   const out = [
@@ -203,7 +275,7 @@ export function validationTable(rows: readonly ValidationRow[]): string {
     const b = r.best;
     const w = r.window;
     out.push(
-      `| ${r.set} | ${r.series} | ${r.events} | ${r.detector} | ${f(p.f1)} | ${p.detected} | ${f(p.lead.median, 0)} | ${f(p.falseAlarmsPerDay, 2)} | ${b.threshold} | ${f(b.f1)} | ${b.detected} | ${f(b.lead.median, 0)} | ${f(b.falseAlarmsPerDay, 2)} | ${f(w.score, 1)} | ${w.threshold} |`,
+      `| ${r.set} | ${r.series} | ${r.events} | ${r.detector} | ${f(p.f1)} | ${p.detected} | ${f(p.lead.median, 0)} | ${f(p.falseAlarmsPerDay, 2)} | ${b.threshold} | ${f(b.f1)} | ${b.detected} | ${f(b.lead.median, 0)} | ${f(b.falseAlarmsPerDay, 2)} | ${f(w.score, 1)} | ${Number(w.threshold.toPrecision(6))} |`,
     );
   }
   return out.join('\n');
@@ -234,12 +306,18 @@ export async function benchRiskValidation(): Promise<{ json: unknown; markdown: 
       `${VALIDATION_MAX_ROWS.toLocaleString('en-US')} rows of each series, its first day as warm-up. ` +
       `An anomaly counts as found when an alarm starts within an hour before it or while it lasts; a negative ` +
       `lead means it was caught after it began. "Best threshold" is each detector's best F1 over one threshold for the whole set. ` +
-      `"Window score" is a NAB-style windowed score, standard profile, at each detector's best threshold for the whole set: ` +
+      `"Window score" is a NAB-style windowed score, standard profile, at each detector's best threshold for the whole set ` +
+      `(the sweep above and the detector's own upper quantiles, top 30% to top millionth of its rows): ` +
       `the first alarm in an anomaly's window (10% of the series shared among its anomalies, centred on each) earns up to 1 ` +
       `the earlier it comes, a missed window costs 1 and every alarmed row outside the windows up to 0.11, scaled so that 0 ` +
       `is never alarming and 100 perfect; it too ignores the warm-up.`,
     '',
     validationTable(rows),
+    '',
+    `Which model raised shadowcast's alarms at its best threshold: the share of alarms whose first row each part led ` +
+      `(added the most to the log-odds of the stack that said the most):`,
+    '',
+    ledTable(rows),
     '',
     speedText,
   ].join('\n');

@@ -50,6 +50,13 @@ export function labeledNode(e: Episode): LabeledNode {
  * A real labelled episode (SMD's test labels) as training rows: each anomaly is a failure to
  * anticipate from its start, and the rows inside it teach nothing (an incident in progress).
  */
+/**
+ * An incident is a failure while it lasts, for as long as the model's horizon (an hour of rows a
+ * minute apart): the hour before it and its first hour teach the incident stack "failing within
+ * the hour"; its rest teaches nothing (the detectors have learned the new level by then).
+ */
+const INCIDENT_POSITIVE_ROWS = 60;
+
 export function labelledEventsNode(e: Episode): LabeledNode {
   const t0 = e.timestamps[0]!;
   const at = (row: number) => t0 + row * MINUTE;
@@ -57,10 +64,18 @@ export function labelledEventsNode(e: Episode): LabeledNode {
     id: e.id,
     timestamps: e.timestamps,
     metrics: e.metrics,
-    failures: (e.events ?? []).map((s) => ({ at: at(s.start), metrics: s.metrics ?? [] })),
+    failures: (e.events ?? []).map((s) => ({
+      at: at(s.start),
+      until: at(Math.min(s.end, s.start + INCIDENT_POSITIVE_ROWS)),
+      metrics: s.metrics ?? [],
+    })),
     exclude: [
       { start: t0, end: at(e.warmup) },
-      ...[...(e.events ?? []), ...(e.ignore ?? [])].map((s) => ({ start: at(s.start), end: at(s.end) })),
+      ...(e.events ?? []).map((s) => ({
+        start: at(Math.min(s.end, s.start + INCIDENT_POSITIVE_ROWS)),
+        end: at(s.end),
+      })),
+      ...(e.ignore ?? []).map((s) => ({ start: at(s.start), end: at(s.end) })),
     ],
     teaches: 'consensus',
   };

@@ -7,8 +7,9 @@
 // are scored in time order (stably: repeats are consecutive samples) and printed back in input
 // order, with one warning line per file, since real exports cross clock changes and get merged.
 // --format json: one line, {"model": {"horizonMinutes", "source", "shares"}, "nodes": [{"node",
-// "rows": [{"timestamp", "score", "parts": {"seasonal", "shift", "limit", "classifier"}, "blame",
-// "state"}]}]}: the same rows in the same order, with every model's part, the metric to blame, and
+// "rows": [{"timestamp", "score", "parts": {"seasonal", "shift", "limit", "classifier"}, "lead",
+// "blame", "state"}]}]}: the same rows in the same order, with every model's part, the model that
+// says the most (lead) and the metric behind it (blame), and
 // the standby decision (ok | provision | transition) under the default thresholds for --criticality.
 
 import { type Criticality, CRITICALITIES } from '../core/graph.js';
@@ -83,6 +84,7 @@ export async function riskScoreCommand(flags: RiskScoreFlags): Promise<void> {
           timestamp: stamp,
           score: +r.score.toFixed(4),
           parts: Object.fromEntries(MODEL_PARTS.map((p) => [p, +r.parts[p].toFixed(4)])),
+          lead: r.lead ?? null,
           blame: r.blame ?? null,
           state: r.state,
         })),

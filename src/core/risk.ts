@@ -18,8 +18,10 @@ export interface RiskScore {
   score: number;
   /** Each model's calibrated probability, by model name. */
   parts: Record<string, number>;
-  /** The metric behind the consensus at this sample (the classifier's riskiest metric), if any. */
+  /** The metric behind the consensus at this sample (that of the part saying the most), if any. */
   blame?: string;
+  /** The model that says the most at this sample (adds most to the loudest stack's log-odds). */
+  lead?: string;
   /** The metric behind each model's part, by model name, where the model names one. */
   partBlame?: Record<string, string>;
 }

@@ -8,7 +8,7 @@
 //   a level that jumped (the seasonal forecast follows a new level within the hour, so a step
 //   shows there only briefly; a slow daily swing moves little between two short spans);
 // - limit: how soon the metric, climbing at its recent pace, reaches the limit of its resource
-//   (only for metrics fed as a share of that limit; a metric far past it has no known limit).
+//   (only for metrics fed as a share of that limit; a metric far past it, or below 0, has no known limit).
 // Every statistic uses rows before the newest only to set its yardstick, so appending rows never
 // changes an earlier row's output. O(1) state and work per row, apart from one slot per row of the
 // day for the season.
@@ -169,6 +169,8 @@ const CLIMB_SIGMAS = 4;
 /** Near the limit: at or above this share of it; a metric there on more than NEAR_LIMIT_SHARE of a day lives there. */
 const NEAR_LIMIT = 0.95;
 const NEAR_LIMIT_SHARE = 0.1;
+/** Minutes near the limit, in all, after which a metric is known to live through touching it. */
+const LIVED_AT_LIMIT_MINUTES = 60;
 /** Mean absolute difference of two independent normal values, in standard deviations: 2 / √π. */
 const MAD_TO_SIGMA = 2 / Math.sqrt(Math.PI);
 const DAY = 1440 * MINUTE;
@@ -187,13 +189,18 @@ export class MetricDetectors {
   private seasonalAvg = 0;
   private shiftAvg = 0;
   private maxSeen = -Infinity;
+  private minSeen = Infinity;
   private readonly climb: Float64Array;
   private climbAt = 0;
   private slowLevel = Number.NaN;
+  /** The slow level without the day's season. */
+  private slowTrend = Number.NaN;
   /** Mean absolute change from one row to the next. */
   private noise = Number.NaN;
   /** Share of the last day's rows near the limit (decayed). */
   private nearLimit = 0;
+  /** Minutes spent near the limit so far, in all. */
+  private minutesNearLimit = 0;
   private last = Number.NaN;
   private readonly aLevel: number;
   private readonly aScale: number;
@@ -252,7 +259,7 @@ export class MetricDetectors {
       const step = this.step(x, sigma);
       this.seasonalAvg += this.aSmooth * (Math.abs(z) - this.seasonalAvg);
       this.shiftAvg += this.aSmooth * (step - this.shiftAvg);
-      const limit = this.timeToLimit(x);
+      const limit = this.timeToLimit(x, seasonal);
       if (this.rows > this.s.warmupRows) {
         out = {
           seasonal: this.seasonalTail.surprise(this.seasonalAvg),
@@ -269,6 +276,7 @@ export class MetricDetectors {
     }
     this.learnSeason(slot, x);
     this.maxSeen = Math.max(this.maxSeen, x);
+    this.minSeen = Math.min(this.minSeen, x);
     return out;
   }
 
@@ -319,12 +327,15 @@ export class MetricDetectors {
    * eta the projected minutes and L the horizon (0 when not climbing, 1 at the limit), as a
    * surprise. A metric that has run far past the limit is not a share of it: no limit known.
    */
-  /** Whether the metric reads as a share of its limit (it never ran far past it). */
+  /**
+   * Whether the metric reads as a share of its limit: it never ran far past it, and never below 0
+   * (a share cannot: a metric that did is centred or standardised, and 1 is nothing to it).
+   */
   get hasLimit(): boolean {
-    return !(this.maxSeen > 2 * this.s.limit);
+    return !(this.maxSeen > 2 * this.s.limit) && !(this.minSeen < 0);
   }
 
-  private timeToLimit(x: number): number {
+  private timeToLimit(x: number, seasonal: number): number {
     const step = Number.isFinite(this.last) ? Math.abs(x - this.last) : Number.NaN;
     // The noise of one row, from its typical change: a trend adds little to a row's change.
     const sigma = Number.isFinite(this.noise) ? this.noise / MAD_TO_SIGMA : Number.NaN;
@@ -334,18 +345,27 @@ export class MetricDetectors {
     const wasNear = this.nearLimit;
     // Equal weights until a day has been seen, so a metric near its limit from the start is known as such.
     const a = Math.max(this.aDay, 1 / this.rows);
-    this.nearLimit += a * ((x >= NEAR_LIMIT * this.s.limit ? 1 : 0) - this.nearLimit);
+    const near = x >= NEAR_LIMIT * this.s.limit;
+    this.nearLimit += a * ((near ? 1 : 0) - this.nearLimit);
+    if (near) this.minutesNearLimit += this.stepMinutes;
     this.slowLevel += this.aSlow * (x - this.slowLevel);
+    // The climb is measured without the day's season: a ramp the metric makes every morning is
+    // not a trend toward the limit (until the season is learned, it counts as one).
+    const trend = Number.isFinite(this.slowTrend) ? this.slowTrend : x - seasonal;
+    this.slowTrend = trend + this.aSlow * (x - seasonal - trend);
     const n = this.climb.length;
     const then = this.climb[this.climbAt % n]!;
-    this.climb[this.climbAt % n] = this.slowLevel;
+    this.climb[this.climbAt % n] = this.slowTrend;
     this.climbAt++;
     // A climb within a few times the metric's own row-to-row noise is a wander, not a trend to
     // project; a metric that lives near its limit (a scale whose top is its everyday value, a
     // cache kept full) is not running out when it touches it.
-    if (!this.hasLimit || !Number.isFinite(then) || !(this.slowLevel - then > CLIMB_SIGMAS * sigma)) return 0;
+    if (!this.hasLimit || !Number.isFinite(then) || !(this.slowTrend - then > CLIMB_SIGMAS * sigma)) return 0;
     if (wasNear > NEAR_LIMIT_SHARE) return 0;
-    const perMinute = (this.slowLevel - then) / ((n - 1) * this.stepMinutes);
+    // Nor is one that has already spent an hour there and run on: its "limit" is only its top
+    // (a metric scaled to the largest value it ever had), not where its resource runs out.
+    if (this.minutesNearLimit > LIVED_AT_LIMIT_MINUTES) return 0;
+    const perMinute = (this.slowTrend - then) / ((n - 1) * this.stepMinutes);
     // An exponentially weighted mean trails a steady climb by (1 - a) / a rows: add that back.
     const now = this.slowLevel + Math.max(0, perMinute) * this.stepMinutes * ((1 - this.aSlow) / this.aSlow);
     const room = this.s.limit - now;

@@ -7,6 +7,8 @@ import { dot, identity, type LogisticModel, sigmoid, signedLog, standardise } fr
 export interface LogisticOptions {
   /** Features whose weight may not be negative (more deviation never means less risk). */
   monotone?: readonly boolean[];
+  /** Features left out: their weight is held at 0 (a stack that must not hear a voice). */
+  unused?: readonly boolean[];
   /** Weight of each row (default 1): a subsample's rows weigh the rows they stand for. */
   weights?: ArrayLike<number>;
   /** Strength of the L2 penalty on the (standardised) weights; the intercept is not penalised. */
@@ -39,7 +41,7 @@ export function fitLogistic(
   const z = rows.map((r) => standardise(r, shape));
   // Risk must not fall as a deviation grows: weights marked monotone may not go negative. An
   // active set: fit, pin the most negative monotone weight at 0, refit, until none is negative.
-  const pinned = new Array<boolean>(d).fill(false);
+  const pinned = Array.from({ length: d }, (_, j) => options.unused?.[j] === true);
   let w = newton(z, y, rowWeight, l2, maxIterations, pinned);
   for (;;) {
     let worst = -1;

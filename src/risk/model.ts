@@ -2,13 +2,17 @@
 // models of different kinds score each row: three detectors that need no labels from the host they
 // watch (seasonal forecast error, level shift, time to the limit; see detectors.ts) and the
 // logistic classifier on each metric's features (learned; a node's classifier score is its most
-// alarming metric's). Two monotone logistic stacks weigh the four, each fitted on nodes the
-// classifier never saw: one on degradations that end in a failure (a leak, a disk filling), one on
-// incidents (the labelled anomalies of real servers, which come with a jump or a shift rather than
-// a slow climb). The consensus is the chance that either happens, 1 − (1 − a)(1 − b): a continuous
-// probability of a failure within the model's horizon that never falls when any model's evidence
-// grows. The time to the limit joins it as a probability of its own (see `combined`). One stack over both kinds could not say both "a leak at its limit is near-certain" and
-// "a jump is sometimes nothing": the rare sure cases drown in the many unsure ones.
+// alarming metric's). Two monotone logistic stacks weigh them, each fitted on nodes the classifier
+// never saw: one on degradations that end in a failure (a leak, a disk filling), hearing every
+// part; one on incidents (the labelled anomalies of real servers, which come with a jump, a shift
+// or a drop rather than a slow climb), hearing the two detectors that see an incident as it begins
+// (see STACK_VOICES in train.ts). The consensus is the chance that either happens,
+// 1 − (1 − a)(1 − b): a continuous probability of a failure within the model's horizon that never
+// falls when any model's evidence grows. One stack over both kinds could not say both "a leak at
+// its limit is near-certain" and "a jump is sometimes nothing": the rare sure cases drown in the
+// many unsure ones. The time to the limit is heard through the degradation stack, not on its own:
+// alone it read every climb toward a scaled metric's top as a failure on every real set we
+// validated on.
 
 import type { NodeSample, RiskModel, RiskScore } from '../core/risk.js';
 import { DETECTOR_DEFAULTS, DETECTORS, type DetectorRow, type DetectorSettings } from './detectors.js';
@@ -80,21 +84,14 @@ export function evidence(detectors: DetectorRow, classifier: number): Float64Arr
 
 export type ModelParts = Record<ModelPart, number> & { consensus: number };
 
-/**
- * The chance that a degradation or an incident follows, or that the metric runs out of its
- * resource: 1 − (1 − a)(1 − b)(1 − c). The stacks are fitted; c is the time to the limit itself,
- * H / (H + eta), not fitted: where the limit is real (a disk's size, a heap's cap) reaching it is
- * the failure, while the data to fit it on (metrics scaled to the largest value a publisher saw)
- * hold no real limits to learn that from.
- */
+/** The chance that a degradation or an incident follows: 1 − (1 − a)(1 − b) over the fitted stacks. */
 export function combined(model: Pick<RiskModelFile, 'consensus'>, x: ArrayLike<number>): number {
   return combine(voicesOf(model, x));
 }
 
-/** What each voice of the consensus says at one row's evidence: the time to the limit, and each stack. */
+/** What each stack of the consensus says at one row's evidence. */
 interface Voices {
   x: ArrayLike<number>;
-  limit: number;
   stacks: { model: LogisticModel; p: number }[];
 }
 
@@ -103,20 +100,13 @@ function voicesOf(model: Pick<RiskModelFile, 'consensus'>, x: ArrayLike<number>)
     const m = model.consensus[n];
     return m ? [{ model: m, p: predictLogistic(m, x) }] : [];
   });
-  return { x, limit: limitShare(x[LIMIT]!), stacks };
+  return { x, stacks };
 }
 
 function combine(v: Voices): number {
-  let none = 1 - v.limit;
+  let none = 1;
   for (const s of v.stacks) none *= 1 - s.p;
   return 1 - none;
-}
-
-const LIMIT = MODEL_PARTS.indexOf('limit');
-
-/** The limit detector's surprise back to its share: −log10(1 − share). */
-function limitShare(surprise: number): number {
-  return surprise > 0 ? 1 - 10 ** -surprise : 0;
 }
 
 /**
@@ -180,25 +170,28 @@ export class NodeScorer implements RiskModel {
     const partBlame: Record<string, string> = { ...detectorBlame } as Record<string, string>;
     if (parts.metric !== undefined) partBlame.classifier = parts.metric;
     out.partBlame = partBlame;
-    const blame = mostTelling(parts.voices, partBlame);
-    if (blame !== undefined) out.blame = blame;
+    const { part, metric } = mostTelling(parts.voices, partBlame);
+    if (part !== undefined) out.lead = part;
+    if (metric !== undefined) out.blame = metric;
     return out;
   }
 }
 
-/** The metric behind the voice that says the most at this row, and within a stack, its loudest part. */
-function mostTelling(v: Voices, blame: Record<string, string>): string | undefined {
+/**
+ * The part that says the most at this row (in the stack that says the most, the part adding most
+ * to its log-odds), and the metric behind it.
+ */
+function mostTelling(v: Voices, blame: Record<string, string>): { part?: ModelPart; metric?: string } {
   const speaker = v.stacks.reduce<Voices['stacks'][number] | undefined>(
     (a, b) => (a && a.p >= b.p ? a : b),
     undefined,
   );
-  if (blame.limit !== undefined && (!speaker || v.limit >= speaker.p)) return blame.limit;
-  if (!speaker) return undefined;
+  if (!speaker) return {};
   const adds = contributions(speaker.model, v.x);
-  let best: string | undefined;
+  let part: ModelPart | undefined;
   let top = -Infinity;
-  MODEL_PARTS.forEach((part, j) => {
-    if (blame[part] !== undefined && adds[j]! > top) [best, top] = [blame[part], adds[j]!];
+  MODEL_PARTS.forEach((name, j) => {
+    if (speaker.model.weights[j + 1] !== 0 && adds[j]! > top) [part, top] = [name, adds[j]!];
   });
-  return best;
+  return part === undefined ? {} : { part, metric: blame[part] };
 }

@@ -12,6 +12,8 @@ export interface ScoredRow {
   /** Each model's part of the consensus (see model.ts). */
   parts: Record<ModelPart, number>;
   blame: string | undefined;
+  /** The model that says the most at this row (see NodeScorer). */
+  lead: ModelPart | undefined;
   state: StandbyState;
 }
 
@@ -45,6 +47,7 @@ export function scoreNode(
         classifier: s.parts.classifier ?? 0,
       } satisfies Record<ModelPart, number>,
       blame: s.blame,
+      lead: s.lead as ModelPart | undefined,
       state: decider.update(t, s.score),
     };
   });

@@ -34,11 +34,12 @@ export interface LabeledNode {
   metrics: Readonly<Record<string, Float64Array>>;
   /**
    * When the node failed (epoch ms), and when its degradation began if that is known: rows before
-   * the onset cannot foretell the failure, so they are not taught as its warning. `metrics` names
+   * the onset cannot foretell the failure, so they are not taught as its warning. A failure that
+   * lasts (an incident) has `until`: its rows up to then are positive too, the node failing. `metrics` names
    * the metrics that carried the warning when known; otherwise each warning row teaches the
    * classifier with its most deviant metric.
    */
-  failures: readonly { at: number; onset?: number; metrics?: readonly string[] }[];
+  failures: readonly { at: number; onset?: number; until?: number; metrics?: readonly string[] }[];
   /** Spans [start, end) whose rows teach nothing: an incident in progress, or the detector's warm-up. */
   exclude?: readonly { start: number; end: number }[];
   /**
@@ -94,6 +95,8 @@ export function rowLabels(node: LabeledNode, horizonMs: number): Float64Array {
     while (k < failures.length && failures[k]!.at <= t) k++;
     const next = failures[k];
     labels[i] = next !== undefined && next.at - t <= horizonMs && t >= (next.onset ?? -Infinity) ? 1 : 0;
+    // A failure that lasts (an incident) is one while it lasts: the node is failing.
+    if (k > 0 && t < (failures[k - 1]!.until ?? -Infinity)) labels[i] = 1;
     if (node.exclude?.some((x) => t >= x.start && t < x.end)) labels[i] = Number.NaN;
   }
   return labels;
@@ -210,6 +213,18 @@ function splitNodes(nodes: readonly LabeledNode[], share: number, seed: number) 
   return { fit, calibrate };
 }
 
+/**
+ * The parts each stack hears. Degradations that end in failure (a leak, a disk filling) are what
+ * the classifier learned and what the time to the limit projects; incidents (a jump, a shift, a
+ * dead node's drop) are what the detectors that need no labels see as they begin, while the hour
+ * before one holds no precursor the classifier knows. A stack that heard the classifier on
+ * incidents would let its steady voice drown the detectors' sharp one.
+ */
+const STACK_VOICES: Record<StackName, readonly ModelPart[]> = {
+  degradation: MODEL_PARTS,
+  incident: ['seasonal', 'shift'],
+};
+
 export function trainRiskModel(
   nodes: readonly LabeledNode[],
   options: Partial<TrainOptions> = {},
@@ -239,7 +254,11 @@ export function trainRiskModel(
     if (!cal.labels.includes(1)) continue;
     const x = evidenceRows(cal, classifier);
     // More evidence from any model never lowers the consensus: every weight is kept >= 0.
-    consensus[kind] = fitLogistic(x, cal.labels, { monotone: MODEL_PARTS.map(() => true), linear: true });
+    consensus[kind] = fitLogistic(x, cal.labels, {
+      monotone: MODEL_PARTS.map(() => true),
+      unused: MODEL_PARTS.map((part) => !STACK_VOICES[kind].includes(part)),
+      linear: true,
+    });
     all.x.push(...x);
     all.y.push(...cal.labels);
   }
@@ -288,13 +307,21 @@ function evidenceRows(cal: CalRows, classifier: LogisticModel): Float64Array[] {
   );
 }
 
-/** Each part's share of the consensus: its weight per standardised unit of evidence, summed over the stacks. */
+/**
+ * Each part's share of the consensus: within each stack, its weight per standardised unit of
+ * evidence as a share of the stack's; then the stacks' shares averaged, since the consensus hears
+ * each stack alike (1 − (1 − a)(1 − b)). A part a stack does not hear has no share of it.
+ */
 function shares(c: RiskModelFile['consensus']): Record<ModelPart, number> {
-  const w = MODEL_PARTS.map((_, j) =>
-    STACKS.reduce((sum, n) => sum + Math.abs(c[n]?.weights[j + 1] ?? 0), 0),
-  );
-  const total = w.reduce((a, b) => a + b, 0);
-  return Object.fromEntries(
-    MODEL_PARTS.map((part, j) => [part, total > 0 ? Number((w[j]! / total).toFixed(4)) : 0]),
-  ) as Record<ModelPart, number>;
+  const fitted = STACKS.flatMap((n) => (c[n] ? [c[n]] : []));
+  const out = MODEL_PARTS.map(() => 0);
+  for (const m of fitted) {
+    const w = MODEL_PARTS.map((_, j) => Math.abs(m.weights[j + 1] ?? 0));
+    const total = w.reduce((a, b) => a + b, 0);
+    if (total > 0) w.forEach((v, j) => (out[j]! += v / total / fitted.length));
+  }
+  return Object.fromEntries(MODEL_PARTS.map((part, j) => [part, Number(out[j]!.toFixed(4))])) as Record<
+    ModelPart,
+    number
+  >;
 }

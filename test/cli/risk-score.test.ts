@@ -87,17 +87,23 @@ describe('risk score', () => {
     expect(lines[51]!.startsWith(`b,${iso(START)},`)).toBe(true);
   });
 
-  it("gives every model's part for every row, the blame and the standby state in json", () => {
+  it("gives every model's part for every row, the one that leads, the blame and the standby state in json", () => {
     const r = run(['score', '--input', single, '--format', 'json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as {
       model: { shares: Record<string, number> };
-      nodes: { node: string; rows: { parts: Record<string, number> }[] }[];
+      nodes: {
+        node: string;
+        rows: { score: number; parts: Record<string, number>; lead: string | null }[];
+      }[];
     };
     const rows = out.nodes[0]!.rows;
-    expect(Object.keys(rows[0]!)).toEqual(['timestamp', 'score', 'parts', 'blame', 'state']);
-    for (const row of rows)
+    expect(Object.keys(rows[0]!)).toEqual(['timestamp', 'score', 'parts', 'lead', 'blame', 'state']);
+    for (const row of rows) {
       expect(Object.keys(row.parts)).toEqual(['seasonal', 'shift', 'limit', 'classifier']);
+      // Once the model speaks, some part leads it.
+      if (row.score > 0) expect(['seasonal', 'shift', 'limit', 'classifier']).toContain(row.lead);
+    }
     expect(Object.keys(out.model.shares)).toEqual(['seasonal', 'shift', 'limit', 'classifier']);
   });
 });
