@@ -16,7 +16,7 @@ import { type Criticality, CRITICALITIES } from '../core/graph.js';
 import { UsageError } from '../core/errors.js';
 import { type Disorder, type FileNodeRows, inputOrder, parseNodeCsv } from '../metrics/node-csv.js';
 import { MODEL_PARTS, type RiskModelFile } from '../risk/model.js';
-import { type ScoredRow, scoreNode } from '../risk/score.js';
+import { type ScoredRow, scoreNode, scoreOnly } from '../risk/score.js';
 import { STANDBY_DEFAULTS } from '../risk/standby.js';
 import { readInput } from '../metrics/read-input.js';
 import { loadRiskModel } from '../schedule/risk-model.js';
@@ -69,13 +69,29 @@ export async function riskScoreCommand(flags: RiskScoreFlags): Promise<void> {
   const file = parseNodeCsv(flags.input, await readInput(flags.input), flags.tz, { unsorted: 'sort' });
   const criticality = flags.criticality as Criticality;
   const long = file.form === 'long';
+  const warn = () => {
+    // After scoring, so that a refused file prints its one error line and nothing else.
+    const warning = disorderWarning(flags.input, file.disorder);
+    if (warning !== undefined) process.stderr.write(`shadowcast: warning: ${warning}\n`);
+  };
+  if (flags.format === 'csv') {
+    // The score alone: nothing a person reads beside it is computed.
+    const lines = [long ? 'node,timestamp,score' : 'timestamp,score'];
+    const scores = file.nodes.map((n) => scoreOnly(n.timestamps, n.metrics, model));
+    warn();
+    file.nodes.forEach((n, k) => {
+      const prefix = long ? `${cell(n.node)},` : '';
+      for (const i of inputOrder(n))
+        lines.push(`${prefix}${cell(n.stamps[i]!)},${scores[k]![i]!.toFixed(4)}`);
+    });
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return;
+  }
   const scored = file.nodes.map((n) => {
     return { node: n.node, rows: scoreInInputOrder(n, model, criticality) };
   });
-  // After scoring, so that a refused file prints its one error line and nothing else.
-  const warning = disorderWarning(flags.input, file.disorder);
-  if (warning !== undefined) process.stderr.write(`shadowcast: warning: ${warning}\n`);
-  if (flags.format === 'json') {
+  warn();
+  {
     const out = {
       model: { horizonMinutes: model.horizonMinutes, source: model.trained.source, shares: model.weights },
       nodes: scored.map((n) => ({
@@ -91,12 +107,5 @@ export async function riskScoreCommand(flags: RiskScoreFlags): Promise<void> {
       })),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
-    return;
   }
-  const lines = [long ? 'node,timestamp,score' : 'timestamp,score'];
-  for (const n of scored) {
-    const prefix = long ? `${cell(n.node)},` : '';
-    for (const { stamp, row } of n.rows) lines.push(`${prefix}${cell(stamp)},${row.score.toFixed(4)}`);
-  }
-  process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -91,19 +91,23 @@ export const METRIC_FEATURES = [
 ] as const;
 
 export function metricVector(r: MetricRow): Float64Array {
-  return Float64Array.of(
-    r.excessFast,
-    r.excessSlow,
-    r.aboveShare,
-    r.climb,
-    r.resid,
-    r.level,
-    r.jitter,
-    r.novelty,
-    r.fill,
-    r.exhaustionSlow,
-    r.exhaustionFast,
-  );
+  return metricVectorInto(r, new Float64Array(METRIC_FEATURES.length));
+}
+
+/** metricVector written into `out` (scoring reuses one buffer a row instead of allocating). */
+export function metricVectorInto(r: MetricRow, out: Float64Array): Float64Array {
+  out[0] = r.excessFast;
+  out[1] = r.excessSlow;
+  out[2] = r.aboveShare;
+  out[3] = r.climb;
+  out[4] = r.resid;
+  out[5] = r.level;
+  out[6] = r.jitter;
+  out[7] = r.novelty;
+  out[8] = r.fill;
+  out[9] = r.exhaustionSlow;
+  out[10] = r.exhaustionFast;
+  return out;
 }
 
 const MINUTE = 60_000;

@@ -19,8 +19,9 @@ import { DETECTOR_DEFAULTS, DETECTORS, type DetectorRow, type DetectorSettings }
 import {
   FEATURE_DEFAULTS,
   type FeatureSettings,
+  METRIC_FEATURES,
   type MetricRow,
-  metricVector,
+  metricVectorInto,
   NodeFeatures,
 } from './features.js';
 import { contributions, type LogisticModel, predictLogistic } from './logistic.js';
@@ -58,6 +59,9 @@ export interface RiskModelFile {
   };
 }
 
+/** One metric's feature vector, refilled for each metric of each row (scoring is single-threaded). */
+const scratch = new Float64Array(METRIC_FEATURES.length);
+
 /** The classifier's output for a node: its highest per-metric probability, and that metric. */
 export function classifierRaw(
   model: RiskModelFile,
@@ -66,7 +70,7 @@ export function classifierRaw(
   let raw = 0;
   let metric: string | undefined;
   for (const [name, r] of rows) {
-    const p = predictLogistic(model.classifier, metricVector(r));
+    const p = predictLogistic(model.classifier, metricVectorInto(r, scratch));
     if (p > raw) [raw, metric] = [p, name];
   }
   return { raw, metric };
@@ -138,9 +142,14 @@ export class NodeScorer implements RiskModel {
   readonly name = 'consensus';
   private readonly features: NodeFeatures;
 
+  /**
+   * `explain: false` leaves out what only a person reads (the lead part and the metrics to blame):
+   * the score and parts are the same, for less work a row.
+   */
   constructor(
     private readonly model: RiskModelFile,
     stepMs: number,
+    private readonly explain = true,
   ) {
     this.features = new NodeFeatures(
       stepMs,
@@ -167,6 +176,7 @@ export class NodeScorer implements RiskModel {
         classifier: parts.classifier,
       },
     };
+    if (!this.explain) return out;
     const partBlame: Record<string, string> = { ...detectorBlame } as Record<string, string>;
     if (parts.metric !== undefined) partBlame.classifier = parts.metric;
     out.partBlame = partBlame;

@@ -52,3 +52,21 @@ export function scoreNode(
     };
   });
 }
+
+/** Only each row's score, for output that shows nothing else (`risk score --format csv`). */
+export function scoreOnly(
+  timestamps: readonly number[],
+  metrics: Readonly<Record<string, Float64Array>>,
+  model: RiskModelFile,
+): Float64Array {
+  const scorer = new NodeScorer(model, stepOf(timestamps), false);
+  const names = Object.keys(metrics);
+  const columns = names.map((n) => metrics[n]!);
+  const values: Record<string, number> = {};
+  const out = new Float64Array(timestamps.length);
+  for (let i = 0; i < timestamps.length; i++) {
+    for (let k = 0; k < names.length; k++) values[names[k]!] = columns[k]![i]!;
+    out[i] = scorer.update({ t: timestamps[i]!, values }).score;
+  }
+  return out;
+}
