@@ -6,6 +6,7 @@
 //
 // This file holds the input type: the contract the run loop fills.
 
+import type { HeldOutFigures } from '../risk/promote.js';
 import type { CalendarEvent } from '../core/events.js';
 import type { Forecast } from '../core/forecast.js';
 import type { MigrationStep, PoolState } from '../core/plan.js';
@@ -101,19 +102,6 @@ export interface RiskReport {
   model?: RiskModelReport;
 }
 
-/** A model's figures on held-out nodes (see src/risk/promote.ts). */
-export interface HeldOutReport {
-  nodes: number;
-  events: number;
-  detected: number;
-  falseAlarms: number;
-  f1: number;
-  falseAlarmsPerDay: number;
-  medianLeadMinutes: number;
-  brier: number;
-  threshold: number;
-}
-
 /** The risk model in use and its last retraining (see src/schedule/risk-retrain.ts). */
 export interface RiskModelReport {
   /** 12 hex digits of the SHA-256 of the model's JSON. */
@@ -121,7 +109,8 @@ export interface RiskModelReport {
   /** `built-in`, a model file, or `retrained from` one of them. */
   source: string;
   promotedAt?: number;
-  heldOut?: HeldOutReport;
+  /** Its figures on held-out nodes at its last retraining (src/risk/promote.ts). */
+  heldOut?: HeldOutFigures;
   lastRetrain?: {
     at: number;
     outcome: string;

@@ -35,7 +35,10 @@ export interface DetectorSettings {
   limitMinutes: number;
   /** The value at which the metric's resource runs out (1: metrics fed as a share). */
   limit: number;
-  /** Half-life, in rows, of the short average every surprise is taken over (a lone noisy row says little). */
+  /**
+   * Half-life, in rows, of the short average every surprise is taken over: half a row, so the
+   * newest row weighs three quarters (an incident is seen on its first row, a lone noisy row a little damped).
+   */
   smoothRows: number;
   /** Half-life of the history each statistic's rarity is judged against, in minutes. */
   tailMinutes: number;
@@ -50,8 +53,8 @@ export const DETECTOR_DEFAULTS: DetectorSettings = {
   climbMinutes: 60,
   limitMinutes: 60,
   limit: 1,
-  smoothRows: 2,
-  tailMinutes: 7 * 1440,
+  smoothRows: 0.5,
+  tailMinutes: 1440,
 };
 
 /** One row's outputs: each detector's surprise (≥ 0, in units of −log10 of a tail probability). */

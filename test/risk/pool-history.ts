@@ -2,21 +2,11 @@
 // rhythm and noise, some nodes leaking toward the limit until they fail (their rows end there).
 // Seeded: the same arguments give the same rows.
 
+import { mulberry32 as rng } from '../../src/core/random.js';
 import type { LabeledNode } from '../../src/risk/train.js';
 
 export const T0 = Date.UTC(2026, 0, 5);
 const MINUTE = 60_000;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface HistoryOptions {
   nodes: number;
