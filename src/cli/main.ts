@@ -153,6 +153,7 @@ export function program(): Command {
     .option('--refit <d>', 'refit the forecast when new samples arrive, at most this often', '1h')
     .option('--seed <s>', 'random seed of the fleet (same seed, same run)', parseCount('--seed'), 1)
     .option('--static-extra <k>', 'k of the static N+k baseline', parseCount('--static-extra'), 2)
+    .option('--timeline <file>', "write every arm's ready capacity, instances and shortfall a minute (CSV)")
     .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'))
     .action(lazy(async () => (await import('./simulate.js')).simulateCommand));
 

@@ -18,8 +18,14 @@ import { simFleetFactory } from '../schedule/fleet.js';
 import { readInput } from '../metrics/read-input.js';
 import { loadSeries } from '../schedule/forecast-pool.js';
 import { FAULT_KINDS, type InjectedFault, parseFault } from '../schedule/inject.js';
-import { type Figures, type Resample, simulate, type SimulationResult } from '../schedule/simulate.js';
-import { fmt, table } from './output.js';
+import {
+  type Figures,
+  type Resample,
+  simulate,
+  type SimulationResult,
+  timelineCsv,
+} from '../schedule/simulate.js';
+import { fmt, table, writeAtomically } from './output.js';
 
 export interface SimulateFlags {
   demand: string;
@@ -37,15 +43,21 @@ export interface SimulateFlags {
   seed: number;
   staticExtra: number;
   format: 'table' | 'json';
+  /** Write every arm's minute-by-minute record here (CSV). */
+  timeline?: string;
 }
 
 export async function simulateCommand(flags: SimulateFlags): Promise<void> {
   const { result, policy, settings } = await runSimulate(flags);
+  const { timeline, ...figures } = result;
+  if (flags.timeline !== undefined && timeline) {
+    await writeAtomically([{ path: flags.timeline, content: timelineCsv(timeline) }]);
+  }
   if (flags.format === 'json') {
-    process.stdout.write(`${JSON.stringify({ ...result, settings })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...figures, settings })}\n`);
     return;
   }
-  process.stdout.write(`${report(result, policy)}\n`);
+  process.stdout.write(`${report(figures, policy)}\n`);
 }
 
 /** The whole run behind the command (also what `npm run bench` calls). */
@@ -104,6 +116,7 @@ export async function runSimulate(
     staticExtra: flags.staticExtra,
     stabilizationMs: 5 * 60_000,
     faults,
+    timeline: flags.timeline !== undefined,
     fleet: simFleetFactory(pool, policy, {
       seed: flags.seed,
       failures,

@@ -4,7 +4,7 @@
 // delay); capacity that is not ready does not serve. Everything is seeded: same inputs, same fleet.
 
 import type { Clock, ApplyOptions, ApplyResult, DeployEvent, Deployer } from '../core/seams.js';
-import type { PoolState } from '../core/plan.js';
+import type { PoolState, RouteWeights } from '../core/plan.js';
 import { mulberry32 } from '../core/random.js';
 import { costOf, nodeHours, type RoleTotals } from './sim-accounting.js';
 import { type Fault, Faults } from './sim-faults.js';
@@ -267,6 +267,18 @@ export class SimFleet implements Deployer, HealthRecord {
       standby: c.standbys * rt.units.primary,
       shadow: c.shadows * rt.units.shadow,
     };
+  }
+
+  /** Instances paid for at t: asked for by then, and neither failed nor removed. */
+  paidAt(pool: string, t: number): number {
+    const rt = this.runtime(pool);
+    this.advance(rt, t);
+    return this.around(rt, t).filter((i) => i.requestedAt <= t && endOf(i) > t).length;
+  }
+
+  /** The route weights in effect at t. */
+  weightsAt(pool: string, t: number): RouteWeights {
+    return this.routingAt(this.runtime(pool), t).weights;
   }
 
   /** Ids of the primary nodes serving at t: the nodes the risk scorer scores and standbys name. */

@@ -14,6 +14,10 @@ export interface Fleet extends Deployer {
   serve(pool: string, t: number, demand: number): { shortfall: number };
   /** Demand units the pool's ready instances serve at `t`, by route target (standbys count as primary). */
   ready(pool: string, t: number): { primary: number; shadow: number };
+  /** Instances paid for at `t` (asked for, not yet failed or removed), booting or serving. */
+  paid(pool: string, t: number): number;
+  /** The route weights in effect at `t`. */
+  weights(pool: string, t: number): { primary: number; shadow: number };
   /** Every live instance of the pool is ready to serve at `t`. */
   allReady(pool: string, t: number): boolean;
   gate(rules: readonly HealthGateRule[]): HealthGate;
@@ -67,6 +71,8 @@ export function simFleetFactory(pool: string, policy: Policy, settings: SimFleet
         const c = fleet.readyCapacity(p, t);
         return { primary: c.primary + c.standby, shadow: c.shadow };
       },
+      paid: (p, t) => fleet.paidAt(p, t),
+      weights: (p, t) => fleet.weightsAt(p, t),
       allReady: (p, t) => fleet.instances(p).every((i) => endOf(i) <= t || i.readyAt <= t),
       gate: (rules) => new SimHealthGate(fleet, rules),
       inject: (f) => fleet.inject(f),

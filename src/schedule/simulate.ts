@@ -47,6 +47,31 @@ export interface SimulateOptions {
   /** What `--inject` throws at every contender alike; missed events are the caller's to drop. */
   faults?: readonly InjectedFault[];
   onProgress?: (contender: string, done: number, total: number) => void;
+  /** Keep every arm's minute-by-minute record (result.timeline). */
+  timeline?: boolean;
+}
+
+/** The arms of a replay, in the order the timeline lists them. */
+export const ARMS = ['shadowcast', 'reactive', 'static', 'staticMatched'] as const;
+export type Arm = (typeof ARMS)[number];
+
+/** One arm's record, one entry a replayed minute. */
+export interface ArmTimeline {
+  /** Demand units its ready instances serve (primary, standby and shadow). */
+  ready: Float64Array;
+  /** Instances paid for, booting or serving. */
+  paid: Float64Array;
+  /** Demand above ready capacity (units). */
+  shortfall: Float64Array;
+  /** The share of traffic routed to the shadow pool. */
+  shadowWeight: Float64Array;
+}
+
+/** Every arm's minute by minute (see `timelineCsv`). */
+export interface Timeline {
+  start: number;
+  demand: Float64Array;
+  arms: Record<Arm, ArmTimeline>;
 }
 
 export interface Figures {
@@ -67,6 +92,8 @@ export interface Figures {
 }
 
 export interface SimulationResult {
+  /** With `timeline: true`: every arm's minute-by-minute record; its sums are the figures. */
+  timeline?: Timeline;
   pool: string;
   start: number;
   end: number;
@@ -125,14 +152,48 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationResult>
   const n = staticSize(opts, trace);
   const fixed = await runStatic(opts, trace, n);
   const matched = await matchStatic(opts, trace, n, fixed, shadowcast.shortfallUnitMinutes);
-  return {
+  const result: SimulationResult = {
     pool: opts.pool,
     start,
     end,
     minutes: demand.length,
-    shadowcast,
-    baselines: { reactive, static: fixed, staticMatched: matched },
+    shadowcast: bare(shadowcast),
+    baselines: { reactive: bare(reactive), static: bare(fixed), staticMatched: bare(matched) },
   };
+  if (opts.timeline) {
+    const arms = { shadowcast, reactive, static: fixed, staticMatched: matched };
+    result.timeline = {
+      start,
+      demand,
+      arms: Object.fromEntries(ARMS.map((a) => [a, arms[a].record!])) as Record<Arm, ArmTimeline>,
+    };
+  }
+  return result;
+}
+
+/**
+ * The timeline as CSV, one row a replayed minute: `minute` (ISO-8601 UTC), `demand`, then for each
+ * arm `ARM_ready` (units its ready instances serve), `ARM_paid` (instances paid for), `ARM_shortfall`
+ * (demand above ready capacity), and shadowcast's `shadowcast_shadow_weight`. Sums of the
+ * shortfall columns are the figures' shortfall; `paid` summed over minutes, over 60, their
+ * node-hours to within the minutes where instances came and went.
+ */
+export function timelineCsv(t: Timeline): string {
+  const header = ['minute', 'demand'];
+  for (const a of ARMS) header.push(`${a}_ready`, `${a}_paid`, `${a}_shortfall`);
+  header.push('shadowcast_shadow_weight');
+  const lines = [header.join(',')];
+  const num = (v: number) => String(Math.round(v * 1e6) / 1e6);
+  for (let k = 0; k < t.demand.length; k++) {
+    const row = [new Date(t.start + k * MINUTE).toISOString(), num(t.demand[k]!)];
+    for (const a of ARMS) {
+      const r = t.arms[a];
+      row.push(num(r.ready[k]!), String(r.paid[k]!), num(r.shortfall[k]!));
+    }
+    row.push(num(t.arms.shadowcast.shadowWeight[k]!));
+    lines.push(row.join(','));
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 interface Trace {
@@ -149,12 +210,25 @@ class Meter {
   /** Failed-step faults wait for their time; the rest are armed at once. */
   private readonly pending: Extract<InjectedFault, { kind: 'failed-step' }>[] = [];
 
+  /** The arm's minute-by-minute record, when the replay keeps one. */
+  readonly record: ArmTimeline | undefined;
+
   constructor(
     private readonly fleet: Fleet,
     private readonly pool: string,
     private readonly trace: Trace,
     faults: readonly InjectedFault[] = [],
+    keep = false,
   ) {
+    const n = trace.demand.length;
+    this.record = keep
+      ? {
+          ready: new Float64Array(n),
+          paid: new Float64Array(n),
+          shortfall: new Float64Array(n),
+          shadowWeight: new Float64Array(n),
+        }
+      : undefined;
     for (const f of faults) {
       if (f.kind === 'crash') fleet.inject({ kind: 'crash', at: f.at, pool, instance: f.instance });
       else if (f.kind === 'slow-provisioning') {
@@ -181,9 +255,18 @@ class Meter {
     if (k < 0 || k >= this.trace.demand.length) return;
     const d = this.trace.demand[k]!;
     const { shortfall } = this.fleet.serve(this.pool, m, d);
-    if (shortfall > 1e-9) {
-      this.shortfallUnitMinutes += shortfall;
+    const short = shortfall > 1e-9 ? shortfall : 0;
+    if (short > 0) {
+      this.shortfallUnitMinutes += short;
       this.shortfallMinutes++;
+    }
+    const r = this.record;
+    if (r) {
+      const ready = this.fleet.ready(this.pool, m);
+      r.ready[k] = ready.primary + ready.shadow;
+      r.paid[k] = this.fleet.paid(this.pool, m);
+      r.shortfall[k] = short;
+      r.shadowWeight[k] = this.fleet.weights(this.pool, m).shadow;
     }
   };
 
@@ -200,24 +283,40 @@ function figures(
   meter: Meter,
   pool: string,
   counts: { migrations: number; rollbacks: number; updates: number },
-): Figures {
+): Figures & Recorded {
   const hours = fleet.nodeHours(pool);
-  return {
+  const out: Figures & Recorded = {
     shortfallUnitMinutes: round(meter.shortfallUnitMinutes),
     shortfallMinutes: meter.shortfallMinutes,
     nodeHours: round(hours.nodeHours),
     cost: round(hours.cost),
     ...counts,
   };
+  if (meter.record) out.record = meter.record;
+  return out;
 }
 
-async function runShadowcast(opts: SimulateOptions, trace: Trace): Promise<SimulationResult['shadowcast']> {
+/** An arm's figures carry its record until `simulate` gathers them into the timeline. */
+interface Recorded {
+  record?: ArmTimeline;
+}
+
+/** The figures without the record they carried. */
+function bare<T extends Recorded>(f: T): Omit<T, 'record'> {
+  const { record: _record, ...rest } = f;
+  return rest;
+}
+
+async function runShadowcast(
+  opts: SimulateOptions,
+  trace: Trace,
+): Promise<SimulationResult['shadowcast'] & Recorded> {
   const { policy, pool } = opts;
   // eslint-disable-next-line prefer-const -- assigned once the fleet exists; the clock calls it before
   let meter!: Meter;
   const clock = new ReplayClock(trace.start, (m) => meter?.minute(m));
   const fleet = opts.fleet(clock, { [pool]: sizedFor(opts.policy, trace.demand[0]!, true) });
-  meter = new Meter(fleet, pool, trace, opts.faults);
+  meter = new Meter(fleet, pool, trace, opts.faults, opts.timeline);
   meter.minute(trace.start);
   const counts = { migrations: 0, rollbacks: 0, updates: 0 };
   const alerts: string[] = [];
@@ -338,7 +437,7 @@ export const REACTIVE_UPDATE_MS = 5_000;
  * headroom as shadowcast's policy, in instances; scale out at once, scale in only to the highest
  * need of the stabilisation window.
  */
-async function runReactive(opts: SimulateOptions, trace: Trace): Promise<Figures> {
+async function runReactive(opts: SimulateOptions, trace: Trace): Promise<Figures & Recorded> {
   const { policy, pool } = opts;
   const { capacity } = policy;
   // eslint-disable-next-line prefer-const -- assigned once the fleet exists; the clock calls it before
@@ -350,7 +449,7 @@ async function runReactive(opts: SimulateOptions, trace: Trace): Promise<Figures
     { [pool]: sizedFor(opts.policy, trace.demand[0]!, false) },
     REACTIVE_UPDATE_MS,
   );
-  meter = new Meter(fleet, pool, trace, opts.faults);
+  meter = new Meter(fleet, pool, trace, opts.faults, opts.timeline);
   meter.minute(trace.start);
   const head = 1 + capacity.headroomPercent / 100;
   const window: number[] = [];
@@ -412,9 +511,9 @@ async function matchStatic(
   opts: SimulateOptions,
   trace: Trace,
   n: number,
-  atN: Figures & { instances: number },
+  atN: Figures & { instances: number } & Recorded,
   target: number,
-): Promise<Figures & { instances: number }> {
+): Promise<Figures & { instances: number } & Recorded> {
   if (atN.shortfallUnitMinutes > target) return atN;
   let lo = 0;
   let hi = n;
@@ -434,7 +533,7 @@ async function runStatic(
   opts: SimulateOptions,
   trace: Trace,
   instances: number,
-): Promise<Figures & { instances: number }> {
+): Promise<Figures & { instances: number } & Recorded> {
   const { pool } = opts;
   // eslint-disable-next-line prefer-const -- assigned once the fleet exists; the clock calls it before
   let meter!: Meter;
@@ -442,7 +541,7 @@ async function runStatic(
   const fleet = opts.fleet(clock, {
     [pool]: { primary: instances, shadow: 0, standby: {}, weights: { primary: 1, shadow: 0 } },
   });
-  meter = new Meter(fleet, pool, trace, opts.faults);
+  meter = new Meter(fleet, pool, trace, opts.faults, opts.timeline);
   meter.minute(trace.start);
   opts.onProgress?.('static', 0, trace.end - trace.start);
   await advanceTo(clock, trace.end);

@@ -3,7 +3,7 @@
 // bad input exits 2 with one line naming what to fix.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +57,26 @@ describe('simulate --format json', () => {
     }
     expect((json.baselines as Json).static).toHaveProperty('instances');
     expect(json.settings).toMatchObject({ history: '27d', seed: 1, staticExtra: 2, inject: [], failures: 0 });
+  });
+});
+
+describe('simulate --timeline', () => {
+  const file = join(dir, 'timeline.csv');
+  const r = run(['--pool', 'storefront', '--history', '27d', '--format', 'json', '--timeline', file]);
+
+  it('writes a row a replayed minute whose shortfall adds up to the figures, and keeps the JSON as it was', () => {
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as Json;
+    expect(json).not.toHaveProperty('timeline');
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength((json.minutes as number) + 1);
+    const header = lines[0]!.split(',');
+    const col = (name: string) => lines.slice(1).map((l) => Number(l.split(',')[header.indexOf(name)]));
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    for (const [name, figures] of Object.entries(contenders(json))) {
+      expect(sum(col(`${name}_shortfall`)), name).toBeCloseTo(figures.shortfallUnitMinutes as number, 1);
+      expect(col(`${name}_shortfall`).filter((v) => v > 0).length, name).toBe(figures.shortfallMinutes);
+    }
   });
 });
 

@@ -192,6 +192,18 @@ describe('misuse', () => {
 });
 
 describe('provisioning', () => {
+  it('pays for new instances from the end of their update, before they serve; weights change with the update', async () => {
+    const { clock, fleet } = fleetOf(pool(2, 1));
+    await fleet.apply('web', pool(4, 1, { primary: 0.8, shadow: 0.2 }));
+    expect(fleet.paidAt('web', T0 + UPDATE - 1)).toBe(3);
+    expect(fleet.weightsAt('web', T0 + UPDATE - 1)).toEqual({ primary: 1, shadow: 0 });
+    expect(fleet.paidAt('web', T0 + UPDATE)).toBe(5);
+    expect(fleet.weightsAt('web', T0 + UPDATE)).toEqual({ primary: 0.8, shadow: 0.2 });
+    expect(fleet.readyCapacity('web', T0 + UPDATE).primary).toBe(200);
+    await fleet.apply('web', pool(1, 1, { primary: 0.8, shadow: 0.2 }));
+    expect(fleet.paidAt('web', clock.now())).toBe(2);
+  });
+
   it('new capacity serves only once ready (provisionMs after the update ends)', async () => {
     const { fleet, serveAt } = fleetOf(pool(2));
     await fleet.apply('web', pool(4));

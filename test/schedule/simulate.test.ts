@@ -10,10 +10,12 @@ import type { Policy } from '../../src/policy/types.js';
 import { type FleetFactory, type SimFleetSettings, simFleetFactory } from '../../src/schedule/fleet.js';
 import type { InjectedFault } from '../../src/schedule/inject.js';
 import {
+  ARMS,
   perMinute,
   type SimulateOptions,
   simulate,
   type SimulationResult,
+  timelineCsv,
 } from '../../src/schedule/simulate.js';
 import { HOUR, MIN, testPolicy } from '../plan/fixtures.js';
 
@@ -372,5 +374,59 @@ describe('simulate: the result is a contract', () => {
     await expect(simulate(options(daily, { historyMs: 4 * DAY - 30 * MIN }))).rejects.toThrow(
       'the trace is shorter than its history plus one hour',
     );
+  });
+});
+
+describe('simulate: the timeline', () => {
+  // The ramp outruns reactive scaling at times: there is shortfall to add up.
+  const run = simulate(options(ramp, { timeline: true }));
+
+  it('has one row a replayed minute for every arm, and its sums are the figures', async () => {
+    const r = await run;
+    const t = r.timeline!;
+    expect(t.start).toBe(r.start);
+    expect(t.demand.length).toBe(r.minutes);
+    const figures = {
+      shadowcast: r.shadowcast,
+      reactive: r.baselines.reactive,
+      static: r.baselines.static,
+      staticMatched: r.baselines.staticMatched,
+    };
+    for (const arm of ARMS) {
+      const line = t.arms[arm];
+      const f = figures[arm];
+      expect(line.ready.length, arm).toBe(r.minutes);
+      const short = line.shortfall.reduce((a, b) => a + b, 0);
+      expect(short, arm).toBeCloseTo(f.shortfallUnitMinutes, 2);
+      expect(line.shortfall.filter((v) => v > 0).length, arm).toBe(f.shortfallMinutes);
+      // Paid instances, a minute at a time, against node-hours paid to the millisecond: equal but
+      // for the minutes in which instances came or went.
+      const hours = line.paid.reduce((a, b) => a + b, 0) / 60;
+      expect(Math.abs(hours - f.nodeHours), arm).toBeLessThan(0.02 * f.nodeHours + 0.5);
+      // Never short where ready capacity covered demand.
+      for (let k = 0; k < t.demand.length; k++) {
+        if (line.ready[k]! >= t.demand[k]! + 1e-9) expect(line.shortfall[k], `${arm} minute ${k}`).toBe(0);
+      }
+    }
+    // The shadow pool's share of traffic: within [0, 1], and 0 throughout when no migration moved it.
+    const w = r.timeline!.arms.shadowcast.shadowWeight;
+    expect(w.every((v) => v >= 0 && v <= 1)).toBe(true);
+    if (r.shadowcast.migrations === 0) expect(Math.max(...w)).toBe(0);
+    expect(r.shadowcast.shortfallMinutes + r.baselines.reactive.shortfallMinutes).toBeGreaterThan(0);
+  });
+
+  it('writes as CSV: a header, then a row a minute with every arm', async () => {
+    const r = await run;
+    const lines = timelineCsv(r.timeline!).trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      'minute,demand,shadowcast_ready,shadowcast_paid,shadowcast_shortfall,reactive_ready,reactive_paid,reactive_shortfall,static_ready,static_paid,static_shortfall,staticMatched_ready,staticMatched_paid,staticMatched_shortfall,shadowcast_shadow_weight',
+    );
+    expect(lines).toHaveLength(r.minutes + 1);
+    expect(lines[1]!.startsWith(`${new Date(r.start).toISOString()},`)).toBe(true);
+    expect(lines.slice(1).every((l) => l.split(',').length === 15)).toBe(true);
+  });
+
+  it('is left out unless asked for', async () => {
+    expect((await simulate(options(daily))).timeline).toBeUndefined();
   });
 });
