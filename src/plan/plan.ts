@@ -213,8 +213,7 @@ function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget
   // A node whose standby the guardrails trimmed cannot move this time.
   const moving = standby.moving.filter((id) => id in desired.standby);
   out.steps = steps(p, desired, moving, needAt, lead, now);
-  const migrations =
-    (out.steps.some((s) => s.kind === 'shift' && s.id.includes('route')) ? 1 : 0) + moving.length;
+  const migrations = (shiftsRoutes(current, out.steps) ? 1 : 0) + moving.length;
   const recent = (p.recentMigrations ?? []).filter((t) => t > now - 3_600_000).length;
   if (migrations > 0 && recent + migrations > policy.migration.alertPerHour) {
     out.alerts.push(
@@ -222,6 +221,20 @@ function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget
     );
   }
   return out;
+}
+
+/**
+ * Whether the steps move route weights (one traffic migration, however many steps): read from the
+ * states the shifts lead to, never from step ids, which carry the pool's and nodes' names.
+ */
+function shiftsRoutes(current: PoolState, steps: readonly MigrationStep[]): boolean {
+  let weights = current.weights;
+  for (const s of steps) {
+    const w = s.state.weights;
+    if (s.kind === 'shift' && (w.primary !== weights.primary || w.shadow !== weights.shadow)) return true;
+    weights = w;
+  }
+  return false;
 }
 
 function sizeReasons(

@@ -256,6 +256,35 @@ describe('plan: standby nodes', () => {
     expect(due.reasons.some((r) => r.includes('move of a waits'))).toBe(true);
   });
 
+  it('counts a node move as one migration, whatever the pool is called (a pool named router too)', () => {
+    const alerts = (name: string) => {
+      const policy = testPolicy((p) => {
+        p.migration.alertPerHour = 1;
+      });
+      const current = pool(6, 1, 0.1, { b: 0 });
+      return plan(
+        {
+          intervalMs: 15 * MIN,
+          pools: [
+            {
+              pool: name,
+              policy,
+              current,
+              forecast: forecastOf(T0, HOUR, [500]),
+              observed: 500,
+              nodes: [node('b', 0.95, { aboveTransitionMs: 12 * MIN })],
+              recentMigrations: [T0 - 10 * MIN],
+            },
+          ],
+        },
+        clock(),
+      ).pools[name]!.alerts;
+    };
+    // One migration in the last hour and one move now: two, over the policy's one.
+    expect(alerts('web')).toEqual(['web: 2 migrations within an hour (alert above 1)']);
+    expect(alerts('router')).toEqual(['router: 2 migrations within an hour (alert above 1)']);
+  });
+
   it('releases a standby only after the score stays low for the release time', () => {
     const held = run(pool(6, 1, 0.1, { a: 0 }), [node('a', 0.3, { belowReleaseMs: 10 * MIN })]);
     expect(held.desired.standby).toEqual({ a: 0 });
