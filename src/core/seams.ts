@@ -68,6 +68,11 @@ export interface Deployer {
   current(pool: string): Promise<PoolState>;
   apply(pool: string, desired: PoolState, options?: ApplyOptions): Promise<ApplyResult>;
   rollback(pool: string, to: PoolState, options?: ApplyOptions): Promise<ApplyResult>;
+  /**
+   * Optional: stops an update under way (Pulumi: `stack.cancel()`), so a rollback after a step's
+   * deadline can take the stack. A deployer whose updates cannot hang leaves it out.
+   */
+  cancel?(pool: string): Promise<void>;
 }
 
 export type GateResult = { pass: true } | { pass: false; reason: string };

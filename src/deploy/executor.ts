@@ -84,11 +84,6 @@ export class LockLostError extends Error {
   }
 }
 
-/** A deployer that can stop an update under way (Pulumi: `stack.cancel()`), so a rollback can take the stack. */
-export interface Cancellable {
-  cancel(pool: string): Promise<void>;
-}
-
 export interface MigrationResult {
   id: string;
   pool: string;
@@ -424,8 +419,7 @@ export class Executor {
   }
 
   private async timedOut(run: Run, what: string): Promise<string> {
-    const cancel = (this.o.deployer as Partial<Cancellable>).cancel;
-    if (cancel) await cancel.call(this.o.deployer, run.pool).catch(() => {});
+    await this.o.deployer.cancel?.(run.pool).catch(() => {});
     return `deadline: ${what} ${minutes(this.o.stepTimeoutMs)} after the step started`;
   }
 

@@ -171,6 +171,20 @@ export class PulumiDeployer implements Deployer {
     });
   }
 
+  /**
+   * Stops the pool's update under way (the executor gives up on a step at its deadline and rolls
+   * back: the stack must be free for it). Called only by the pool's lock holder, whose update it
+   * is; an update already over is no error.
+   */
+  async cancel(pool: string): Promise<void> {
+    try {
+      await this.driver.cancel(this.stackFor(pool));
+    } catch (err) {
+      if (/already (been )?completed|no .*update.* in progress/i.test(messageOf(err))) return;
+      throw err;
+    }
+  }
+
   /** The stack a pool's updates go to. */
   stackFor(pool: string): string {
     const name = this.options.stackName ?? PULUMI_DEFAULTS.stackName;

@@ -84,6 +84,18 @@ const configCall = (state: PoolState, stack = 'web'): Call => [
 ];
 const kinds = (events: DeployEvent[]) => events.map((e) => e.kind);
 
+describe('cancel', () => {
+  it("cancels the pool's stack update; one already over is no error, anything else is", async () => {
+    const { driver, deployer } = setup({ stackName: 'prod-<pool>' });
+    await deployer.cancel('web');
+    expect(driver.calls).toEqual([['cancel', 'prod-web']]);
+    driver.failures.cancel = [new Error('error: no stack update is currently in progress')];
+    await expect(deployer.cancel('web')).resolves.toBeUndefined();
+    driver.failures.cancel = [new Error('connection refused')];
+    await expect(deployer.cancel('web')).rejects.toThrow('connection refused');
+  });
+});
+
 describe('apply', () => {
   it('writes the settings and the step state into config, runs up, and returns the state read back', async () => {
     const { driver, deployer, events, onEvent } = setup();
