@@ -55,7 +55,7 @@ export function disorderWarning(file: string, d: Disorder): string | undefined {
   if (dup.rows) found.push(`${plural(dup.rows, 'duplicate timestamp')} (first at line ${dup.firstLine})`);
   if (!found.length) return undefined;
   const rule = dup.rows ? 'scored in time order, duplicates as consecutive samples' : 'scored in time order';
-  return `${file}: ${found.join(' and ')}; ${rule} (see README)`;
+  return `${file}: ${found.join(' and ')}; ${rule} (see docs/cli.md, "risk score")`;
 }
 
 /** A CSV cell: quoted when it holds a comma, a quote or a line break (a timestamp as written may). */

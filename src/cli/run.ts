@@ -5,7 +5,7 @@
 // simulated fleet as the target).
 //
 // Each run writes, atomically: STATE/forecasts/POOL/forecast.{json,svg}, STATE/plans/POOL/plan.json
-// (a contract: README, "run"), STATE/reports/RUN/{report.html,summary.md} (and latest.*), and
+// (a contract: docs/cli.md, "run"), STATE/reports/RUN/{report.html,summary.md} (and latest.*), and
 // with --once STATE/metrics.prom (the /metrics text, for a textfile collector).
 
 import { join, relative } from 'node:path';

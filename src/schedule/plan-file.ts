@@ -1,6 +1,6 @@
 // STATE/plans/POOL/plan.json read back for `apply`: the steps (times as epoch ms again), the
 // state the plan was made from, and a key that recognises the same plan applied twice. The file
-// is written by `plan` and `run --once` (README, "run --once", has its format).
+// is written by `plan` and `run --once` (docs/cli.md, "run", has its format).
 
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';

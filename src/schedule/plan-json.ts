@@ -1,4 +1,4 @@
-// The plan as STATE/plans/POOL/plan.json holds it (a contract: README, "run --once"), shared by
+// The plan as STATE/plans/POOL/plan.json holds it (a contract: docs/cli.md, "run"), shared by
 // `plan` and `run --once` (which adds its simulated apply). `apply` reads it back (plan-file.ts).
 
 import type { Policy } from '../policy/types.js';

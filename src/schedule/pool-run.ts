@@ -315,7 +315,7 @@ async function planAndApply(
   }
   if (held && report.status === 'ok') report.status = 'held';
   if (ctx.targetName === 'sim' && m.records.length) {
-    // plan.json's contract keeps the simulated apply's outcome beside the plan (README, "run").
+    // plan.json's contract keeps the simulated apply's outcome beside the plan (docs/cli.md, "run").
     const a = appliedOf(m.records);
     await ctx.outputs.plan(pool, {
       ...doc,

@@ -187,7 +187,7 @@ describe('risk score on real-world exports: rows out of time order and duplicate
     const r = run(['score', '--input', file]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(
-      `shadowcast: warning: ${file}: 2 rows out of time order (first at line 4) and 1 duplicate timestamp (first at line 5); scored in time order, duplicates as consecutive samples (see README)\n`,
+      `shadowcast: warning: ${file}: 2 rows out of time order (first at line 4) and 1 duplicate timestamp (first at line 5); scored in time order, duplicates as consecutive samples (see docs/cli.md, "risk score")\n`,
     );
     expect(body(r.stdout)).toHaveLength(5);
   });
