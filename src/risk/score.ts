@@ -2,6 +2,7 @@
 // row's score, every model's part, the metric to blame and the standby decision under the policy.
 
 import type { Criticality } from '../core/graph.js';
+import type { NodeSample } from '../core/risk.js';
 import { type ModelPart, NodeScorer, type RiskModelFile } from './model.js';
 import { STANDBY_DEFAULTS, StandbyDecider, type StandbyPolicy, type StandbyState } from './standby.js';
 import { stepOf } from './stats.js';
@@ -30,13 +31,9 @@ export function scoreNode(
 ): ScoredRow[] {
   const scorer = new NodeScorer(model, stepOf(timestamps));
   const decider = new StandbyDecider(options.policy ?? STANDBY_DEFAULTS, options.criticality ?? 'normal');
-  const names = Object.keys(metrics);
-  const columns = names.map((n) => metrics[n]!);
-  const values: Record<string, number> = {};
+  const sample = samples(timestamps, metrics);
   return timestamps.map((t, i) => {
-    // One values object, refilled: the scorer reads it during update and keeps nothing of it.
-    for (let k = 0; k < names.length; k++) values[names[k]!] = columns[k]![i]!;
-    const s = scorer.update({ t, values });
+    const s = scorer.update(sample(i));
     return {
       t,
       score: s.score,
@@ -60,13 +57,23 @@ export function scoreOnly(
   model: RiskModelFile,
 ): Float64Array {
   const scorer = new NodeScorer(model, stepOf(timestamps), false);
+  const sample = samples(timestamps, metrics);
+  return Float64Array.from(timestamps, (_, i) => scorer.update(sample(i)).score);
+}
+
+/**
+ * Row i as the scorer reads it. One values object, refilled for each row: the scorer reads it
+ * during update and keeps nothing of it.
+ */
+function samples(
+  timestamps: readonly number[],
+  metrics: Readonly<Record<string, Float64Array>>,
+): (i: number) => NodeSample {
   const names = Object.keys(metrics);
   const columns = names.map((n) => metrics[n]!);
   const values: Record<string, number> = {};
-  const out = new Float64Array(timestamps.length);
-  for (let i = 0; i < timestamps.length; i++) {
+  return (i) => {
     for (let k = 0; k < names.length; k++) values[names[k]!] = columns[k]![i]!;
-    out[i] = scorer.update({ t: timestamps[i]!, values }).score;
-  }
-  return out;
+    return { t: timestamps[i]!, values };
+  };
 }

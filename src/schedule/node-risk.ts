@@ -31,9 +31,13 @@ export async function scorePoolNodes(
   policy: Policy,
   model: RiskModelFile = defaultModel(),
 ): Promise<NodeReport[]> {
-  if (!spec.file) throw new Error('scorePoolNodes: the spec reads its nodes from queries, not a file');
-  const file = parseNodeCsv(spec.file, await readInput(spec.file), spec.timezone);
-  return scoreNodeRows(file.nodes, spec, policy, model);
+  return scoreNodeRows(await readNodeFile(spec), spec, policy, model);
+}
+
+/** The nodes of the spec's node metrics file. */
+export async function readNodeFile(spec: NodesSpec): Promise<NodeRows[]> {
+  if (!spec.file) throw new Error('readNodeFile: the spec reads its nodes from queries, not a file');
+  return parseNodeCsv(spec.file, await readInput(spec.file), spec.timezone).nodes;
 }
 
 /** Scores nodes' metric rows (from a file or a live source) with the spec's workloads. */

@@ -4,11 +4,10 @@
 // a time is NaN there, as in a long-form file; nothing is filled.
 
 import { parseDuration } from '../core/duration.js';
-import { type NodeRows, parseNodeCsv } from '../metrics/node-csv.js';
-import { readInput } from '../metrics/read-input.js';
+import type { NodeRows } from '../metrics/node-csv.js';
 import type { Policy } from '../policy/types.js';
 import type { RiskModelFile } from '../risk/model.js';
-import { type NodeReport, scoreNodeRows } from './node-risk.js';
+import { type NodeReport, readNodeFile, scoreNodeRows } from './node-risk.js';
 import { loadRiskModel } from './risk-model.js';
 import { seriesRequestFor } from './sources.js';
 import type { ForecastSpec } from './spec.js';
@@ -30,7 +29,7 @@ export async function poolNodes(
 export async function poolNodeRows(spec: ForecastSpec, now: number): Promise<NodeRows[]> {
   const n = spec.nodes;
   if (!n) return [];
-  if (n.file) return parseNodeCsv(n.file, await readInput(n.file), n.timezone).nodes;
+  if (n.file) return readNodeFile(n);
   const req = await seriesRequestFor(spec, now);
   if (req.kind !== 'source' || !n.queries) return [];
   const stepMs = parseDuration(n.step)!;

@@ -137,44 +137,33 @@ export async function riskModelForRun(
   if (every === undefined) return inUse;
   if (inUse.lastRetrain && now - inUse.lastRetrain.at < every) return inUse;
   const attempt = await retrain(inUse, policy, rows, now, zone);
+  const { record, promoted } = attempt;
   const dir = dirOf(stateDir, pool);
+  // The model in use after this attempt; the state file is what it says.
+  const next: ModelInUse = promoted
+    ? {
+        ...inUse,
+        ...promoted,
+        source: inUse.source.startsWith('retrained from ') ? inUse.source : `retrained from ${inUse.source}`,
+        promotedAt: now,
+        heldOut: record.candidateFigures!,
+      }
+    : { ...inUse, ...(record.incumbentFigures ? { heldOut: record.incumbentFigures } : {}) };
+  next.lastRetrain = record;
+  next.retrained = record;
+  // The model first, then the state that names it: a crash between leaves the old model in use.
+  if (promoted) writeFileAtomically(modelFile(dir, next.version), `${JSON.stringify(next.model, null, 1)}\n`);
   const state: RetrainState = {
     format: 'shadowcast-risk-retrain',
-    base: inUse.base,
-    inUse: inUse.version,
-    last: attempt.record,
+    base: next.base,
+    inUse: next.version,
+    last: record,
   };
-  if (inUse.promotedAt !== undefined) state.promotedAt = inUse.promotedAt;
-  if (inUse.heldOut) state.heldOut = inUse.heldOut;
-  let result: ModelInUse = { ...inUse, lastRetrain: attempt.record, retrained: attempt.record };
-  if (attempt.record.incumbentFigures) {
-    state.heldOut = attempt.record.incumbentFigures;
-    result.heldOut = attempt.record.incumbentFigures;
-  }
-  if (attempt.promoted) {
-    const { model, version } = attempt.promoted;
-    // The model first, then the state that names it: a crash between leaves the old model in use.
-    writeFileAtomically(modelFile(dir, version), `${JSON.stringify(model, null, 1)}\n`);
-    state.inUse = version;
-    state.promotedAt = now;
-    state.heldOut = attempt.record.candidateFigures!;
-    const source = inUse.source.startsWith('retrained from ')
-      ? inUse.source
-      : `retrained from ${inUse.source}`;
-    result = {
-      model,
-      version,
-      source,
-      base: inUse.base,
-      promotedAt: now,
-      heldOut: attempt.record.candidateFigures!,
-      lastRetrain: attempt.record,
-      retrained: attempt.record,
-    };
-  }
+  if (next.promotedAt !== undefined) state.promotedAt = next.promotedAt;
+  if (next.heldOut) state.heldOut = next.heldOut;
   writeFileAtomically(join(dir, 'retrain.json'), `${JSON.stringify(state, null, 1)}\n`);
   pruneModels(dir, state.inUse);
-  return result;
+  return next;
 }
 
 /** Removes model files other than the one in use. */
