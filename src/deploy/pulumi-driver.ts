@@ -28,6 +28,8 @@ export interface DriverUpOptions {
   /** Recorded in the stack's history. */
   message: string;
   onEvent?: (event: EngineEvent) => void;
+  /** Aborting interrupts the CLI (SIGINT): Pulumi cancels the update and exits. */
+  signal?: AbortSignal;
 }
 
 export interface DriverRefreshOptions {
@@ -172,7 +174,11 @@ export function createAutomationDriver(options: AutomationDriverOptions): Pulumi
       }),
     up: (name, opts) =>
       on(name, async (s) => {
-        const r = await s.up({ message: opts.message, ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
+        const r = await s.up({
+          message: opts.message,
+          ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
         return { outputs: plain(r.outputs), changes: counts(r.summary.resourceChanges ?? {}) };
       }),
     cancel: (name) => on(name, (s) => s.cancel()),

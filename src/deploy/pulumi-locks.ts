@@ -2,7 +2,7 @@
 // holder can be proven gone. The deployer cancels a lock only when every holder is provably gone:
 // `pulumi cancel` on a DIY backend deletes every lock file of the stack, a live runner's included.
 
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 
 /** One DIY lock file: `<url>: created by <user>@<host> (pid <pid>) at <time>`. */
@@ -83,4 +83,55 @@ async function runningPulumi(pid: number): Promise<boolean> {
     // No /proc (macOS) or not readable: it runs, and we cannot say it is not pulumi.
     return true;
   }
+}
+
+/**
+ * SIGKILLs the `pulumi` CLI processes this process started on `stack` (children whose command
+ * line is `pulumi ... --stack STACK`), with every process under them (its language host, the
+ * program, provider plugins: a killed CLI would leave them running), found in /proc; the CLIs'
+ * pids. Where there is no /proc (macOS) it finds none, and a hung update is left to `pulumi
+ * cancel` alone.
+ */
+export async function killOwnCli(stack: string): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = (await readdir('/proc')).filter((d) => /^\d+$/.test(d));
+  } catch {
+    return [];
+  }
+  const children = new Map<number, number[]>();
+  for (const entry of entries) {
+    try {
+      // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const clis: number[] = [];
+  for (const pid of children.get(process.pid) ?? []) {
+    try {
+      const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+      const at = argv.indexOf('--stack');
+      if (/(^|\/)pulumi$/.test(argv[0] ?? '') && at >= 0 && argv[at + 1] === stack) clis.push(pid);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const doomed: number[] = [];
+  const collect = (pid: number) => {
+    doomed.push(pid);
+    for (const child of children.get(pid) ?? []) collect(child);
+  };
+  for (const pid of clis) collect(pid);
+  for (const pid of doomed) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  return clis;
 }

@@ -26,7 +26,13 @@ import {
   type StackOutputs,
 } from './pulumi-driver.js';
 import { describeChanges, failureReason, newTrace, traceEvent } from './pulumi-events.js';
-import { describeHolders, type LockHolder, type StaleLockCheck, staleOnThisHost } from './pulumi-locks.js';
+import {
+  describeHolders,
+  killOwnCli,
+  type LockHolder,
+  type StaleLockCheck,
+  staleOnThisHost,
+} from './pulumi-locks.js';
 import { describe, invalidState } from './sim-state.js';
 
 export { readStackTemplate, type StackSettings } from './pulumi-config.js';
@@ -38,6 +44,7 @@ export const PULUMI_DEFAULTS = {
   lockWaitMs: 5 * 60_000,
   lockRetryMs: 5_000,
   lockRetryMaxMs: 60_000,
+  cancelGraceMs: 15_000,
 } as const;
 
 export interface PulumiDeployerOptions {
@@ -79,6 +86,10 @@ export interface PulumiDeployerOptions {
   /** First pause between attempts on a held lock (default 5 s), doubling up to lockRetryMaxMs (60 s). */
   lockRetryMs?: number;
   lockRetryMaxMs?: number;
+  /** How long cancel waits for an interrupted update to stop before killing its CLI (default 15 s). */
+  cancelGraceMs?: number;
+  /** Kills the CLI processes this process runs on a stack; their pids (default: SIGKILL, found in /proc). */
+  killCli?: (stack: string) => Promise<number[]>;
   /** Which lock holders are provably gone (default: created on this host by a process that is gone). */
   isStaleLock?: StaleLockCheck;
   clock?: Clock;
@@ -107,10 +118,18 @@ export class StackLockedError extends Error {
 
 type Attempt =
   | { kind: 'ok'; state: PoolState; changes?: ChangeCounts }
-  | { kind: 'failed'; reason: string; state?: PoolState }
+  | { kind: 'failed'; reason: string; state?: PoolState; cancelled?: boolean }
   | { kind: 'locked'; holders: LockHolder[] };
 
 type Kind = 'update' | 'rollback';
+
+interface Inflight {
+  abort: AbortController;
+  /** Settles when the `up` does, however it ends. */
+  settled: Promise<unknown>;
+  /** Set by cancel: the update stops after this attempt, whatever it returned. */
+  cancelled: boolean;
+}
 
 export class PulumiDeployer implements Deployer {
   private readonly driver: PulumiDriver;
@@ -127,6 +146,10 @@ export class PulumiDeployer implements Deployer {
   private readonly checked = new Set<string>();
   /** The last stack selection: the next one waits for it. */
   private selecting: Promise<unknown> = Promise.resolve();
+  /** This deployer's `up` running on each stack, for cancel. */
+  private readonly inflight = new Map<string, Inflight>();
+  private readonly cancelGraceMs: number;
+  private readonly killCli: (stack: string) => Promise<number[]>;
 
   constructor(private readonly options: PulumiDeployerOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -135,6 +158,8 @@ export class PulumiDeployer implements Deployer {
     this.lockWaitMs = options.lockWaitMs ?? PULUMI_DEFAULTS.lockWaitMs;
     this.lockRetryMs = options.lockRetryMs ?? PULUMI_DEFAULTS.lockRetryMs;
     this.lockRetryMaxMs = options.lockRetryMaxMs ?? PULUMI_DEFAULTS.lockRetryMaxMs;
+    this.cancelGraceMs = options.cancelGraceMs ?? PULUMI_DEFAULTS.cancelGraceMs;
+    this.killCli = options.killCli ?? killOwnCli;
     if (!(this.lockWaitMs >= 0 && this.lockRetryMs > 0 && this.lockRetryMaxMs >= this.lockRetryMs)) {
       throw new UsageError(
         `pulumi lock waits: need lockWaitMs >= 0 and 0 < lockRetryMs <= lockRetryMaxMs, got ${this.lockWaitMs}, ${this.lockRetryMs}, ${this.lockRetryMaxMs}`,
@@ -175,10 +200,34 @@ export class PulumiDeployer implements Deployer {
    * Stops the pool's update under way (the executor gives up on a step at its deadline and rolls
    * back: the stack must be free for it). Called only by the pool's lock holder, whose update it
    * is; an update already over is no error.
+   *
+   * This deployer's own `up` of the stack is interrupted (SIGINT: Pulumi stops starting resource
+   * operations and exits once those in flight end); the update that ran it stops there and is
+   * never retried. An `up` still running after cancelGraceMs (a provider operation that does not
+   * end) is killed: the CLI processes this process started for the stack get SIGKILL, which may
+   * leave operations pending, so the stack is checked for them (and refreshed) before its next
+   * update. Then `pulumi cancel` releases the stack's lock: on a DIY backend a killed CLI leaves
+   * its lock file, on Pulumi Cloud the service ends the update.
    */
   async cancel(pool: string): Promise<void> {
+    const stack = this.stackFor(pool);
+    const running = this.inflight.get(stack);
+    if (running) {
+      running.cancelled = true;
+      running.abort.abort();
+      const ended = await settledWithin(running.settled, this.cancelGraceMs);
+      if (!ended) {
+        const killed = await this.killCli(stack);
+        this.log(
+          `${stack}: the update did not stop within ${Math.round(this.cancelGraceMs / 1000)} s of its interrupt: killed ${killed.length ? `pulumi (pid ${killed.join(', ')})` : 'nothing (no CLI process of ours found)'}`,
+        );
+        await settledWithin(running.settled, this.cancelGraceMs);
+      }
+      // Whatever it left behind is cleared before the next update.
+      this.checked.delete(stack);
+    }
     try {
-      await this.driver.cancel(this.stackFor(pool));
+      await this.driver.cancel(stack);
     } catch (err) {
       if (/already (been )?completed|no .*update.* in progress/i.test(messageOf(err))) return;
       throw err;
@@ -285,6 +334,11 @@ export class PulumiDeployer implements Deployer {
         recovery = undefined;
       }
       outcome ??= await this.attempt(stack, pool, desired, message, what, emit);
+      if (outcome.kind === 'failed' && outcome.cancelled) {
+        const reason = `${what} failed: ${outcome.reason}`;
+        emit('update-failed', reason);
+        return { ok: false, state: await this.current(pool), reason };
+      }
 
       if (outcome.kind === 'ok') {
         emit('update-done', `${what} done: ${describeChanges(outcome.changes)}; ${describe(outcome.state)}`);
@@ -337,10 +391,18 @@ export class PulumiDeployer implements Deployer {
         emit('update-started', `${what} started on stack ${stack}: ${describe(desired)}`);
       else if (note?.kind === 'resource-failed') emit('instance-failed', note.message);
     };
+    const abort = new AbortController();
+    const up = this.driver.up(stack, { message, onEvent, signal: abort.signal });
+    const inflight: Inflight = { abort, settled: up.catch(() => undefined), cancelled: false };
+    this.inflight.set(stack, inflight);
     try {
-      const result = await this.driver.up(stack, { message, onEvent });
+      const result = await up;
+      if (inflight.cancelled)
+        return { kind: 'failed', reason: 'cancelled (its deadline passed)', cancelled: true };
       return { kind: 'ok', state: this.poolOf(stack, pool, result.outputs), changes: result.changes };
     } catch (err) {
+      if (inflight.cancelled)
+        return { kind: 'failed', reason: 'cancelled (its deadline passed)', cancelled: true };
       if (err instanceof StackBusyError) return { kind: 'locked', holders: err.holders };
       if (err instanceof DependencyError) throw err;
       // `up` also throws when the update applied but reading its outputs afterwards failed
@@ -354,6 +416,8 @@ export class PulumiDeployer implements Deployer {
         return { kind: 'ok', state, ...(trace.summary ? { changes: trace.summary } : {}) };
       }
       return { kind: 'failed', reason: reason ?? messageOf(err), state };
+    } finally {
+      if (this.inflight.get(stack) === inflight) this.inflight.delete(stack);
     }
   }
 
@@ -508,6 +572,19 @@ function canonical(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** Whether `p` settles within `ms` (a real timer: cancel runs on the wall clock). */
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((done) => {
+    timer = setTimeout(() => done(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** An error in one line (a driver's own are already; a raw CLI message is summarized). */

@@ -7,6 +7,8 @@
 //   failure   a failed update reports the resource and leaves the state; a rollback restores it
 //   lock      a second deployer meets the first one's update in progress and gives up in time
 //   crash     a lock left by a CLI that is gone (this host) is cancelled and the update retried
+//   deadline  an update hung past its step's deadline is cancelled (its CLI interrupted, then
+//             killed) by the executor, and the pool rolled back to its last known-good state
 //
 // Runs wherever `pulumi` is on PATH (CI installs it: .github/workflows/pulumi.yml); elsewhere it
 // prints one line and skips. SHADOWCAST_E2E_REQUIRED=1 turns the skip into a failure.
@@ -19,10 +21,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
 import { LocalWorkspace } from '@pulumi/pulumi/automation/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pulumiCli } from '../support/pulumi-cli.js';
 import type { PoolState } from '../../src/core/plan.js';
 import type { DeployEvent } from '../../src/core/seams.js';
+import { systemClock } from '../../src/core/clock.js';
+import { Executor } from '../../src/deploy/executor.js';
+import { MemoryJournal } from '../../src/deploy/journal.js';
 import { PulumiDeployer, type PulumiDeployerOptions, StackLockedError } from '../../src/deploy/pulumi.js';
 import { resolveBackend } from '../../src/deploy/pulumi-config.js';
 
@@ -252,6 +258,74 @@ describe.skipIf(!cli)(`the Pulumi deployer end to end (${cli ?? 'no CLI'})`, () 
       expect(log).toContain('e2e-web: interrupted update cleared (cancelled, refreshed)');
       expect(await readdir(locks).catch(() => [])).toEqual([]);
       expect(await lastMessage()).toBe('shadowcast e2e#4');
+    },
+    10 * MINUTES,
+  );
+
+  it(
+    'cancels an update hung past its step deadline and rolls the pool back to its last known-good state',
+    async () => {
+      const log: string[] = [];
+      // The step's update sleeps ten minutes in the provider (only a cancel ends it); the
+      // rollback's update, which writes the config again, does not.
+      let hang = 10 * MINUTES;
+      const d = deployer({
+        cancelGraceMs: 3_000,
+        log: (line) => log.push(line),
+        settings: () => {
+          const sleepMs = hang;
+          hang = 0;
+          return { 'e2e:fail': false, 'e2e:sleepMs': sleepMs };
+        },
+      });
+      const before = await d.current('web');
+      const journal = new MemoryJournal();
+      const executor = new Executor({
+        deployer: d,
+        gate: { check: async () => ({ pass: true }) },
+        clock: systemClock,
+        journal,
+        stepTimeoutMs: 20_000,
+        rollbackRetryMs: 1_000,
+        timer: (ms, signal) => sleep(ms, undefined, { signal }),
+      });
+      const hung = { ...state(5, 2, 0), weights: { primary: 1, shadow: 0 } };
+      const t0 = Date.now();
+      const result = await executor.start('web', {
+        at: new Date().toISOString(),
+        key: 'e2e-deadline',
+        steps: [
+          {
+            id: 'web#1',
+            pool: 'web',
+            kind: 'provision',
+            state: hung,
+            notBefore: 0,
+            bakeMs: 0,
+            reason: 'e2e: an update that hangs',
+          },
+        ],
+      });
+      const took = Date.now() - t0;
+      expect(result.outcome).toBe('rolled_back');
+      expect(result.reason).toMatch(/deadline: the update was still running/);
+      // Deadline (20 s), interrupt grace (3 s), kill, then the rollback's refresh and update.
+      expect(took).toBeLessThan(3 * MINUTES);
+      expect(
+        log.some((l) => /did not stop within 3 s of its interrupt: killed pulumi \(pid \d+/.test(l)),
+      ).toBe(true);
+      // The stack is back where it was, unlocked, with nothing pending, and its last update is the rollback.
+      expect(await deployer().current('web')).toEqual(before);
+      const locks = join(stateDir, 'pulumi', '.pulumi', 'locks', 'organization', PROJECT, STACK);
+      expect(await readdir(locks).catch(() => [])).toEqual([]);
+      expect(await lastMessage()).toMatch(/^shadowcast rollback/);
+      const kinds = journal.records.map((r) => r.kind);
+      expect(kinds).toEqual(
+        expect.arrayContaining(['step-intent', 'step-failed', 'rollback-intent', 'rollback-done']),
+      );
+      expect(kinds).not.toContain('step-applied');
+      expect(kinds).toContain('migration-rolled-back');
+      expect(kinds).not.toContain('migration-completed');
     },
     10 * MINUTES,
   );

@@ -94,6 +94,55 @@ describe('cancel', () => {
     driver.failures.cancel = [new Error('connection refused')];
     await expect(deployer.cancel('web')).rejects.toThrow('connection refused');
   });
+
+  // An `up` that ends only when its signal aborts (the CLI interrupted), or never.
+  const hangingUp =
+    (endsOnAbort: boolean) =>
+    (_stack: string, options: { signal?: AbortSignal }): Promise<never> =>
+      new Promise((_, reject) => {
+        if (endsOnAbort)
+          options.signal?.addEventListener('abort', () => reject(new Error('update canceled')));
+      });
+
+  it('interrupts its own update under way; the update stops there, never retried, and the lock is released', async () => {
+    const { driver, deployer, events, onEvent } = setup({ cancelGraceMs: 50 });
+    driver.ups.push(hangingUp(true));
+    const update = deployer.apply('web', AFTER, { stepId: 'web#2', onEvent });
+    await new Promise((done) => setTimeout(done, 10));
+    await deployer.cancel('web');
+    const result = await update;
+    expect(result.ok).toBe(false);
+    expect(result.reason).toBe('update web#2 failed: cancelled (its deadline passed)');
+    expect(result.state).toEqual(BEFORE);
+    expect(driver.ops().filter((op) => op === 'up')).toHaveLength(1);
+    expect(driver.ops()).toContain('cancel');
+    expect(kinds(events).at(-1)).toBe('update-failed');
+  });
+
+  it('kills an update that does not stop within the grace, and checks the stack for pending operations before the next', async () => {
+    const killed: string[] = [];
+    const { driver, deployer, log } = setup({
+      cancelGraceMs: 50,
+      killCli: async (stack) => (killed.push(stack), [4242]),
+    });
+    driver.ups.push(hangingUp(false));
+    const update = deployer.apply('web', AFTER, { stepId: 'web#2' });
+    await new Promise((done) => setTimeout(done, 10));
+    await deployer.cancel('web');
+    expect(killed).toEqual(['web']);
+    expect(log).toContain(
+      'web: the update did not stop within 0 s of its interrupt: killed pulumi (pid 4242)',
+    );
+    void update;
+    // The next update (the rollback) looks for what the killed CLI left pending, and clears it.
+    driver.pending.set('web', [{ type: 'creating', resource: { urn: 'urn:x', type: 't' } } as never]);
+    const back = await deployer.rollback('web', BEFORE, { stepId: 'web#2-rollback' });
+    expect(back.ok).toBe(true);
+    const ops = driver.ops();
+    expect(ops.slice(ops.lastIndexOf('cancel'))).toEqual(
+      expect.arrayContaining(['exportStack', 'refresh', 'up']),
+    );
+  });
 });
 
 describe('apply', () => {
