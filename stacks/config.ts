@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { DesiredState, PoolState } from '../src/core/plan.js';
 import { WEIGHT_EPSILON } from '../src/core/plan.js';
 
-export const TARGETS = ['aws', 'kubernetes'] as const;
+export const TARGETS = ['aws', 'kubernetes', 'local'] as const;
 export type Target = (typeof TARGETS)[number];
 
 /** A pool as the stack declares it: the planner's PoolState, plus where each standby goes. */
@@ -150,6 +150,19 @@ const K8S = z.strictObject({
   labels: EXTRA_TAGS,
 });
 
+/**
+ * The local target: the simulated fleet in a state directory (STATE/sim/POOL.json), changed by
+ * shadowcast's own provider plugin (pulumi-resource-shadowcast). The deployer writes `step` and
+ * `faults` before each update; a stack template sets `stateDir` (the runner's --state).
+ */
+const LOCAL = z.strictObject({
+  stateDir: z.string().min(1),
+  /** The step this update applies (MIGRATION/STEP-ID), for the fleet's update log. */
+  step: z.string().default(''),
+  /** Faults for the fleet to meet in this update (`apply --inject`): failed or slow updates. */
+  faults: z.array(z.record(z.string(), z.unknown())).default([]),
+});
+
 /** A primary node a standby may shadow: where it runs, and the block volume its data lives on. */
 const NODE = z.strictObject({
   zone: z.string().min(1),
@@ -167,6 +180,7 @@ export type AwsPoolSettings = z.output<typeof AWS_POOL>;
 export type KubernetesSettings = z.output<typeof K8S>;
 export type KubernetesPoolSettings = z.output<typeof K8S_POOL>;
 export type NodeInfo = z.output<typeof NODE>;
+export type LocalSettings = z.output<typeof LOCAL>;
 
 interface Common {
   desired: StackDesiredState;
@@ -175,7 +189,8 @@ interface Common {
 }
 export type StackConfig =
   | (Common & { target: 'aws'; aws: AwsSettings })
-  | (Common & { target: 'kubernetes'; kubernetes: KubernetesSettings });
+  | (Common & { target: 'kubernetes'; kubernetes: KubernetesSettings })
+  | (Common & { target: 'local'; local: LocalSettings });
 
 /** A config value that cannot be used: the message names the key (`shadowcast:desired.pools.web...`). */
 export class StackConfigError extends Error {
@@ -189,9 +204,12 @@ export class StackConfigError extends Error {
  */
 export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   const target = raw.target;
-  if (target === undefined) throw new StackConfigError('shadowcast:target is not set: aws or kubernetes');
+  if (target === undefined)
+    throw new StackConfigError('shadowcast:target is not set: aws, kubernetes or local');
   if (!TARGETS.includes(target as Target)) {
-    throw new StackConfigError(`shadowcast:target: ${JSON.stringify(target)} must be aws or kubernetes`);
+    throw new StackConfigError(
+      `shadowcast:target: ${JSON.stringify(target)} must be aws, kubernetes or local`,
+    );
   }
   if (raw.desired === undefined) {
     throw new StackConfigError('shadowcast:desired is not set: the DesiredState to declare, {pools: {...}}');
@@ -199,6 +217,14 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   const desired = check('desired', DESIRED, raw.desired) as StackDesiredState;
   const nodes = check('nodes', z.record(z.string().min(1), NODE).default({}), raw.nodes);
   const settingsKey = target as Target;
+  if (target === 'local') {
+    if (raw.local === undefined) {
+      throw new StackConfigError(
+        "shadowcast:local is not set: {stateDir}, the simulated fleet's state directory",
+      );
+    }
+    return { target, desired, nodes, local: check('local', LOCAL, raw.local) };
+  }
   if (raw[settingsKey] === undefined) {
     throw new StackConfigError(`shadowcast:${settingsKey} is not set: the ${settingsKey} target's settings`);
   }

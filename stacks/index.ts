@@ -2,20 +2,21 @@
 // and declares the pools, standbys and weighted routing from it. It never forecasts or plans:
 // every migration step is this program run with the next DesiredState in config.
 //
-//   shadowcast:target   aws | kubernetes
+//   shadowcast:target   aws | kubernetes | local (the simulated fleet, through shadowcast's provider)
 //   shadowcast:desired  {pools: {<pool>: {primary, shadow, standby, weights, standbyZones?}}}
-//   shadowcast:aws | shadowcast:kubernetes   the target's settings (see Pulumi.example-*.yaml)
+//   shadowcast:aws | shadowcast:kubernetes | shadowcast:local   the target's settings (see Pulumi.example-*.yaml)
 //   shadowcast:nodes    {<node id>: {zone, volumeId? | claim?}}: the nodes standbys shadow
 
 import * as pulumi from '@pulumi/pulumi';
 import { declareAws } from './aws/index.js';
 import { parseStackConfig, StackConfigError, type StackConfig } from './config.js';
 import { declareKubernetes } from './kubernetes/index.js';
+import { declareLocal } from './local/index.js';
 
 function load(): StackConfig {
   const cfg = new pulumi.Config('shadowcast');
   const raw: Record<string, unknown> = {};
-  for (const key of ['target', 'desired', 'aws', 'kubernetes', 'nodes']) {
+  for (const key of ['target', 'desired', 'aws', 'kubernetes', 'local', 'nodes']) {
     try {
       raw[key] = key === 'target' ? cfg.get(key) : cfg.getObject(key);
     } catch (err) {
@@ -41,6 +42,7 @@ export const pools = declare(config);
 
 function declare(c: StackConfig) {
   try {
+    if (c.target === 'local') return declareLocal(c);
     return c.target === 'aws' ? declareAws(c) : declareKubernetes(c);
   } catch (err) {
     // The components check what the config parser cannot (an ALB needs two zones, ...): same message form.

@@ -71,9 +71,9 @@ export async function applyCommand(flags: ApplyFlags): Promise<void> {
     const plan = await readPlanFile(planFile(flags.state, pool));
     if (plan.pool !== pool)
       throw new InputError(plan.file, undefined, `pool: "${plan.pool}", but the file is ${pool}'s`);
-    checkStepFaults(faults, plan.steps, flags.target === 'sim');
     const policy = policies.get(pool)!;
     const open = targetFor(flags.target, { stateDir: flags.state, pool, policy, plan, pulumi: flags });
+    checkStepFaults(faults, plan.steps, open.simulated === true);
     refuseInRecommendMode(pool, policy, flags.target, flags.policies);
     jobs.push({ pool, plan, policy, open });
   }

@@ -26,7 +26,14 @@ import { thisProcess } from './process.js';
 import type { Readiness } from './readiness.js';
 
 /** Where a crash leaves the target ahead of the journal; fault injection (`kill`) stops the process here. */
-export const CRASH_POINTS = ['after-intent', 'after-apply', 'mid-bake', 'mid-rollback'] as const;
+export const CRASH_POINTS = [
+  'after-intent',
+  'mid-update',
+  'mid-update-engine',
+  'after-apply',
+  'mid-bake',
+  'mid-rollback',
+] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 export interface ExecutorOptions {
@@ -257,11 +264,20 @@ export class Executor {
       if (waited) return waited;
     }
     const t0 = this.now();
+    const ref = refOf(step, i);
     const result = await this.update(run.pool, deadline, () =>
-      this.o.deployer.apply(run.pool, step.state, { stepId: `${run.id}/${step.id}` }),
+      this.o.deployer.apply(run.pool, step.state, {
+        stepId: `${run.id}/${step.id}`,
+        // The target reports its update under way: a crash there leaves it running (or half done).
+        onEvent: (e) => {
+          if (e.kind !== 'update-started') return;
+          this.o.crashPoint?.('mid-update', ref);
+          this.o.crashPoint?.('mid-update-engine', ref);
+        },
+      }),
     );
     if (result === TIMED_OUT) return this.timedOut(run, 'the update was still running');
-    this.o.crashPoint?.('after-apply', refOf(step, i));
+    this.o.crashPoint?.('after-apply', ref);
     if (!result.ok) return `update failed: ${result.reason ?? 'no reason given'}`;
     const shows = await this.o.deployer.current(run.pool);
     this.record(run, {

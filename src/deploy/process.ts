@@ -82,3 +82,50 @@ export function isThisProcess(p: ProcessId): boolean {
   if (p.pid !== me.pid || p.host !== me.host) return false;
   return p.startTime === undefined || me.startTime === undefined || p.startTime === me.startTime;
 }
+
+/**
+ * This host's processes as parent → children, from /proc (sync: called from crash points). Empty
+ * where there is no /proc.
+ */
+export function processChildren(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return children;
+  }
+  for (const entry of entries) {
+    try {
+      // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return children;
+}
+
+/** `roots` and every process under them, parents first. */
+export function processTree(roots: readonly number[], children = processChildren()): number[] {
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    out.push(pid);
+    for (const child of children.get(pid) ?? []) walk(child);
+  };
+  for (const root of roots) walk(root);
+  return out;
+}
+
+/** SIGKILLs every process under this one (what it started, and what they started). */
+export function killDescendants(): void {
+  for (const pid of processTree([process.pid]).slice(1)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}

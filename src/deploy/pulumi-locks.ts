@@ -2,8 +2,9 @@
 // holder can be proven gone. The deployer cancels a lock only when every holder is provably gone:
 // `pulumi cancel` on a DIY backend deletes every lock file of the stack, a live runner's included.
 
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { processChildren, processTree } from './process.js';
 
 /** One DIY lock file: `<url>: created by <user>@<host> (pid <pid>) at <time>`. */
 export interface LockHolder {
@@ -93,23 +94,7 @@ async function runningPulumi(pid: number): Promise<boolean> {
  * cancel` alone.
  */
 export async function killOwnCli(stack: string): Promise<number[]> {
-  let entries: string[];
-  try {
-    entries = (await readdir('/proc')).filter((d) => /^\d+$/.test(d));
-  } catch {
-    return [];
-  }
-  const children = new Map<number, number[]>();
-  for (const entry of entries) {
-    try {
-      // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // Gone meanwhile.
-    }
-  }
+  const children = processChildren();
   const clis: number[] = [];
   for (const pid of children.get(process.pid) ?? []) {
     try {
@@ -120,13 +105,7 @@ export async function killOwnCli(stack: string): Promise<number[]> {
       // Gone meanwhile.
     }
   }
-  const doomed: number[] = [];
-  const collect = (pid: number) => {
-    doomed.push(pid);
-    for (const child of children.get(pid) ?? []) collect(child);
-  };
-  for (const pid of clis) collect(pid);
-  for (const pid of doomed) {
+  for (const pid of processTree(clis, children)) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {

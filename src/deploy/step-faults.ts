@@ -7,8 +7,11 @@
 //   step=N:slow-update[:FACTOR]  the step's update takes FACTOR times as long (default 10)
 //   step=N:kill[:POINT]          the process SIGKILLs itself at POINT of the step: after-apply
 //                                (default: the fleet has the update, the journal does not yet),
-//                                after-intent, mid-bake, or mid-rollback (with a fault that fails
-//                                the step: the rollback update lands, its record does not)
+//                                after-intent, mid-update (the target reported its update under
+//                                way; it runs on), mid-update-engine (the same, and everything
+//                                this process started dies with it: the Pulumi CLI and plugins),
+//                                mid-bake, or mid-rollback (with a fault that fails the step: the
+//                                rollback update lands, its record does not)
 //
 // update-failure, metrics-outage and slow-update need the simulated fleet (--target sim).
 
@@ -18,6 +21,7 @@ import type { GateResult, HealthGate } from '../core/seams.js';
 import { CRASH_POINTS, type CrashPoint } from './executor.js';
 import type { JournalRecord, StepRef } from './journal.js';
 import type { Fault } from './sim.js';
+import { killDescendants } from './process.js';
 
 export const STEP_FAULTS = [
   'update-failure',
@@ -108,7 +112,12 @@ export class StepFaultInjector {
   constructor(
     private readonly faults: readonly StepFault[],
     private readonly target: InjectionTarget,
-    private readonly kill: () => void = () => process.kill(process.pid, 'SIGKILL'),
+    private readonly kill: (point: CrashPoint) => void = (point) => {
+      // mid-update-engine: the CLI and its plugins die with the runner (a machine lost), leaving
+      // the stack locked with operations pending; mid-update: the runner alone, its update runs on.
+      if (point === 'mid-update-engine') killDescendants();
+      process.kill(process.pid, 'SIGKILL');
+    },
   ) {}
 
   onRecord(r: JournalRecord): void {
@@ -135,7 +144,7 @@ export class StepFaultInjector {
 
   crashPoint = (point: CrashPoint, step: StepRef | undefined): void => {
     const index = point === 'mid-rollback' ? this.failed : step?.index;
-    if (this.faults.some((f) => f.kind === 'kill' && f.point === point && f.step === index)) this.kill();
+    if (this.faults.some((f) => f.kind === 'kill' && f.point === point && f.step === index)) this.kill(point);
   };
 
   gate(inner: HealthGate): HealthGate {

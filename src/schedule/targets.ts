@@ -4,14 +4,17 @@
 // by `plan`) minute by minute on its own simulated clock. `pulumi` is wired in pulumiTarget.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { InputError, UsageError } from '../core/errors.js';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../core/clock.js';
 import { MetricsThresholdGate } from '../deploy/metrics-gate.js';
 import { PulumiDeployer } from '../deploy/pulumi.js';
-import { readStackTemplate } from '../deploy/pulumi-config.js';
+import { parseStackTemplate, type StackSettings } from '../deploy/pulumi-config.js';
+import { localShim } from '../deploy/local-provider.js';
+import type { Fault } from '../deploy/sim-faults.js';
+import type { ApplyOptions, ApplyResult, Deployer } from '../core/seams.js';
 import { SimStore, type SimStoreInit, simStoreFile } from '../deploy/sim-store.js';
 import { CsvSource } from '../metrics/csv.js';
 import type { MetricSource } from '../core/seams.js';
@@ -45,7 +48,10 @@ export interface PulumiTargetFlags {
  * Opens the target. `create`: make its state when there is none (the simulated fleet's first
  * apply); otherwise undefined then. Called only under the pool's lock when it may change anything.
  */
-export type TargetOpener = (create: boolean) => Promise<Target | undefined>;
+export type TargetOpener = ((create: boolean) => Promise<Target | undefined>) & {
+  /** The target is the simulated fleet (sim, or Pulumi's local target): it can meet its faults. */
+  simulated?: boolean;
+};
 
 /** The target's opener; a target that cannot be used fails here, before anything is read or changed. */
 export function targetFor(name: TargetName, ctx: TargetContext): TargetOpener {
@@ -68,19 +74,30 @@ export function pulumiTarget(ctx: TargetContext): TargetOpener {
       '--target pulumi needs --stack-template FILE: a Pulumi.<stack>.yaml with shadowcast:target and its settings (see Pulumi.example-aws.yaml)',
     );
   }
+  let templateText: string;
+  try {
+    templateText = readFileSync(flags.stackTemplate, 'utf8');
+  } catch (err) {
+    throw new InputError(
+      flags.stackTemplate,
+      undefined,
+      `cannot read the stack config template: ${(err as Error).message}`,
+    );
+  }
+  const settings = parseStackTemplate(flags.stackTemplate, templateText);
+  if (settings['shadowcast:target'] === 'local') return localTarget(ctx, settings, flags);
   if (!flags.health && !ctx.health) {
     throw new UsageError(
       "--target pulumi needs --health FILE (the gate metrics as a CSV of series <pool>:<metric>, timestamp, value), or, for run, a health: block in the pool's forecast spec",
     );
   }
-  const template = flags.stackTemplate;
   const health = flags.health;
   const live = ctx.health;
   return async () => {
-    const settings = await readStackTemplate(template);
     const deployer = new PulumiDeployer({
       settings,
       stateDir: ctx.stateDir,
+      log: note,
       ...(flags.stackName ? { stackName: flags.stackName } : {}),
     });
     const gates = ctx.policy.migration.gates;
@@ -111,6 +128,105 @@ export function pulumiTarget(ctx: TargetContext): TargetOpener {
   };
 }
 
+/**
+ * `--target pulumi` with a stack template whose `shadowcast:target` is `local`: the simulated fleet
+ * of `--target sim` (STATE/sim/POOL.json, made from the plan on the first apply), changed only by
+ * real `pulumi up`s of the pool's stack through shadowcast's provider plugin, which the CLI finds
+ * in STATE/pulumi/bin. Health, readiness and the clock are the fleet's own, read again from its
+ * file after every update the engine made; `--inject` faults of an update ride in the stack's
+ * config to the provider.
+ */
+function localTarget(ctx: TargetContext, settings: StackSettings, flags: PulumiTargetFlags): TargetOpener {
+  const file = simStoreFile(ctx.stateDir, ctx.pool);
+  const plan = ctx.plan;
+  const demand =
+    plan && !existsSync(file)
+      ? forecastDemand(join(ctx.stateDir, 'forecasts', ctx.pool, 'forecast.json'))
+      : undefined;
+  const opener: TargetOpener = async (create) => {
+    const first = SimStore.open(file, create && plan ? () => simInit(ctx, plan, demand) : undefined);
+    if (!first) return undefined;
+    let store = first;
+    const shim = await localShim(ctx.stateDir);
+    // Faults of the next update go to the provider; windows (metrics outages) stay with the fleet
+    // this process reads, and are put back each time it is read again.
+    const updateFaults: Fault[] = [];
+    const windows: Fault[] = [];
+    let step = '';
+    let updating = false;
+    const local = (settings['shadowcast:local'] ?? {}) as Record<string, unknown>;
+    const pulumi = new PulumiDeployer({
+      settings: () => ({
+        ...settings,
+        'shadowcast:local': {
+          ...local,
+          stateDir: resolve(ctx.stateDir),
+          step,
+          faults: updateFaults.splice(0),
+        },
+      }),
+      stateDir: ctx.stateDir,
+      log: note,
+      envVars: { PATH: `${shim}${delimiter}${process.env.PATH ?? ''}` },
+      ...(flags.stackName ? { stackName: flags.stackName } : {}),
+    });
+    const through = async (options: ApplyOptions | undefined, update: () => Promise<ApplyResult>) => {
+      // What this process's clock did (bakes) is on disk before the provider opens the fleet.
+      store.save();
+      step = options?.stepId ?? '';
+      updating = true;
+      try {
+        return await update();
+      } finally {
+        updating = false;
+        const reread = SimStore.open(file);
+        if (reread) {
+          store = reread;
+          for (const w of windows) store.inject(w);
+        }
+      }
+    };
+    const deployer: Deployer = {
+      // The fleet is the infrastructure: its state is what the engine's updates made it.
+      current: (pool) => store.current(pool),
+      apply: (pool, desired, options) => through(options, () => pulumi.apply(pool, desired, options)),
+      rollback: (pool, to, options) => through(options, () => pulumi.rollback(pool, to, options)),
+      cancel: (pool) => pulumi.cancel(pool),
+    };
+    const gates = ctx.policy.migration.gates;
+    return {
+      name: 'pulumi',
+      deployer,
+      gate: { check: (pool, from, to) => store.gate(gates).check(pool, from, to) },
+      clock: { now: () => store.clock.now(), sleep: (ms) => store.clock.sleep(ms) },
+      readiness: { ready: (pool, gain) => store.ready(pool, gain) },
+      inject: (fault) => {
+        if (fault.kind === 'failed-step' || fault.kind === 'slow-update') updateFaults.push(fault);
+        else {
+          windows.push(fault);
+          store.inject(fault);
+        }
+      },
+      serveDemand: (d) => store.serveDemand(d),
+      persist: () => {
+        if (!updating) store.save();
+      },
+      preview: async (pool, desired) => {
+        const changes = await pulumi.preview(pool, desired);
+        const parts = Object.entries(changes)
+          .filter(([, n]) => n > 0)
+          .map(([op, n]) => `${n} to ${op}`);
+        return parts.length ? parts.join(', ') : 'no changes';
+      },
+    };
+  };
+  opener.simulated = true;
+  return opener;
+}
+
+/** The Pulumi deployer's notes (waiting on a lock, clearing an interrupted update), on stderr. */
+const note = (line: string) => process.stderr.write(`shadowcast: note: ${line}\n`);
+
 function simTarget(ctx: TargetContext): TargetOpener {
   const file = simStoreFile(ctx.stateDir, ctx.pool);
   // A fleet still to be made needs the pool's forecast: a missing one fails now, before any file is written.
@@ -119,7 +235,7 @@ function simTarget(ctx: TargetContext): TargetOpener {
     plan && !existsSync(file)
       ? forecastDemand(join(ctx.stateDir, 'forecasts', ctx.pool, 'forecast.json'))
       : undefined;
-  return async (create) => {
+  const opener: TargetOpener = async (create) => {
     const store = SimStore.open(file, create && plan ? () => simInit(ctx, plan, demand) : undefined);
     if (!store) return undefined;
     return {
@@ -133,6 +249,8 @@ function simTarget(ctx: TargetContext): TargetOpener {
       persist: () => store.save(),
     };
   };
+  opener.simulated = true;
+  return opener;
 }
 
 /** A new simulated fleet: the plan's starting state at the plan's time, serving the forecast's mean. */

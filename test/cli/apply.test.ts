@@ -18,7 +18,7 @@ import {
   runCli,
   START,
   STEPS,
-} from '../deploy/migration-fixture.js';
+} from '../../bench/migration-fixture.js';
 
 const historyOf = async (dir: string): Promise<MigrationHistory[]> => {
   const r = await runCli(['history', '--state', dir, '--format', 'json']);
@@ -190,7 +190,7 @@ describe('bad input: exit 2, one line, nothing changed', () => {
     [
       '--inject step=2:kill:later',
       ['--inject', 'step=2:kill:later'],
-      'kill point "later": expected one of after-intent, after-apply, mid-bake, mid-rollback',
+      'kill point "later": expected one of after-intent, mid-update, mid-update-engine, after-apply, mid-bake, mid-rollback',
     ],
     [
       '--inject step=2:slow-update:0.5',

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, root, runCli } from '../deploy/migration-fixture.js';
+import { cli, root, runCli } from '../../bench/migration-fixture.js';
 import { samples } from '../support/prom-text.js';
 import {
   type DemandFixture,

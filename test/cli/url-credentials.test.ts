@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { apply, migrationState, root, runCli, type CliRun } from '../deploy/migration-fixture.js';
+import { apply, migrationState, root, runCli, type CliRun } from '../../bench/migration-fixture.js';
 
 const PASSWORD = 'S3cr3tPlanted';
 const TOKEN = 'S3cr3tPlanted2';

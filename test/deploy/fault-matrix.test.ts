@@ -22,7 +22,7 @@ import {
   POOL,
   START,
   STEPS,
-} from './migration-fixture.js';
+} from '../../bench/migration-fixture.js';
 
 type Expect = 'completed' | 'rolled_back';
 

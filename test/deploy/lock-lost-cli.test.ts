@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { journalFile, readJournal } from '../../src/deploy/journal.js';
 import { lockFile } from '../../src/deploy/lock.js';
 import { until } from '../support/until.js';
-import { apply, fleetFile, migrationState, POOL, STEPS } from './migration-fixture.js';
+import { apply, fleetFile, migrationState, POOL, STEPS } from '../../bench/migration-fixture.js';
 
 const intents = (dir: string) =>
   existsSync(journalFile(dir, POOL))

@@ -18,7 +18,7 @@ import { alive, processStartTime } from '../../src/deploy/process.js';
 import { applyPool, type PoolRun, type Target } from '../../src/schedule/migrate.js';
 import { type PlanFile, planFile, readPlanFile } from '../../src/schedule/plan-file.js';
 import { until } from '../support/until.js';
-import { migrationState, POOL, START, STEPS, T0 } from './migration-fixture.js';
+import { migrationState, POOL, START, STEPS, T0 } from '../../bench/migration-fixture.js';
 
 const MIN = 60_000;
 const passing: HealthGate = { check: async () => ({ pass: true }) };

@@ -143,12 +143,12 @@ describe('parseStackConfig: refuses, naming the key', () => {
     {
       what: 'no target',
       input: raw({ target: undefined }),
-      error: 'shadowcast:target is not set: aws or kubernetes',
+      error: 'shadowcast:target is not set: aws, kubernetes or local',
     },
     {
       what: 'an unknown target',
       input: raw({ target: 'gcp' }),
-      error: 'shadowcast:target: "gcp" must be aws or kubernetes',
+      error: 'shadowcast:target: "gcp" must be aws, kubernetes or local',
     },
     {
       what: 'no DesiredState',

@@ -45,7 +45,5 @@ export function pulumiCli(suite: string): string | undefined {
 /** Whether an executable of this name is on PATH (after engineOnPath). */
 export function onPath(name: string): boolean {
   engineOnPath();
-  return (process.env.PATH ?? '')
-    .split(delimiter)
-    .some((dir) => dir !== '' && existsSync(join(dir, name)));
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, name)));
 }

@@ -6,11 +6,12 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { PoolState } from '../../src/core/plan.js';
-import type { SimStoreFile } from '../../src/deploy/sim-store.js';
+import { join } from 'node:path';
+import type { PoolState } from '../src/core/plan.js';
+import type { SimStoreFile } from '../src/deploy/sim-store.js';
+import { repoRoot } from './common.js';
 
-export const root = resolve(import.meta.dirname, '..', '..');
+export const root = repoRoot();
 export const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 export const policies = join(root, 'policies');
 export const POOL = 'storefront';
