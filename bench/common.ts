@@ -26,8 +26,11 @@ export function progress(text: string): void {
  * with `markdown`, so the figures there are the bench's own, never edited by hand. No markers, no
  * change.
  */
-export function writeBenchmarkSection(name: string, markdown: string): boolean {
-  const file = join(repoRoot(), 'docs', 'benchmark.md');
+export function writeBenchmarkSection(
+  name: string,
+  markdown: string,
+  file = join(repoRoot(), 'docs', 'benchmark.md'),
+): boolean {
   const text = readFileSync(file, 'utf8');
   const start = `<!-- ${name}:start -->`;
   const end = `<!-- ${name}:end -->`;

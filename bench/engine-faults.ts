@@ -76,13 +76,13 @@ export const ENGINE_FAULTS: EngineFault[] = [
     reason: /deadline: the update took \d+(\.\d)? min; the step has run .*, past its 15 min/,
   },
   {
-    name: 'SIGKILL during pulumi up (the CLI runs on)',
+    name: 'SIGKILL of the runner during pulumi up',
     inject: [`step=${FAULT_STEP}:kill:mid-update`],
     kills: true,
     expected: 'either',
   },
   {
-    name: 'SIGKILL during pulumi up, engine and all (lock and pending operations left)',
+    name: 'SIGKILL of the runner, the CLI and its plugins during pulumi up (lock and pending operations left)',
     inject: [`step=${FAULT_STEP}:kill:mid-update-engine`],
     kills: true,
     expected: 'either',

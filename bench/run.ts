@@ -13,6 +13,7 @@ import { createForecaster, type MODEL_NAMES } from '../src/forecast/index.js';
 import { progress, repoRoot, writeBenchmarkSection } from './common.js';
 import { benchPropagation } from './propagate.js';
 import { referenceAvailable, runReference } from './reference.js';
+import { benchEngineFaults } from './engine-faults.js';
 import { benchRisk } from './risk.js';
 import { benchRiskValidation } from './risk-validation.js';
 import { benchSimulate } from './simulate.js';
@@ -212,7 +213,7 @@ async function benchForecast(): Promise<void> {
   process.stdout.write(md);
 }
 
-/** Runs each section and writes bench/results/<section>.{md,json}; BENCH_ONLY=forecast,risk,risk-validation,propagate,simulate picks. */
+/** Runs each section and writes bench/results/<section>.{md,json}; BENCH_ONLY=forecast,risk,risk-validation,propagate,simulate,engine-faults picks. */
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',') ?? [
     'forecast',
@@ -220,6 +221,7 @@ async function main(): Promise<void> {
     'risk-validation',
     'propagate',
     'simulate',
+    'engine-faults',
   ];
   const out = resolve(repoRoot(), 'bench', 'results');
   mkdirSync(out, { recursive: true });
@@ -229,6 +231,7 @@ async function main(): Promise<void> {
     ['risk-validation', benchRiskValidation],
     ['propagate', benchPropagation],
     ['simulate', benchSimulate],
+    ['engine-faults', benchEngineFaults],
   ] as const) {
     if (!only.includes(name)) continue;
     const result = await run();
@@ -238,6 +241,8 @@ async function main(): Promise<void> {
     // Sections docs/benchmark.md shows between markers are written there too.
     if (writeBenchmarkSection(`${name}-bench`, result.markdown))
       progress(`docs/benchmark.md: ${name} figures updated`);
+    if (writeBenchmarkSection(`${name}-bench`, result.markdown, join(repoRoot(), 'README.md')))
+      progress(`README.md: ${name} figures updated`);
     process.stdout.write(`\n${result.markdown}\n`);
   }
 }

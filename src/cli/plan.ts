@@ -6,7 +6,7 @@
 // "preview" (a string, or null where the target has none).
 
 import { join, relative } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { DependencyError, UsageError } from '../core/errors.js';
 import { describeState } from '../deploy/pool-state.js';
 import { loadPolicyDir } from '../policy/load.js';
 import { planFile } from '../schedule/plan-file.js';
@@ -56,12 +56,39 @@ export async function planCommand(flags: PlanFlags): Promise<void> {
     const policy = set.pools.get(spec.pool)!.policy;
     if (tty) process.stderr.write(`\r[${i + 1}/${specs.length}] planning ${spec.pool}…\x1b[K`);
     const target = await targets[i]!(false);
+    // In mode recommend nothing is applied, so a target that cannot be reached (no Pulumi CLI,
+    // say) only costs the preview: the plan is then sized from the load observed.
+    let unreachable: string | undefined;
+    const tolerant = async <T>(call: () => Promise<T>): Promise<T | undefined> => {
+      if (unreachable !== undefined) return undefined;
+      try {
+        return await call();
+      } catch (err) {
+        if (policy.mode !== 'recommend' || !(err instanceof DependencyError)) throw err;
+        unreachable = err.message;
+        return undefined;
+      }
+    };
     const now = target
-      ? { current: await target.deployer.current(spec.pool), now: target.clock.now() }
+      ? await tolerant(async () => ({
+          current: await target.deployer.current(spec.pool),
+          now: target.clock.now(),
+        }))
       : undefined;
     const { result, nodes, planned, from } = await planPool(spec, policy, now, flags.state);
     const pp = planned.pool;
-    const preview = target?.preview ? await target.preview(spec.pool, pp.desired) : undefined;
+    // The engine's own diff of the next update: the plan's first step.
+    const next = pp.steps[0];
+    const diff =
+      target?.preview && next ? await tolerant(() => target.preview!(spec.pool, next.state)) : undefined;
+    const preview =
+      unreachable !== undefined
+        ? `preview: not available (${unreachable})`
+        : diff !== undefined
+          ? `preview of step 1 (${next!.id}): ${diff}`
+          : target?.preview && !next
+            ? 'preview: no step, so no update'
+            : undefined;
     const file = planFile(flags.state, spec.pool);
     const doc = planDocument(spec.pool, policy, planned, nodes);
     await writeForecastFiles(join(flags.state, 'forecasts', spec.pool), result, spec.pool);
