@@ -117,13 +117,7 @@ export function pulumiTarget(ctx: TargetContext): TargetOpener {
       clock: systemClock,
       // Resolves at the deadline; rejects (and stops) once the step finished first.
       timer: (ms, signal) => sleep(ms, undefined, { signal }),
-      preview: async (pool, desired) => {
-        const changes = await deployer.preview(pool, desired);
-        const parts = Object.entries(changes)
-          .filter(([, n]) => n > 0)
-          .map(([op, n]) => `${n} to ${op}`);
-        return parts.length ? parts.join(', ') : 'no changes';
-      },
+      preview: async (pool, desired) => previewLine(await deployer.preview(pool, desired)),
     };
   };
 }
@@ -138,13 +132,9 @@ export function pulumiTarget(ctx: TargetContext): TargetOpener {
  */
 function localTarget(ctx: TargetContext, settings: StackSettings, flags: PulumiTargetFlags): TargetOpener {
   const file = simStoreFile(ctx.stateDir, ctx.pool);
-  const plan = ctx.plan;
-  const demand =
-    plan && !existsSync(file)
-      ? forecastDemand(join(ctx.stateDir, 'forecasts', ctx.pool, 'forecast.json'))
-      : undefined;
+  const openFleet = fleetOpener(ctx);
   const opener: TargetOpener = async (create) => {
-    const first = SimStore.open(file, create && plan ? () => simInit(ctx, plan, demand) : undefined);
+    const first = openFleet(create);
     if (!first) return undefined;
     let store = first;
     const shim = await localShim(ctx.stateDir);
@@ -211,32 +201,43 @@ function localTarget(ctx: TargetContext, settings: StackSettings, flags: PulumiT
       persist: () => {
         if (!updating) store.save();
       },
-      preview: async (pool, desired) => {
-        const changes = await pulumi.preview(pool, desired);
-        const parts = Object.entries(changes)
-          .filter(([, n]) => n > 0)
-          .map(([op, n]) => `${n} to ${op}`);
-        return parts.length ? parts.join(', ') : 'no changes';
-      },
+      preview: async (pool, desired) => previewLine(await pulumi.preview(pool, desired)),
     };
   };
   opener.simulated = true;
   return opener;
 }
 
-/** The Pulumi deployer's notes (waiting on a lock, clearing an interrupted update), on stderr. */
-const note = (line: string) => process.stderr.write(`shadowcast: note: ${line}\n`);
-
-function simTarget(ctx: TargetContext): TargetOpener {
+/**
+ * The pool's simulated fleet (STATE/sim/POOL.json); `create`: made from the plan when there is
+ * none. A fleet still to be made needs the pool's forecast: a missing one fails here, before any
+ * file is written.
+ */
+function fleetOpener(ctx: TargetContext): (create: boolean) => SimStore | undefined {
   const file = simStoreFile(ctx.stateDir, ctx.pool);
-  // A fleet still to be made needs the pool's forecast: a missing one fails now, before any file is written.
   const plan = ctx.plan;
   const demand =
     plan && !existsSync(file)
       ? forecastDemand(join(ctx.stateDir, 'forecasts', ctx.pool, 'forecast.json'))
       : undefined;
+  return (create) => SimStore.open(file, create && plan ? () => simInit(ctx, plan, demand) : undefined);
+}
+
+/** `pulumi preview`'s counts in a few words. */
+function previewLine(changes: Record<string, number>): string {
+  const parts = Object.entries(changes)
+    .filter(([, n]) => n > 0)
+    .map(([op, n]) => `${n} to ${op}`);
+  return parts.length ? parts.join(', ') : 'no changes';
+}
+
+/** The Pulumi deployer's notes (waiting on a lock, clearing an interrupted update), on stderr. */
+const note = (line: string) => process.stderr.write(`shadowcast: note: ${line}\n`);
+
+function simTarget(ctx: TargetContext): TargetOpener {
+  const openFleet = fleetOpener(ctx);
   const opener: TargetOpener = async (create) => {
-    const store = SimStore.open(file, create && plan ? () => simInit(ctx, plan, demand) : undefined);
+    const store = openFleet(create);
     if (!store) return undefined;
     return {
       name: 'sim',
