@@ -51,8 +51,12 @@ else
   mv "$work/bin/language-nodejs" "$work/bin/pulumi-language-nodejs"
   echo "engine: CLI and language host built ($((SECONDS - start)) s)" >&2
 
-  # The provider embeds its schema (with its version) and Terraform mapping from its module.
-  k8s_dir="$(cd "$here/kubernetes" && go mod download -json "$k8s_module" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))')"
+  # The provider embeds its schema (with its version) and Terraform mapping from its module; the
+  # wrapper is built from a copy in the work directory, so the source tree gets no generated files.
+  k8s_src="$work/kubernetes-src"
+  mkdir -p "$k8s_src"
+  cp "$here/kubernetes/go.mod" "$here/kubernetes/go.sum" "$here/kubernetes/main.go" "$k8s_src/"
+  k8s_dir="$(cd "$k8s_src" && go mod download -json "$k8s_module" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))')"
   node -e '
     const fs = require("node:fs");
     const [dir, out, version] = process.argv.slice(1);
@@ -61,9 +65,10 @@ else
     fs.writeFileSync(out + "/schema-embed.json", JSON.stringify(schema));
     const mapping = JSON.parse(fs.readFileSync(dir + "/cmd/pulumi-resource-kubernetes/terraform-mapping.json", "utf8"));
     fs.writeFileSync(out + "/terraform-mapping-embed.json", JSON.stringify(mapping));
-  ' "$k8s_dir" "$here/kubernetes" "$k8s_version"
-  (cd "$here/kubernetes" && go build -buildvcs=false -trimpath -o "$work/bin/pulumi-resource-kubernetes" \
+  ' "$k8s_dir" "$k8s_src" "$k8s_version"
+  (cd "$k8s_src" && go build -buildvcs=false -trimpath -o "$work/bin/pulumi-resource-kubernetes" \
     -ldflags "-s -w -X $k8s_module/pkg/version.Version=$k8s_version" .)
+  rm -rf "$k8s_src"
   echo "engine: Kubernetes provider built ($((SECONDS - start)) s)" >&2
 
   install -m 0755 "$here/shims/pulumi-resource-pulumi-nodejs" "$work/bin/"
