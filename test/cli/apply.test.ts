@@ -1,7 +1,15 @@
 // plan, apply, rollback and history as users and bots run them: the built CLI as a child process
 // (`npm test` builds first) on the simulated fleet kept in a temporary state directory.
 
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sameState } from '../../src/deploy/pool-state.js';
@@ -376,13 +384,20 @@ describe('plan', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
-  it('exits 3 for --target pulumi where the pulumi CLI is not on PATH, with one line', async () => {
-    const dir = join(migrationState(), 'fresh-pulumi');
+  it('exits 3 for --target pulumi in mode apply where the pulumi CLI is not on PATH, with one line', async () => {
+    // (In mode recommend, plan needs no CLI: test/cli/plan-pulumi.test.ts.)
+    const state = migrationState();
+    const dir = join(state, 'fresh-pulumi');
+    const policies = join(state, 'policies');
+    cpSync(join(root, 'policies'), policies, { recursive: true });
+    appendFileSync(join(policies, 'pools', 'storefront.yaml'), '\nmode: apply\n');
     const r = await runCli(
       [
         'plan',
         '--target',
         'pulumi',
+        '--policies',
+        policies,
         '--state',
         dir,
         '--stack-template',

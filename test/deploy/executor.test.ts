@@ -65,6 +65,8 @@ class MemoryTarget implements Deployer {
   hang = false;
   failRollbacks = false;
   lieOnRollback = false;
+  /** Reports every forward update applied while changing nothing (a deployer that lies). */
+  lieOnApply = false;
 
   constructor(
     public state: PoolState,
@@ -80,6 +82,7 @@ class MemoryTarget implements Deployer {
     this.applied.push(o!.stepId!);
     if (this.hang) return new Promise(() => {});
     await this.clock.sleep(this.updateMs);
+    if (this.lieOnApply) return { ok: true, state: structuredClone(desired) };
     this.state = structuredClone(desired);
     return { ok: true, state: this.state };
   }
@@ -440,6 +443,24 @@ describe('rollback', () => {
       { stepId: 'web-1/rollback#1', state: s(4, 2, 0.2) },
     ]);
     expect(target.state).toEqual(s(4, 2, 0.2));
+  });
+
+  it('verifies each step by reading the target back: an update reported done that changed nothing fails the step, never its gate', async () => {
+    let gates = 0;
+    const { make, target, records } = setup({
+      gate: { check: async () => (gates++, { pass: true }) },
+    });
+    target.lieOnApply = true;
+    const result = await make().start('web', plan());
+    expect(result.outcome).toBe('rolled_back');
+    expect(result.reason).toMatch(
+      /step 1 \(web#1:provision\) failed: the target shows primary 4, shadow 0, weights 1\/0 after the update, not the step's primary 4, shadow 2, weights 1\/0/,
+    );
+    // The read-back is journaled as what the target showed, and no gate ran on a step that did not land.
+    expect(records.find((r) => r.kind === 'step-applied')?.state).toEqual(s(4, 0));
+    expect(gates).toBe(0);
+    expect(records.some((r) => r.kind === 'gate-passed')).toBe(false);
+    expect(target.state).toEqual(s(4, 0));
   });
 
   it('verifies by reading the target back: a rollback that changes nothing is retried, alerted, and left open', async () => {

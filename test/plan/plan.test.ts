@@ -210,6 +210,29 @@ describe('plan: a hand-computed case', () => {
   });
 });
 
+describe('plan: without a forecast', () => {
+  const noForecast = (current: ReturnType<typeof pool>, observed: number) =>
+    plan(
+      { intervalMs: 15 * MIN, pools: [{ pool: 'web', policy: testPolicy(), current, observed, nodes: [] }] },
+      clock(),
+    ).pools.web!;
+
+  it('never shrinks on observed load alone: a quiet pool keeps what it runs', () => {
+    const quiet = noForecast(pool(10, 3, 0.2), 1);
+    expect(quiet.desired.primary).toBe(10);
+    expect(quiet.desired.shadow).toBe(3);
+    expect(quiet.desired.weights.shadow).toBe(0.2);
+    expect(quiet.steps).toEqual([]);
+    expect(quiet.reasons.some((r) => r.includes('never below current'))).toBe(true);
+  });
+
+  it('still grows when what it sees outgrows what it runs', () => {
+    const busy = noForecast(pool(2, 0, 0), 5_000);
+    expect(busy.desired.primary + busy.desired.shadow).toBeGreaterThan(2);
+    expect(busy.steps.length).toBeGreaterThan(0);
+  });
+});
+
 describe('plan: standby nodes', () => {
   const node = (id: string, score: number, over: Partial<NodeRisk> = {}): NodeRisk => ({
     id,
