@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import defaultModel from '../../src/risk/default-model.json' with { type: 'json' };
-import { combined, MODEL_PARTS, STACKS } from '../../src/risk/model.js';
+import { combined, evidence, MODEL_PARTS, STACKS } from '../../src/risk/model.js';
 import type { RiskModelFile } from '../../src/risk/model.js';
 
 const model = defaultModel as unknown as RiskModelFile;
@@ -35,6 +35,20 @@ describe('the shipped consensus', () => {
       expect(s.centre).toHaveLength(4);
       expect(s.weights).toHaveLength(5);
     }
+  });
+
+  it("reads each detector's surprise into its own part, and the classifier as log-odds", () => {
+    expect([...evidence({ seasonal: 1.5, shift: 2.5, limit: 3.5 }, 0.5)]).toEqual([1.5, 2.5, 3.5, 0]);
+    expect(evidence({ seasonal: 0, shift: 0, limit: 0 }, 0.9)[3]).toBeCloseTo(Math.log(9), 12);
+    // A certain classifier is clamped, not infinite.
+    expect(Number.isFinite(evidence({ seasonal: 0, shift: 0, limit: 0 }, 1)[3])).toBe(true);
+    // The shift detector alone moves the incident stack; the limit alone does not.
+    const quiet = evidence({ seasonal: 0, shift: 0, limit: 0 }, 0.01);
+    const shifted = evidence({ seasonal: 0, shift: 6, limit: 0 }, 0.01);
+    const limited = evidence({ seasonal: 0, shift: 0, limit: 6 }, 0.01);
+    const incident = { consensus: { incident: model.consensus.incident } };
+    expect(combined(incident, shifted)).toBeGreaterThan(combined(incident, quiet) + 0.01);
+    expect(combined(incident, limited)).toBeCloseTo(combined(incident, quiet), 12);
   });
 
   it('is 1 − (1 − degradation)(1 − incident), each stack the logistic of its own weights', () => {
