@@ -291,15 +291,23 @@ async function lockTaken(dir: string): Promise<void> {
 
 describe('two processes on one pool at once', () => {
   // A hook that takes 300 ms per step keeps each migration under its lock for over a second of
-  // real time, so the two processes certainly overlap.
+  // real time (the --lock-wait case below waits on the lock, not on timing).
   const slow = ['--checkpoint', 'sleep 0.3'];
 
   it('never update the pool concurrently: the second skips (exit 75) while the first migrates', async () => {
     const dir = migrationState();
-    const [a, b] = await Promise.all([apply(dir, ...slow), apply(dir, ...slow)]);
-    expect([a.code, b.code].sort()).toEqual([0, 75]);
-    const skipped = a.code === 75 ? a : b;
-    expect(skipped.stderr).toMatch(
+    // Whichever takes the lock holds it in its first hook until the test releases it, which it
+    // does only once the other has exited: they overlap however loaded the machine is.
+    const release = join(dir, 'release');
+    const hold = ['--checkpoint', `while [ ! -e '${release}' ]; do sleep 0.05; done`];
+    const a = apply(dir, ...hold);
+    const b = apply(dir, ...hold);
+    const first = await Promise.race([a, b]);
+    writeFileSync(release, '');
+    const both = await Promise.all([a, b]);
+    expect(first.code, first.stderr).toBe(75);
+    expect(both.map((r) => r.code).sort()).toEqual([0, 75]);
+    expect(first.stderr).toMatch(
       /^shadowcast: storefront: skipped: another migration holds its lock: pid \d+ on /m,
     );
     expect(await historyOf(dir)).toHaveLength(1);

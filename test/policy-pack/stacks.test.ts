@@ -18,6 +18,7 @@ import { parse } from 'yaml';
 import { loadGuardrails } from '../../policies/pack/guardrails.js';
 import { guardrailPolicies } from '../../policies/pack/policies.js';
 import type { PolicyLookup } from '../../policies/pack/rules.js';
+import * as settings from '@pulumi/pulumi/runtime/settings.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PROGRAM = '../../stacks/index.js';
@@ -32,6 +33,9 @@ const declared: Declared[] = [];
 type Config = Record<string, unknown> & {
   'shadowcast:desired': { pools: Record<string, Record<string, unknown>> };
 };
+
+/** The SDK's own wait for outstanding registrations (internal to @pulumi/pulumi, not in its types). */
+const waitForRPCs = (settings as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs;
 
 async function example(file: string): Promise<Config> {
   return (parse(await readFile(join(ROOT, file), 'utf8')) as { config: Config }).config;
@@ -48,8 +52,9 @@ async function declare(config: Config): Promise<Declared[]> {
   vi.resetModules();
   const program = (await import(PROGRAM)) as { pools: unknown };
   await new Promise((resolve) => pulumi.output(program.pools as Record<string, unknown>).apply(resolve));
-  // Resources registered inside applies land a turn later.
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // Resources registered inside applies land later: wait until the SDK's queue of resource
+  // registrations has drained, as the SDK itself does before a program ends.
+  await waitForRPCs();
   return [...declared];
 }
 
