@@ -88,8 +88,9 @@ function memoryFamily(end: number): MetricFamily {
     const timestamps: number[] = [];
     const values: number[] = [];
     for (let t = start; t <= end; t += 60_000) {
-      const daily = 0.05 * Math.sin((2 * Math.PI * (t % (24 * HOUR))) / (24 * HOUR) + k);
-      const wobble = 0.01 * Math.sin(t / 600_000 + k * 7);
+      // Phases count from the end, so the node's last hours look the same whatever the wall clock.
+      const daily = 0.05 * Math.sin((2 * Math.PI * (t - end)) / (24 * HOUR) + k);
+      const wobble = 0.01 * Math.sin((t - end) / 600_000 + k * 7);
       const leak =
         instance === 'storefront-p-3' && t > leakFrom ? (0.5 * (t - leakFrom)) / (end - leakFrom) : 0;
       timestamps.push(t);
