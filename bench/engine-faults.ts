@@ -9,13 +9,14 @@
 // `npm run bench` (section engine-faults) writes the table into the README and docs.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { sameState } from '../src/deploy/pool-state.js';
 import { history, type MigrationHistory } from '../src/schedule/history.js';
 import { progress, repoRoot } from './common.js';
 import {
+  applyModePolicies,
   type CliRun,
   fleetFile,
   fleetState,
@@ -126,12 +127,7 @@ export function engineReady(): boolean {
 /** A state directory for the fixture's migration, with policies that let `apply` act (mode: apply). */
 function engineState(): string {
   const dir = migrationState();
-  const policies = join(dir, 'policies');
-  cpSync(join(repoRoot(), 'policies'), policies, { recursive: true });
-  writeFileSync(
-    join(policies, 'pools', `${POOL}.yaml`),
-    `${readFileSync(join(policies, 'pools', `${POOL}.yaml`), 'utf8')}\nmode: apply\n`,
-  );
+  applyModePolicies(dir);
   return dir;
 }
 

@@ -4,7 +4,7 @@
 // The repository's policies/ give the pool its gates (error rate, p99) and its 15-minute step deadline.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PoolState } from '../src/core/plan.js';
@@ -147,4 +147,12 @@ export async function pooled<T>(jobs: (() => Promise<T>)[], limit: number): Prom
   };
   await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
   return out;
+}
+
+/** The repository's policies copied into `dir`/policies, the example pool in mode apply; the copy's path. */
+export function applyModePolicies(dir: string): string {
+  const policies = join(dir, 'policies');
+  cpSync(join(root, 'policies'), policies, { recursive: true });
+  appendFileSync(join(policies, 'pools', `${POOL}.yaml`), '\nmode: apply\n');
+  return policies;
 }

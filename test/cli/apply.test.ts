@@ -1,15 +1,7 @@
 // plan, apply, rollback and history as users and bots run them: the built CLI as a child process
 // (`npm test` builds first) on the simulated fleet kept in a temporary state directory.
 
-import {
-  appendFileSync,
-  cpSync,
-  existsSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sameState } from '../../src/deploy/pool-state.js';
@@ -17,6 +9,7 @@ import type { MigrationHistory } from '../../src/schedule/history.js';
 import { until } from '../support/until.js';
 import {
   apply,
+  applyModePolicies,
   fleetFile,
   fleetState,
   migrationState,
@@ -396,9 +389,7 @@ describe('plan', () => {
     // (In mode recommend, plan needs no CLI: test/cli/plan-pulumi.test.ts.)
     const state = migrationState();
     const dir = join(state, 'fresh-pulumi');
-    const policies = join(state, 'policies');
-    cpSync(join(root, 'policies'), policies, { recursive: true });
-    appendFileSync(join(policies, 'pools', 'storefront.yaml'), '\nmode: apply\n');
+    const policies = applyModePolicies(state);
     const r = await runCli(
       [
         'plan',

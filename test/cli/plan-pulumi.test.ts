@@ -2,11 +2,11 @@
 // of step 1 on the pool's stack, here the local target), and in mode recommend plans without the
 // Pulumi CLI at all: the preview is then "not available" and nothing fails.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root, runCli } from '../../bench/migration-fixture.js';
+import { applyModePolicies, root, runCli } from '../../bench/migration-fixture.js';
 import { pulumiCli } from '../support/pulumi-cli.js';
 
 const cli = pulumiCli('plan --target pulumi');
@@ -16,9 +16,8 @@ let dir: string;
 /** A state directory whose simulated fleet exists (made by apply --target sim) and policies in `mode`. */
 async function stateWithFleet(mode: 'apply' | 'recommend'): Promise<string> {
   const d = mkdtempSync(join(tmpdir(), 'shadowcast-plan-pulumi-'));
-  cpSync(join(root, 'policies'), join(d, 'policies'), { recursive: true });
+  applyModePolicies(d);
   const pool = join(d, 'policies', 'pools', 'storefront.yaml');
-  writeFileSync(pool, `${readFileSync(pool, 'utf8')}\nmode: apply\n`);
   const common = ['--state', d, '--policies', join(d, 'policies'), '--pool', 'storefront'];
   expect((await runCli(['plan', ...common, '--target', 'sim'])).code).toBe(0);
   expect((await runCli(['apply', '--yes', ...common, '--target', 'sim'])).code).toBe(0);
