@@ -191,6 +191,10 @@ export function program(): Command {
         false,
       )
       .option('--immediately', 'scheduled mode: also run every pool once at start', false)
+      .option(
+        '--at <time>',
+        "with --once: run as of this time (ISO-8601): a live source is read up to it, and the simulated fleet's clock moves on to it (a schedule replayed from a CSV)",
+      )
       .option('--specs <dir>', 'directory of forecast specs', 'forecasts')
       .option('--state <dir>', 'state directory: journal, locks, plans, forecasts, reports', '.shadowcast')
       .option('--policies <dir>', 'policy directory (defaults.yaml, pools/<pool>.yaml)', 'policies')

@@ -34,6 +34,8 @@ import { RunFailed } from './run-failed.js';
 
 export interface RunFlags extends PulumiTargetFlags {
   once: boolean;
+  /** With --once: the run's time (ISO-8601) instead of the wall clock's. */
+  at?: string;
   immediately: boolean;
   specs: string;
   state: string;
@@ -56,8 +58,19 @@ export interface RunFlags extends PulumiTargetFlags {
 
 export { RunFailed };
 
+/** --at: an ISO-8601 time with a zone, and only for one run (a schedule runs on the wall clock). */
+function runTime(text: string, once: boolean): number {
+  if (!once) throw new UsageError('--at needs --once: the scheduled runner runs on the wall clock');
+  const t = Date.parse(text);
+  if (!/(Z|[+-]\d\d:?\d\d)$/i.test(text.trim()) || !Number.isFinite(t)) {
+    throw new UsageError(`--at "${text}": expected an ISO-8601 time with its zone, like 2023-04-18T04:15Z`);
+  }
+  return t;
+}
+
 export async function runCommand(flags: RunFlags): Promise<void> {
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+  const at = flags.at === undefined ? undefined : runTime(flags.at, flags.once);
   const lockWaitMs = durationFlag('--lock-wait', flags.lockWait, true);
   const specs = await loadSpecs(flags.specs, flags.pools);
   if (specs.length === 0) throw new UsageError(`no forecast specs (*.yaml) in ${flags.specs}`);
@@ -111,7 +124,8 @@ export async function runCommand(flags: RunFlags): Promise<void> {
       metrics,
       alerter,
       outputs,
-      now: Date.now,
+      now: at === undefined ? Date.now : () => at,
+      ...(at === undefined ? {} : { at }),
       lockWaitMs,
       hooks: {
         ...(flags.checkpoint ? { checkpoint: hookFrom(flags.checkpoint) } : {}),

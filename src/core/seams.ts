@@ -25,6 +25,34 @@ export interface FittedModel {
 export interface FitHint {
   level?: number;
   horizon?: number;
+  /**
+   * A selection an earlier fit made (`auto`'s `report.selection`), to reuse instead of backtesting
+   * again while it still suits this history. Forecasters that select nothing ignore it.
+   */
+  selection?: ModelSelection;
+}
+
+/**
+ * Which model(s) `auto` forecasts with, and how its interval is calibrated: plain JSON, so a caller
+ * can keep it between fits (or runs) and pass it back in `FitHint.selection`.
+ */
+export interface ModelSelection {
+  /** A candidate's name, or "consensus". */
+  chosen: string;
+  /** The weight each candidate's forecast got; only those above 0 are fitted. */
+  weights: Record<string, number>;
+  /** Interval scale factors from the backtest folds (forecast/calibrate.ts), for `level` only. */
+  calibration: { lower: number; upper: number; points: number };
+  /** The interval level, horizon (steps) and sampling step the backtest was run for. */
+  level: number;
+  horizon: number;
+  stepMs: number;
+  stepMonths?: number;
+  /** Backtest folds behind it: 0 when the history was too short to backtest anything. */
+  folds: number;
+  /** The series it was made on, and the timestamp (epoch ms) of that history's last point. */
+  series: string;
+  madeAt: number;
 }
 
 export interface Forecaster {

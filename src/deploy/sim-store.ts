@@ -16,7 +16,6 @@ import type { Readiness } from './readiness.js';
 import { type Fault, SimFleet, type SimPoolSnapshot } from './sim.js';
 import { ReplayClock } from './sim-clock.js';
 import { type HealthRule, SimHealthGate } from './sim-health.js';
-import { endOf } from './sim-instance.js';
 
 export interface SimStoreConfig {
   unitsPerInstance: number;
@@ -208,15 +207,7 @@ export class SimStore implements Deployer, Readiness {
 
   /** Same rule as the replay's: the target gaining traffic has ready capacity for all it declares. */
   async ready(pool: string, gain: Gain): Promise<boolean> {
-    const t = this.clock.now();
-    if (gain === 'none') return true;
-    if (gain === 'all') return this.fleet.instances(pool).every((i) => endOf(i) <= t || i.readyAt <= t);
-    const declared = await this.fleet.current(pool);
-    const c = this.fleet.readyCapacity(pool, t);
-    const units =
-      gain === 'primary' ? this.saved.config.unitsPerInstance : this.saved.config.shadowUnitsPerInstance;
-    const ready = gain === 'primary' ? c.primary + c.standby : c.shadow;
-    return ready >= declared[gain] * units - 1e-9;
+    return this.fleet.serves(pool, gain, this.clock.now());
   }
 
   gate(rules: readonly HealthRule[]): HealthGate {

@@ -5,6 +5,7 @@
 
 import type { Clock, ApplyOptions, ApplyResult, DeployEvent, Deployer } from '../core/seams.js';
 import type { PoolState, RouteWeights } from '../core/plan.js';
+import type { Gain } from './pool-state.js';
 import { mulberry32 } from '../core/random.js';
 import { costOf, nodeHours, type RoleTotals } from './sim-accounting.js';
 import { type Fault, Faults } from './sim-faults.js';
@@ -267,6 +268,22 @@ export class SimFleet implements Deployer, HealthRecord {
       standby: c.standbys * rt.units.primary,
       shadow: c.shadows * rt.units.shadow,
     };
+  }
+
+  /**
+   * The instances that are to take traffic serve at t: `all`, every live instance is ready; a
+   * target (`primary`, `shadow`), its ready capacity covers all it declares; `none`, nothing to wait for.
+   */
+  serves(pool: string, gain: Gain, t: number): boolean {
+    if (gain === 'none') return true;
+    const rt = this.runtime(pool);
+    this.advance(rt, t);
+    if (gain === 'all') return rt.live.every(({ instance: i }) => endOf(i) <= t || i.readyAt <= t);
+    const declared = this.stateOf(rt);
+    const c = this.compositionAt(rt, t);
+    const ready =
+      gain === 'primary' ? (c.primaries + c.standbys) * rt.units.primary : c.shadows * rt.units.shadow;
+    return ready >= declared[gain] * rt.units[gain] - 1e-9;
   }
 
   /** Instances paid for at t: asked for by then, and neither failed nor removed. */

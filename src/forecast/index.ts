@@ -25,5 +25,5 @@ export function createForecaster(name: ModelName, opts: { folds?: number } = {})
   }
 }
 
-export type { AutoModel, AutoReport } from './auto.js';
+export type { AutoModel, AutoReport, ModelSelection } from './auto.js';
 export { type Fold, type Scores, scoreFolds } from './backtest.js';

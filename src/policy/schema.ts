@@ -8,6 +8,9 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { DAY_MS, durationProblem, formatDuration, MAX_HORIZON_MS, parseDuration } from '../core/duration.js';
+
+/** A forecast's history window: at most three years, as a live source's lookback. */
+const MAX_HISTORY_MS = 1098 * DAY_MS;
 import { CRITICALITIES } from '../core/graph.js';
 import { cronProblem } from './cron.js';
 import type { Policy } from './types.js';
@@ -111,6 +114,11 @@ const FORECAST = {
   errorWindow: duration(
     'How far back the forecast is scored against what happened, like 24h.',
     MAX_HORIZON_MS,
+    { positive: true },
+  ),
+  history: duration(
+    'How much of the newest history each forecast is fitted on, like 28d: older points cost time and change little. Give a daily series with a yearly season two years or more.',
+    MAX_HISTORY_MS,
     { positive: true },
   ),
 };
@@ -412,7 +420,9 @@ function withMs<T extends object, K extends keyof T & string>(value: T, keys: re
 export const ResolvedPolicySchema = z
   .strictObject({
     mode: MODE,
-    forecast: mapping(FORECAST, 'forecast').transform((v) => withMs(v, ['horizon', 'errorWindow'])),
+    forecast: mapping(FORECAST, 'forecast').transform((v) =>
+      withMs(v, ['horizon', 'errorWindow', 'history']),
+    ),
     capacity: CAPACITY_RESOLVED.transform((v) => withMs(v, ['provision', 'launchBuffer'])),
     shadow: mapping(SHADOW, 'shadow').transform((v) => withMs(v, ['leadTime'])),
     standby: STANDBY_RESOLVED.transform((v) => withMs(v, ['dwell', 'release'])),
@@ -462,7 +472,14 @@ const _fromPolicy = (p: Policy): z.output<typeof ResolvedPolicySchema> => p;
  */
 export const BUILTIN_DEFAULTS = {
   mode: 'recommend',
-  forecast: { horizon: '24h', level: 0.9, model: 'auto', maxErrorPercent: 30, errorWindow: '24h' },
+  forecast: {
+    horizon: '24h',
+    level: 0.9,
+    model: 'auto',
+    maxErrorPercent: 30,
+    errorWindow: '24h',
+    history: '28d',
+  },
   capacity: {
     unitsPerInstance: 100,
     minInstances: 2,

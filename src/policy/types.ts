@@ -28,6 +28,8 @@ export interface Policy {
     maxErrorPercent: number;
     /** How far back each run scores earlier forecasts against what was observed (ms). */
     errorWindowMs: number;
+    /** Each forecast is fitted on the newest this much of the pool's history (ms). */
+    historyMs: number;
   };
   capacity: {
     /** Demand units one primary instance serves at full load. */

@@ -6,7 +6,7 @@ import type { PoolState } from '../core/plan.js';
 import type { Clock, Deployer, HealthGate } from '../core/seams.js';
 import { type FailureTraceEntry, type Fault, SimFleet } from '../deploy/sim.js';
 import { SimHealthGate } from '../deploy/sim-health.js';
-import { endOf } from '../deploy/sim-instance.js';
+import type { Gain } from '../deploy/pool-state.js';
 import type { HealthGateRule, Policy } from '../policy/types.js';
 
 export interface Fleet extends Deployer {
@@ -18,8 +18,8 @@ export interface Fleet extends Deployer {
   paid(pool: string, t: number): number;
   /** The route weights in effect at `t`. */
   weights(pool: string, t: number): { primary: number; shadow: number };
-  /** Every live instance of the pool is ready to serve at `t`. */
-  allReady(pool: string, t: number): boolean;
+  /** The instances that are to take traffic (`all`: every live one) serve at `t` (SimFleet.serves). */
+  serves(pool: string, gain: Gain, t: number): boolean;
   gate(rules: readonly HealthGateRule[]): HealthGate;
   /** Adds a fault from now on (crash, slow provisioning, failed updates, metrics outage). */
   inject(fault: Fault): void;
@@ -73,7 +73,7 @@ export function simFleetFactory(pool: string, policy: Policy, settings: SimFleet
       },
       paid: (p, t) => fleet.paidAt(p, t),
       weights: (p, t) => fleet.weightsAt(p, t),
-      allReady: (p, t) => fleet.instances(p).every((i) => endOf(i) <= t || i.readyAt <= t),
+      serves: (p, g, t) => fleet.serves(p, g, t),
       gate: (rules) => new SimHealthGate(fleet, rules),
       inject: (f) => fleet.inject(f),
       nodeHours: (p) => {

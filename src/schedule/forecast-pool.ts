@@ -3,7 +3,7 @@
 
 import { readInput } from '../metrics/read-input.js';
 import { eventsFromFiles } from '../calendars/index.js';
-import { parseHorizon } from '../core/duration.js';
+import { formatDuration, parseHorizon } from '../core/duration.js';
 import { InputError, UsageError } from '../core/errors.js';
 import type { CalendarEvent } from '../core/events.js';
 import type { Forecast } from '../core/forecast.js';
@@ -12,6 +12,7 @@ import type { Repair, Series } from '../core/series.js';
 import { futureTimestamps } from '../core/series.js';
 import type { AutoReport } from '../forecast/index.js';
 import { createForecaster, type ModelName } from '../forecast/index.js';
+import { historyWindow } from '../forecast/window.js';
 import { CsvSource } from '../metrics/csv.js';
 import { regularizeFetched } from '../metrics/regularize.js';
 
@@ -51,6 +52,8 @@ export type ForecastRequest = SeriesRequest & {
   horizon: string;
   level: number;
   model: ModelName;
+  /** Fit on the newest this much of the series only (the policy's forecast.history); default all of it. */
+  historyMs?: number;
 };
 
 export interface ForecastResult {
@@ -118,15 +121,18 @@ export async function forecastPool(req: ForecastRequest): Promise<ForecastResult
     timezone: req.zone,
   });
   const forecaster = createForecaster(req.model);
-  const need = forecaster.minPoints(series);
-  if (series.values.length < need) {
+  const fitted = historyWindow(series, req.historyMs);
+  const need = forecaster.minPoints(fitted);
+  if (fitted.values.length < need) {
+    const window =
+      fitted === series ? '' : ` in its forecast.history window of ${formatDuration(req.historyMs!)}`;
     throw new InputError(
       seriesPlace(req),
       series.source?.lastLine,
-      `"${series.name}" has ${series.values.length} points; model ${req.model} needs at least ${need} at this sampling step (two seasonal cycles)`,
+      `"${series.name}" has ${fitted.values.length} points${window}; model ${req.model} needs at least ${need} at this sampling step (two seasonal cycles)`,
     );
   }
-  const model = forecaster.fit(series, events, { level: req.level, horizon });
+  const model = forecaster.fit(fitted, events, { level: req.level, horizon });
   const forecast = model.predict(horizon, req.level);
   const report = 'report' in model ? (model.report as AutoReport) : undefined;
   return { series, forecast, events, repairs, model: report ? `auto:${report.chosen}` : req.model, report };

@@ -40,6 +40,8 @@ export interface Target {
   serveDemand?(demand: { timestamps: number[]; values: number[] }): void;
   /** After every journal record: the simulated fleet saves its state (and clock) here. */
   persist?(): void;
+  /** The simulated fleet lives on to `t` (run --at), serving its demand; no-op once its clock is there. */
+  advanceTo?(t: number): Promise<void>;
   close?(): Promise<void>;
 }
 

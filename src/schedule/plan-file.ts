@@ -109,11 +109,24 @@ export function parsePlan(file: string, text: string): PlanFile {
   }
   const ids = new Set(steps.map((s) => s.id));
   if (ids.size !== steps.length) throw bad('steps', 'step ids must be unique', '"steps"');
+  return { file, pool, at, current, steps, record: { file, ...planRecord(pool, at, current, steps) } };
+}
+
+/**
+ * A plan as the executor journals it; its key (sha256 of pool, time, starting state and steps)
+ * recognises the same plan applied twice.
+ */
+export function planRecord(
+  pool: string,
+  at: number,
+  current: PoolState,
+  steps: MigrationStep[],
+): Omit<PlanRecord, 'file'> {
   const key = createHash('sha256')
     .update(JSON.stringify({ pool, at, current, steps }))
     .digest('hex')
     .slice(0, 16);
-  return { file, pool, at, current, steps, record: { file, at: new Date(at).toISOString(), key, steps } };
+  return { at: new Date(at).toISOString(), key, steps };
 }
 
 function time(v: unknown): number | undefined {

@@ -36,18 +36,22 @@ export async function planPool(
   return planFrom(spec.pool, policy, result, nodes, target);
 }
 
-/** The plan from a forecast and node risk already made (the run loop makes them itself). */
+/**
+ * The plan from a forecast and node risk already made (the run loop makes them itself), at the
+ * target's time, or `at` (run --at) when there is no target yet, but never before the forecast starts.
+ */
 export function planFrom(
   pool: string,
   policy: Policy,
   result: ForecastResult,
   nodes: NodeReport[],
   target?: { current: PoolState; now: number },
+  at?: number,
 ): PoolPlanResult {
   const observed = result.series.values.at(-1)!;
   const origin = result.forecast.timestamps[0]!;
   const current = target?.current ?? sizedFor(policy, observed, true);
-  const clock = new FakeClock(Math.max(origin, target?.now ?? origin));
+  const clock = new FakeClock(Math.max(origin, target?.now ?? at ?? origin));
   const planned = planOnce({ pool, policy, forecast: result.forecast, observed, nodes, current }, clock);
   return { result, nodes, planned, from: target ? 'target' : 'observed' };
 }

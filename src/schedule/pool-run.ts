@@ -28,6 +28,7 @@ import { planDocument } from './plan-json.js';
 import { planFrom, type PoolPlanResult } from './plan-pool.js';
 import { forecastSpec } from './run.js';
 import { type ServiceGraphReport, serviceGraphOf } from './service-graph.js';
+import { migrationRateAlert } from './rate-alert.js';
 import { isLive } from './sources.js';
 import type { ForecastSpec } from './spec.js';
 import type { TargetName, TargetOpener } from './targets.js';
@@ -53,6 +54,11 @@ export interface PoolRunContext {
   stop: AbortSignal;
   /** The wall clock (a live source's "now"; run times). */
   now: () => number;
+  /**
+   * `run --once --at`: the run's time; the plan is made then, and a simulated fleet whose clock
+   * is behind lives on to it first (serving its demand), as it would have between scheduled runs.
+   */
+  at?: number;
   /** Real time to wait for another process's pool lock (default 0: skip the pool, it is busy). */
   lockWaitMs?: number;
   /** Checkpoint and restore hooks around each step (apply's --checkpoint, --restore). */
@@ -235,8 +241,10 @@ async function planAndApply(
   let target: { current: PoolState; now: number } | undefined;
   if (existing) {
     try {
-      // A live run plans at the wall clock; a CSV replay at the data's end (or the fleet's clock, if later).
-      const now = live ? ctx.now() : existing.clock.now();
+      if (ctx.at !== undefined) await existing.advanceTo?.(ctx.at);
+      // A live run plans at the wall clock; a CSV replay at the data's end (or the fleet's clock,
+      // if later); a run --at at its time.
+      const now = ctx.at ?? (live ? ctx.now() : existing.clock.now());
       target = { current: await existing.deployer.current(pool), now };
     } finally {
       await existing.close?.();
@@ -245,7 +253,7 @@ async function planAndApply(
   const held = report.result === undefined;
   const planned = held
     ? holdPlan(pool, policy, target, ctx.now())
-    : planFrom(pool, policy, report.result!, report.nodes, target);
+    : planFrom(pool, policy, report.result!, report.nodes, target, ctx.at);
   report.planned = planned;
   const pp = planned.planned.pool;
   for (const a of pp.alerts) if (!held) alert('plan', a);
@@ -417,15 +425,8 @@ function rateAlert(
   const starts = migrationsOf(readJournal(journalFile(stateDir, pool)).records)
     .filter((m) => m.pool === pool)
     .map((m) => Date.parse(m.startedAt));
-  const newest = Math.max(...starts);
-  const inHour = starts.filter((t) => t > newest - 3_600_000).length;
-  const limit = policy.migration.alertPerHour;
-  if (inHour > limit) {
-    alert(
-      'migration-rate',
-      `${inHour} migrations started within an hour, above the policy's migration.alertPerHour of ${limit}: the plan may be flapping`,
-    );
-  }
+  const message = migrationRateAlert(starts, policy);
+  if (message) alert('migration-rate', message);
 }
 
 function driftMessage(s: AccuracySummary, policy: Policy): string | undefined {

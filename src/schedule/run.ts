@@ -43,5 +43,6 @@ export async function forecastSpec(
     horizon: f ? `${Math.round(f.horizonMs / 60_000)}m` : spec.horizon,
     level: f ? f.level : spec.level,
     model: f ? f.model : spec.model,
+    ...(f ? { historyMs: f.historyMs } : {}),
   });
 }

@@ -8,16 +8,22 @@
 import { isoMinute } from '../core/duration.js';
 import type { CalendarEvent } from '../core/events.js';
 import type { Forecast } from '../core/forecast.js';
+import type { PoolState } from '../core/plan.js';
 import type { Series } from '../core/series.js';
 import { createForecaster } from '../forecast/index.js';
-import { plan } from '../plan/plan.js';
+import type { Deployer } from '../core/seams.js';
+import { Executor } from '../deploy/executor.js';
+import type { JournalWriter } from '../deploy/journal.js';
+import { ReplayClock } from '../deploy/sim-clock.js';
+import { historyWindow } from '../forecast/window.js';
 import { clamp, sizedFor } from '../plan/size.js';
 import type { Policy } from '../policy/types.js';
 import { nextRun } from './cron.js';
-import { execute } from './execute.js';
-import type { InjectedFault } from './inject.js';
 import { type Fleet, type FleetFactory } from './fleet.js';
-import { ReplayClock } from '../deploy/sim-clock.js';
+import type { InjectedFault } from './inject.js';
+import { planRecord } from './plan-file.js';
+import { planOnce } from './plan-once.js';
+import { migrationRateAlert, recentStarts } from './rate-alert.js';
 
 const MINUTE = 60_000;
 
@@ -49,6 +55,8 @@ export interface SimulateOptions {
   onProgress?: (contender: string, done: number, total: number) => void;
   /** Keep every arm's minute-by-minute record (result.timeline). */
   timeline?: boolean;
+  /** Where shadowcast's executor journals (default: nowhere; the records still reach the timeline). */
+  journal?: JournalWriter;
 }
 
 /** The arms of a replay, in the order the timeline lists them. */
@@ -65,6 +73,15 @@ export interface ArmTimeline {
   shortfall: Float64Array;
   /** The share of traffic routed to the shadow pool. */
   shadowWeight: Float64Array;
+  /** The share routed to the primary pool (and its standbys). */
+  primaryWeight: Float64Array;
+}
+
+/** A migration's start or a rollback, on shadowcast's arm. */
+export interface TimelineMarker {
+  at: number;
+  kind: 'migration' | 'rollback';
+  label: string;
 }
 
 /** Every arm's minute by minute (see `timelineCsv`). */
@@ -72,6 +89,10 @@ export interface Timeline {
   start: number;
   demand: Float64Array;
   arms: Record<Arm, ArmTimeline>;
+  /** Shadowcast's step in progress each minute (`3 shift`, `rollback 1`), '' between steps. */
+  steps: string[];
+  /** Shadowcast's migrations and rollbacks, in time order. */
+  markers: TimelineMarker[];
 }
 
 export interface Figures {
@@ -101,10 +122,10 @@ export interface SimulationResult {
   shadowcast: Figures & {
     alerts: string[];
     plans: number;
-    /** Plans made before their scheduled time because the load outgrew the ready capacity. */
-    earlyPlans: number;
     refits: number;
     model: string;
+    /** The pool as the fleet declares it when the replay ends. */
+    final: PoolState;
   };
   baselines: {
     reactive: Figures;
@@ -166,6 +187,8 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationResult>
       start,
       demand,
       arms: Object.fromEntries(ARMS.map((a) => [a, arms[a].record!])) as Record<Arm, ArmTimeline>,
+      steps: shadowcast.steps ?? [],
+      markers: shadowcast.markers ?? [],
     };
   }
   return result;
@@ -174,23 +197,26 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationResult>
 /**
  * The timeline as CSV, one row a replayed minute: `minute` (ISO-8601 UTC), `demand`, then for each
  * arm `ARM_ready` (units its ready instances serve), `ARM_paid` (instances paid for), `ARM_shortfall`
- * (demand above ready capacity), and shadowcast's `shadowcast_shadow_weight`. Sums of the
- * shortfall columns are the figures' shortfall; `paid` summed over minutes, over 60, their
- * node-hours to within the minutes where instances came and went.
+ * (demand above ready capacity), then shadowcast's route weights (`shadowcast_primary_weight`,
+ * `shadowcast_shadow_weight`) and `shadowcast_step`, the step in progress (`3 shift`,
+ * `rollback 1`; empty between steps). Sums of the shortfall columns are the figures' shortfall;
+ * `paid` summed over minutes, over 60, their node-hours to within the minutes where instances
+ * came and went.
  */
 export function timelineCsv(t: Timeline): string {
   const header = ['minute', 'demand'];
   for (const a of ARMS) header.push(`${a}_ready`, `${a}_paid`, `${a}_shortfall`);
-  header.push('shadowcast_shadow_weight');
+  header.push('shadowcast_primary_weight', 'shadowcast_shadow_weight', 'shadowcast_step');
   const lines = [header.join(',')];
   const num = (v: number) => String(Math.round(v * 1e6) / 1e6);
+  const sc = t.arms.shadowcast;
   for (let k = 0; k < t.demand.length; k++) {
     const row = [new Date(t.start + k * MINUTE).toISOString(), num(t.demand[k]!)];
     for (const a of ARMS) {
       const r = t.arms[a];
       row.push(num(r.ready[k]!), String(r.paid[k]!), num(r.shortfall[k]!));
     }
-    row.push(num(t.arms.shadowcast.shadowWeight[k]!));
+    row.push(num(sc.primaryWeight[k]!), num(sc.shadowWeight[k]!), t.steps[k] ?? '');
     lines.push(row.join(','));
   }
   return `${lines.join('\n')}\n`;
@@ -212,6 +238,18 @@ class Meter {
 
   /** The arm's minute-by-minute record, when the replay keeps one. */
   readonly record: ArmTimeline | undefined;
+  /** The step in progress each minute, when the replay keeps a record. */
+  readonly steps: string[] | undefined;
+  /** The step in progress now (the executor says). */
+  step = '';
+  /** The step that ran since the previous minute, though it is over now. */
+  private ran = '';
+
+  /** The executor began `step` ('' when the one in progress ended). */
+  stepNow(step: string): void {
+    if (this.step !== '') this.ran = this.step;
+    this.step = step;
+  }
 
   constructor(
     private readonly fleet: Fleet,
@@ -227,8 +265,10 @@ class Meter {
           paid: new Float64Array(n),
           shortfall: new Float64Array(n),
           shadowWeight: new Float64Array(n),
+          primaryWeight: new Float64Array(n),
         }
       : undefined;
+    this.steps = keep ? new Array<string>(n).fill('') : undefined;
     for (const f of faults) {
       if (f.kind === 'crash') fleet.inject({ kind: 'crash', at: f.at, pool, instance: f.instance });
       else if (f.kind === 'slow-provisioning') {
@@ -262,11 +302,16 @@ class Meter {
     }
     const r = this.record;
     if (r) {
+      // Minute k's row: the step under way at its start, or one that ran since the previous row.
       const ready = this.fleet.ready(this.pool, m);
       r.ready[k] = ready.primary + ready.shadow;
       r.paid[k] = this.fleet.paid(this.pool, m);
       r.shortfall[k] = short;
-      r.shadowWeight[k] = this.fleet.weights(this.pool, m).shadow;
+      const w = this.fleet.weights(this.pool, m);
+      r.shadowWeight[k] = w.shadow;
+      r.primaryWeight[k] = w.primary;
+      this.steps![k] = this.step || this.ran;
+      this.ran = '';
     }
   };
 
@@ -292,18 +337,23 @@ function figures(
     cost: round(hours.cost),
     ...counts,
   };
-  if (meter.record) out.record = meter.record;
+  if (meter.record) {
+    out.record = meter.record;
+    out.steps = meter.steps;
+  }
   return out;
 }
 
 /** An arm's figures carry its record until `simulate` gathers them into the timeline. */
 interface Recorded {
   record?: ArmTimeline;
+  steps?: string[];
+  markers?: TimelineMarker[];
 }
 
 /** The figures without the record they carried. */
-function bare<T extends Recorded>(f: T): Omit<T, 'record'> {
-  const { record: _record, ...rest } = f;
+function bare<T extends Recorded>(f: T): Omit<T, keyof Recorded> {
+  const { record: _record, steps: _steps, markers: _markers, ...rest } = f;
   return rest;
 }
 
@@ -315,13 +365,50 @@ async function runShadowcast(
   // eslint-disable-next-line prefer-const -- assigned once the fleet exists; the clock calls it before
   let meter!: Meter;
   const clock = new ReplayClock(trace.start, (m) => meter?.minute(m));
-  const fleet = opts.fleet(clock, { [pool]: sizedFor(opts.policy, trace.demand[0]!, true) });
+  // The pool starts as `run`'s first run finds it: sized for the newest sample known then.
+  const fleet = opts.fleet(clock, { [pool]: sizedFor(opts.policy, knownAt(opts.demand, trace), true) });
   meter = new Meter(fleet, pool, trace, opts.faults, opts.timeline);
   meter.minute(trace.start);
   const counts = { migrations: 0, rollbacks: 0, updates: 0 };
   const alerts: string[] = [];
+  const markers: TimelineMarker[] = [];
+  // The shipped executor, on the replay's clock, journaling in memory: the same steps, waits,
+  // gates and rollback to the last known-good state as `run` applies to any target.
+  const counted: Deployer = {
+    current: (p) => fleet.current(p),
+    apply: (p, s, o) => {
+      counts.updates++;
+      return fleet.apply(p, s, o);
+    },
+    rollback: (p, s, o) => {
+      counts.updates++;
+      return fleet.rollback(p, s, o);
+    },
+  };
+  let serial = 0;
+  const executor = new Executor({
+    deployer: counted,
+    gate: fleet.gate(policy.migration.gates),
+    clock,
+    journal: opts.journal ?? { append: (r) => ({ v: 1, ...r }) },
+    stepTimeoutMs: policy.migration.stepTimeoutMs,
+    readiness: { ready: async (p, gain) => fleet.serves(p, gain, clock.now()) },
+    newId: (p) => `${p}-${++serial}`,
+    onRecord: (r) => {
+      const at = Date.parse(r.at);
+      if (r.kind === 'step-intent' && r.step) meter.stepNow(`${r.step.index} ${r.step.kind}`);
+      else if (r.kind === 'gate-passed' || r.kind === 'step-failed' || r.kind === 'migration-rolled-back')
+        meter.stepNow('');
+      else if (r.kind === 'rollback-intent') meter.stepNow(`rollback ${r.attempt ?? 1}`);
+      if (!opts.timeline) return;
+      if (r.kind === 'migration-started')
+        markers.push({ at, kind: 'migration', label: `${r.migration}: ${r.reason ?? ''}` });
+      else if (r.kind === 'migration-rolled-back')
+        markers.push({ at, kind: 'rollback', label: `${r.migration}: ${r.reason ?? ''}` });
+    },
+  });
+  let starts: number[] = [];
   let ongoing = new Set<string>();
-  const recent: number[] = [];
   const forecaster = createForecaster(policy.forecast.model);
   let forecast: Forecast | undefined;
   let model = policy.forecast.model as string;
@@ -329,16 +416,14 @@ async function runShadowcast(
   let fittedOn = 0;
   let refits = 0;
   let plans = 0;
-  let early = 0;
   const total = trace.end - trace.start;
   let lastDay = -1;
   while (clock.now() < trace.end) {
     const now = clock.now();
-    const next = Math.min(trace.end, nextRun(policy.schedule.cron, policy.schedule.timezone, now));
     // Refit when a new sample has arrived since the last fit, at most once per refit interval.
     const known = samplesKnown(opts.demand, now);
     if (known > fittedOn && now - fittedAt >= opts.refitMs) {
-      const fitted = fitForecast(opts, forecaster, now);
+      const fitted = fitForecast(opts, forecaster, known);
       forecast = fitted?.forecast;
       if (fitted) model = fitted.model;
       fittedAt = now;
@@ -350,45 +435,47 @@ async function runShadowcast(
       lastDay = day;
       opts.onProgress?.('shadowcast', now - trace.start, total);
     }
-    const observed = meter.observed(now, opts.metricLagMs);
+    // What `run` sees: the newest whole sample of the pool's metric; in an outage, nothing, and
+    // then the plan holds the pool as it is (no forecast, no observation), as `run`'s does.
+    const outage = Number.isNaN(meter.observed(now, opts.metricLagMs));
+    const observed = outage || known === 0 ? Number.NaN : opts.demand.values[known - 1]!;
     const current = await fleet.current(pool);
-    const ready = fleet.ready(pool, now);
-    const inService = {
-      primary: Math.floor(ready.primary / policy.capacity.unitsPerInstance + 1e-9),
-      shadow: Math.floor(ready.shadow / policy.shadow.unitsPerInstance + 1e-9),
-    };
-    const p = plan(
-      {
-        intervalMs: next - now,
-        pools: [{ pool, policy, current, forecast, observed, inService, recentMigrations: recent }],
-      },
+    const planned = planOnce(
+      { pool, policy, forecast: outage ? undefined : forecast, observed, nodes: [], current },
       clock,
     );
     plans++;
     // A condition the planner reports at every run (a missing metric, a flapping pool) is alerted
     // when it starts, not again at each plan while it lasts.
-    for (const a of p.alerts) if (!ongoing.has(a)) alerts.push(`${isoMinute(now)} ${a}`);
-    ongoing = new Set(p.alerts);
-    await execute(p.steps, { fleet, clock, pool, policy, next, counts, alerts, recent });
-    // Until the next scheduled run, watch the load: if what is seen (plus headroom) outgrows the
-    // capacity that serves it (each target's share, as routed now: nothing spills over), plan
-    // again at once rather than wait (capacity is never below observed).
-    const head = 1 + policy.capacity.headroomPercent / 100;
-    while (clock.now() < next) {
-      await advanceTo(clock, Math.min(next, Math.floor(clock.now() / MINUTE) * MINUTE + MINUTE));
-      const t = clock.now();
-      if (t >= next) break;
-      const seen = meter.observed(t, opts.metricLagMs) * head;
-      const { weights } = await fleet.current(pool);
-      const r = fleet.ready(pool, t);
-      if (weights.primary * seen > r.primary + 1e-9 || weights.shadow * seen > r.shadow + 1e-9) {
-        early++;
-        break;
-      }
+    for (const a of planned.pool.alerts) if (!ongoing.has(a)) alerts.push(`${isoMinute(now)} ${a}`);
+    ongoing = new Set(planned.pool.alerts);
+    const steps = planned.pool.steps;
+    if (steps.length > 0) {
+      // The run lasts as long as its migration: scheduled runs that fall inside it are skipped, as
+      // `run`'s are (a pool's runs never overlap).
+      const result = await executor.start(pool, planRecord(pool, planned.plan.at, current, steps));
+      counts.migrations++;
+      if (result.outcome === 'rolled_back') counts.rollbacks++;
+      for (const a of result.alerts) alerts.push(`${isoMinute(clock.now())} ${a}`);
+      starts = recentStarts(starts, now);
+      starts.push(now);
+      const rate = migrationRateAlert(starts, policy);
+      if (rate) alerts.push(`${isoMinute(clock.now())} ${pool}: ${rate}`);
     }
+    const next = nextRun(policy.schedule.cron, policy.schedule.timezone, clock.now());
+    await advanceTo(clock, Math.min(trace.end, next));
   }
   opts.onProgress?.('shadowcast', total, total);
-  return { ...figures(fleet, meter, pool, counts), alerts, plans, earlyPlans: early, refits, model };
+  const final = await fleet.current(pool);
+  const out = { ...figures(fleet, meter, pool, counts), alerts, plans, refits, model, final };
+  if (out.record) out.markers = markers;
+  return out;
+}
+
+/** The newest sample known when the replay starts (the first replayed minute's, when none is). */
+function knownAt(s: Series, trace: Trace): number {
+  const known = samplesKnown(s, trace.start);
+  return known > 0 ? Math.max(0, s.values[known - 1]!) : trace.demand[0]!;
 }
 
 /** Samples whose whole interval has passed by `now`: what a metric store would have. */
@@ -403,28 +490,24 @@ function samplesKnown(s: Series, now: number): number {
   return lo;
 }
 
-/** Refits on the history known at `now`: samples whose whole interval has passed. */
+/**
+ * The forecast `run` would make from the first `known` samples: fitted on the policy's history
+ * window, the policy's horizon and level, from the newest sample on.
+ */
 function fitForecast(
   opts: SimulateOptions,
   forecaster: ReturnType<typeof createForecaster>,
-  now: number,
+  known: number,
 ): { forecast: Forecast; model: string } | undefined {
   const s = opts.demand;
-  const n = samplesKnown(s, now);
-  const history: Series = { ...s, timestamps: s.timestamps.slice(0, n), values: s.values.slice(0, n) };
-  if (n < forecaster.minPoints(history)) return undefined;
-  const lead =
-    Math.max(opts.policy.capacity.provisionMs, opts.policy.shadow.leadTimeMs) +
-    opts.policy.capacity.launchBufferMs;
-  const reach =
-    Math.max(opts.policy.forecast.horizonMs, opts.refitMs + lead + 2 * 3_600_000) +
-    (now - (s.timestamps[n - 1]! + s.stepMs));
-  const horizon = Math.max(1, Math.ceil(reach / s.stepMs));
-  const level = opts.policy.forecast.level;
-  const fitted = forecaster.fit(history, opts.events ?? [], { level, horizon });
+  const { forecast: f } = opts.policy;
+  const window = historyWindow(s, f.historyMs, known);
+  if (window.values.length < forecaster.minPoints(window)) return undefined;
+  const horizon = Math.max(1, Math.ceil(f.horizonMs / s.stepMs));
+  const fitted = forecaster.fit(window, opts.events ?? [], { level: f.level, horizon });
   const report = (fitted as { report?: { chosen: string } }).report;
   return {
-    forecast: fitted.predict(horizon, level),
+    forecast: fitted.predict(horizon, f.level),
     model: report ? `auto:${report.chosen}` : forecaster.name,
   };
 }
@@ -446,7 +529,7 @@ async function runReactive(opts: SimulateOptions, trace: Trace): Promise<Figures
   // An autoscaler changes a group's desired count with one API call, not a stack update.
   const fleet = opts.fleet(
     clock,
-    { [pool]: sizedFor(opts.policy, trace.demand[0]!, false) },
+    { [pool]: sizedFor(opts.policy, knownAt(opts.demand, trace), false) },
     REACTIVE_UPDATE_MS,
   );
   meter = new Meter(fleet, pool, trace, opts.faults, opts.timeline);

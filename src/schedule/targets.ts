@@ -248,6 +248,11 @@ function simTarget(ctx: TargetContext): TargetOpener {
       inject: (fault) => store.inject(fault),
       serveDemand: (demand) => store.serveDemand(demand),
       persist: () => store.save(),
+      advanceTo: async (t) => {
+        if (t <= store.clock.now()) return;
+        await store.clock.sleep(t - store.clock.now());
+        store.save();
+      },
     };
   };
   opener.simulated = true;

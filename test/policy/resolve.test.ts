@@ -37,6 +37,7 @@ describe('built-in defaults', () => {
         model: 'auto',
         maxErrorPercent: 30,
         errorWindowMs: 24 * 60 * MIN,
+        historyMs: 28 * 24 * 60 * MIN,
       },
       capacity: {
         unitsPerInstance: 100,

@@ -269,7 +269,7 @@ describe('simulate: injected faults', () => {
     const rolled = r.shadowcast.alerts.filter((a) => a.includes('rolled back'));
     expect(rolled).toHaveLength(r.shadowcast.rollbacks);
     expect(rolled[0]).toMatch(
-      /^2026-01-08T\d\d:\d\dZ web: rolled back: web#\d+:[a-z]+ failed: update web#\d+:[a-z]+ failed after [\d.]+ s: injected: failed-step$/,
+      /^2026-01-08T\d\d:\d\dZ web: rolled back to the last known-good state \(primary \d+, shadow \d+, weights [\d.]+\/[\d.]+\): step \d+ \(web#\d+:[a-z]+\) failed: update failed: update web-\d+\/web#\d+:[a-z]+ failed after [\d.]+ s: injected: failed-step$/,
     );
     // The first update after the fault's time fails; the next plan gets the capacity up after all.
     const clear = await simulate(options(daily));
@@ -364,7 +364,7 @@ describe('simulate: the result is a contract', () => {
     }
     const sc = r.shadowcast as Record<string, unknown>;
     expect(Array.isArray(sc.alerts)).toBe(true);
-    for (const key of ['plans', 'earlyPlans', 'refits']) expect(typeof sc[key]).toBe('number');
+    for (const key of ['plans', 'refits']) expect(typeof sc[key]).toBe('number');
     expect(sc.model).toBe('mstl');
     expect(typeof baselines.static!.instances).toBe('number');
     expect(typeof baselines.staticMatched!.instances).toBe('number');
@@ -419,11 +419,32 @@ describe('simulate: the timeline', () => {
     const r = await run;
     const lines = timelineCsv(r.timeline!).trimEnd().split('\n');
     expect(lines[0]).toBe(
-      'minute,demand,shadowcast_ready,shadowcast_paid,shadowcast_shortfall,reactive_ready,reactive_paid,reactive_shortfall,static_ready,static_paid,static_shortfall,staticMatched_ready,staticMatched_paid,staticMatched_shortfall,shadowcast_shadow_weight',
+      'minute,demand,shadowcast_ready,shadowcast_paid,shadowcast_shortfall,reactive_ready,reactive_paid,reactive_shortfall,static_ready,static_paid,static_shortfall,staticMatched_ready,staticMatched_paid,staticMatched_shortfall,shadowcast_primary_weight,shadowcast_shadow_weight,shadowcast_step',
     );
     expect(lines).toHaveLength(r.minutes + 1);
     expect(lines[1]!.startsWith(`${new Date(r.start).toISOString()},`)).toBe(true);
-    expect(lines.slice(1).every((l) => l.split(',').length === 15)).toBe(true);
+    expect(lines.slice(1).every((l) => l.split(',').length === 17)).toBe(true);
+  });
+
+  it("shows shadowcast's route weights, its step in progress, and a marker for each migration and rollback", async () => {
+    const r = await run;
+    const t = r.timeline!;
+    const sc = t.arms.shadowcast;
+    for (let k = 0; k < t.demand.length; k++) {
+      expect(sc.primaryWeight[k]! + sc.shadowWeight[k]!, `minute ${k}`).toBeCloseTo(1, 9);
+    }
+    const started = t.markers.filter((m) => m.kind === 'migration');
+    expect(started).toHaveLength(r.shadowcast.migrations);
+    expect(t.markers.filter((m) => m.kind === 'rollback')).toHaveLength(r.shadowcast.rollbacks);
+    expect(started.length).toBeGreaterThan(0);
+    for (let i = 1; i < t.markers.length; i++)
+      expect(t.markers[i]!.at).toBeGreaterThanOrEqual(t.markers[i - 1]!.at);
+    for (const m of t.markers) expect(m.at >= r.start && m.at < r.end).toBe(true);
+    // A step is shown only while the executor runs one: between the migration's start and its end.
+    const busy = t.steps.filter((s) => s !== '');
+    expect(busy.length).toBeGreaterThan(0);
+    for (const s of busy)
+      expect(s).toMatch(/^(\d+ (provision|warm|shift|decommission|standby)|rollback \d+)$/);
   });
 
   it('is left out unless asked for', async () => {
