@@ -30,6 +30,9 @@ export function resultJson(r: ForecastResult): Record<string, unknown> {
           weights: r.report.weights,
           backtest: { folds: r.report.folds, horizon: r.report.horizon, scores: r.report.scores },
           calibration: r.report.calibration,
+          // What the next run reuses instead of backtesting again (reused: this fit did so).
+          selection: r.report.selection,
+          reused: r.report.reused,
         }
       : {}),
   });

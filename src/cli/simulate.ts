@@ -190,7 +190,7 @@ function report(r: SimulationResult, policy: Policy): string {
     table(
       ['', 'shortfall (unit-min)', 'minutes short', 'node-hours', 'cost', 'migrations', 'rollbacks', 'notes'],
       [
-        row('shadowcast', sc, `${sc.plans} plans, ${sc.refits} fits, ${sc.model}`),
+        row('shadowcast', sc, `${sc.plans} plans, ${sc.refits} fits${sc.model.startsWith('auto') ? ` (${sc.selections} selections)` : ''}, ${sc.model}`),
         row('reactive', rx, 'target tracking, 1 min metric lag, 5 min scale-in window'),
         row('static N+k', st, `${st.instances} instances`),
         row(

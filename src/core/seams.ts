@@ -19,6 +19,12 @@ export interface EventCalendar {
 export interface FittedModel {
   /** Predict `horizon` steps past the end of the fitted series at interval `level` in (0, 1). */
   predict(horizon: number, level: number): Forecast;
+  /**
+   * Frees what the model holds outside the JavaScript heap (augurs' WebAssembly objects, which
+   * the garbage collector does not see grow): call it once done; predict may not be called after.
+   * Without it, a process that fits often (run's schedule, a replay) grows by every fit.
+   */
+  dispose?(): void;
 }
 
 /** What the caller will ask of the fitted model, so a model can prepare for it (Prophet's interval). */

@@ -90,6 +90,7 @@ export class AutoForecaster implements Forecaster {
           };
           return combinedModel(report, fitted, level, isNonNegative(series.values));
         }
+        for (const f of fitted) f.model.dispose?.();
         reselectReason = `reused model "${first[0]}" failed to fit: ${first[1]}`;
       }
     }
@@ -246,6 +247,9 @@ function combinedModel(report: AutoReport, fitted: Fitted, level: number, nonNeg
       const parts = fitted.map(({ weight, model }) => ({ weight, forecast: model.predict(h, lvl) }));
       const c = lvl === level ? calibration : { lower: 1, upper: 1, points: 0 };
       return applyCalibration(combine(parts), c, nonNegative);
+    },
+    dispose: () => {
+      for (const f of fitted) f.model.dispose?.();
     },
   };
 }

@@ -53,7 +53,9 @@ export function backtest(
 ): Fold[] {
   return origins.map((origin) => {
     const train = prefix(series, origin);
-    const forecast = forecaster.fit(train, events, { level, horizon }).predict(horizon, level);
+    const model = forecaster.fit(train, events, { level, horizon });
+    const forecast = model.predict(horizon, level);
+    model.dispose?.();
     return { origin, actual: series.values.slice(origin, origin + horizon), forecast };
   });
 }

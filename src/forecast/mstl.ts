@@ -56,6 +56,7 @@ export class MstlEts implements Forecaster {
           nonNegative,
         );
       },
+      dispose: () => model.free(),
     };
   }
 }

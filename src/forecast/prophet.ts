@@ -118,6 +118,7 @@ export class ProphetForecaster implements Forecaster {
           nonNegative,
         );
       },
+      dispose: () => model.free(),
     };
   }
 }

@@ -1,8 +1,29 @@
 // The history a pool's forecast is fitted on: the newest `historyMs` of it (the policy's
-// forecast.history), so a forecast's cost does not grow with the history kept. Shared by `run`,
-// `plan` and `simulate`, which therefore fit the same points at the same moment.
+// forecast.history), so a forecast's cost does not grow with the history kept; and the model
+// selection `auto` reuses from the pool's previous forecast instead of backtesting again, until
+// it is a week old. Shared by `run`, `plan` and `simulate`, which therefore fit the same points
+// with the same models at the same moment.
 
+import { DAY_MS } from '../core/duration.js';
+import type { ModelSelection } from '../core/seams.js';
 import type { Series } from '../core/series.js';
+
+/** `auto` backtests its candidates afresh once its selection is this old (by the history's own clock). */
+export const RESELECT_AFTER_MS = 7 * DAY_MS;
+
+/**
+ * The previous forecast's selection, while it is younger than RESELECT_AFTER_MS at the end of
+ * `series` (the history about to be fitted); undefined when a fresh selection is due. `auto`
+ * itself refuses one that does not suit the history (another level, horizon or step).
+ */
+export function selectionToReuse(
+  previous: ModelSelection | undefined,
+  series: Series,
+): ModelSelection | undefined {
+  if (previous === undefined || series.timestamps.length === 0) return undefined;
+  const last = series.timestamps[series.timestamps.length - 1]!;
+  return last - previous.madeAt < RESELECT_AFTER_MS ? previous : undefined;
+}
 
 /**
  * The points of `series` newer than `historyMs` before its end (the series itself when it is

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import type { Forecast } from '../core/forecast.js';
+import type { ModelSelection } from '../core/seams.js';
 import {
   type AccuracyState,
   type AccuracySummary,
@@ -37,6 +38,13 @@ export function readPreviousForecast(stateDir: string, pool: string): Forecast |
     upper: arr(upper),
     level: typeof level === 'number' ? level : Number.NaN,
   };
+}
+
+/** `auto`'s model selection from the pool's previous forecast.json, if it kept one (auto checks it). */
+export function readPreviousSelection(stateDir: string, pool: string): ModelSelection | undefined {
+  const json = readJson(join(dirOf(stateDir, pool), 'forecast.json')) as { selection?: unknown } | undefined;
+  const s = json?.selection;
+  return typeof s === 'object' && s !== null ? (s as ModelSelection) : undefined;
 }
 
 /** Scores `previous` against the history `result` now holds, keeps the window, saves it. */

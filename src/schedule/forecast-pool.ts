@@ -7,12 +7,12 @@ import { formatDuration, parseHorizon } from '../core/duration.js';
 import { InputError, UsageError } from '../core/errors.js';
 import type { CalendarEvent } from '../core/events.js';
 import type { Forecast } from '../core/forecast.js';
-import type { MetricSource } from '../core/seams.js';
+import type { MetricSource, ModelSelection } from '../core/seams.js';
 import type { Repair, Series } from '../core/series.js';
 import { futureTimestamps } from '../core/series.js';
 import type { AutoReport } from '../forecast/index.js';
 import { createForecaster, type ModelName } from '../forecast/index.js';
-import { historyWindow } from '../forecast/window.js';
+import { historyWindow, selectionToReuse } from '../forecast/window.js';
 import { CsvSource } from '../metrics/csv.js';
 import { regularizeFetched } from '../metrics/regularize.js';
 
@@ -54,6 +54,8 @@ export type ForecastRequest = SeriesRequest & {
   model: ModelName;
   /** Fit on the newest this much of the series only (the policy's forecast.history); default all of it. */
   historyMs?: number;
+  /** `auto`'s selection from the pool's previous forecast: reused while it is fresh (selectionToReuse). */
+  selection?: ModelSelection;
 };
 
 export interface ForecastResult {
@@ -132,8 +134,14 @@ export async function forecastPool(req: ForecastRequest): Promise<ForecastResult
       `"${series.name}" has ${fitted.values.length} points${window}; model ${req.model} needs at least ${need} at this sampling step (two seasonal cycles)`,
     );
   }
-  const model = forecaster.fit(fitted, events, { level: req.level, horizon });
+  const selection = selectionToReuse(req.selection, fitted);
+  const model = forecaster.fit(fitted, events, {
+    level: req.level,
+    horizon,
+    ...(selection ? { selection } : {}),
+  });
   const forecast = model.predict(horizon, req.level);
+  model.dispose?.();
   const report = 'report' in model ? (model.report as AutoReport) : undefined;
   return { series, forecast, events, repairs, model: report ? `auto:${report.chosen}` : req.model, report };
 }

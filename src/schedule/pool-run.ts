@@ -14,7 +14,7 @@ import type { StepHooks } from '../deploy/hooks.js';
 import { journalFile, type JournalRecord, readJournal } from '../deploy/journal.js';
 import { migrationsOf } from '../deploy/migrations.js';
 import type { Policy } from '../policy/types.js';
-import { readPreviousForecast, scoreForecast } from './accuracy-file.js';
+import { readPreviousForecast, readPreviousSelection, scoreForecast } from './accuracy-file.js';
 import type { Alert, Alerter, AlertKind } from './alerts.js';
 import { type ForecastResult, NoSeriesError } from './forecast-pool.js';
 import { applyPool, type PoolRun } from './migrate.js';
@@ -204,7 +204,7 @@ async function ingest(
   const previous = readPreviousForecast(ctx.stateDir, spec.pool);
   let result: ForecastResult;
   try {
-    result = await forecastSpec(spec, policy, ctx.now());
+    result = await forecastSpec(spec, policy, ctx.now(), readPreviousSelection(ctx.stateDir, spec.pool));
   } catch (err) {
     if (live && (err instanceof DependencyError || err instanceof NoSeriesError)) {
       return { vanished: err.message, exitCode: 3 };

@@ -6,6 +6,7 @@
 import { UsageError } from '../core/errors.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ModelSelection } from '../core/seams.js';
 import type { Policy } from '../policy/types.js';
 import type { ForecastResult } from './forecast-pool.js';
 import { forecastPool } from './forecast-pool.js';
@@ -30,11 +31,15 @@ export async function loadSpecs(dir: string, pools?: string[]): Promise<Forecast
   return specs.filter((s) => pools.includes(s.pool));
 }
 
-/** The spec's forecast with its policy's horizon, level and model; a live source is read up to `now`. */
+/**
+ * The spec's forecast with its policy's horizon, level, model and history window; a live source is
+ * read up to `now`; `auto` reuses `selection` (the pool's previous one) while it is fresh.
+ */
 export async function forecastSpec(
   spec: ForecastSpec,
   policy: Policy | undefined,
   now = Date.now(),
+  selection?: ModelSelection,
 ): Promise<ForecastResult> {
   const f = policy?.forecast;
   return forecastPool({
@@ -44,5 +49,6 @@ export async function forecastSpec(
     level: f ? f.level : spec.level,
     model: f ? f.model : spec.model,
     ...(f ? { historyMs: f.historyMs } : {}),
+    ...(selection ? { selection } : {}),
   });
 }

@@ -11,11 +11,12 @@ import type { Forecast } from '../core/forecast.js';
 import type { PoolState } from '../core/plan.js';
 import type { Series } from '../core/series.js';
 import { createForecaster } from '../forecast/index.js';
-import type { Deployer } from '../core/seams.js';
+import type { Deployer, ModelSelection } from '../core/seams.js';
 import { Executor } from '../deploy/executor.js';
 import type { JournalWriter } from '../deploy/journal.js';
 import { ReplayClock } from '../deploy/sim-clock.js';
-import { historyWindow } from '../forecast/window.js';
+import type { AutoModel } from '../forecast/index.js';
+import { historyWindow, selectionToReuse } from '../forecast/window.js';
 import { clamp, sizedFor } from '../plan/size.js';
 import type { Policy } from '../policy/types.js';
 import { nextRun } from './cron.js';
@@ -123,6 +124,8 @@ export interface SimulationResult {
     alerts: string[];
     plans: number;
     refits: number;
+    /** Refits that backtested `auto`'s candidates afresh (the others reused the selection). */
+    selections: number;
     model: string;
     /** The pool as the fleet declares it when the replay ends. */
     final: PoolState;
@@ -411,10 +414,12 @@ async function runShadowcast(
   let ongoing = new Set<string>();
   const forecaster = createForecaster(policy.forecast.model);
   let forecast: Forecast | undefined;
+  let selection: ModelSelection | undefined;
   let model = policy.forecast.model as string;
   let fittedAt = -Infinity;
   let fittedOn = 0;
   let refits = 0;
+  let selections = 0;
   let plans = 0;
   const total = trace.end - trace.start;
   let lastDay = -1;
@@ -423,9 +428,13 @@ async function runShadowcast(
     // Refit when a new sample has arrived since the last fit, at most once per refit interval.
     const known = samplesKnown(opts.demand, now);
     if (known > fittedOn && now - fittedAt >= opts.refitMs) {
-      const fitted = fitForecast(opts, forecaster, known);
+      const fitted = fitForecast(opts, forecaster, known, selection);
       forecast = fitted?.forecast;
-      if (fitted) model = fitted.model;
+      if (fitted) {
+        model = fitted.model;
+        selection = fitted.selection;
+        if (fitted.reselected) selections++;
+      }
       fittedAt = now;
       fittedOn = known;
       refits++;
@@ -467,7 +476,7 @@ async function runShadowcast(
   }
   opts.onProgress?.('shadowcast', total, total);
   const final = await fleet.current(pool);
-  const out = { ...figures(fleet, meter, pool, counts), alerts, plans, refits, model, final };
+  const out = { ...figures(fleet, meter, pool, counts), alerts, plans, refits, selections, model, final };
   if (out.record) out.markers = markers;
   return out;
 }
@@ -492,23 +501,34 @@ function samplesKnown(s: Series, now: number): number {
 
 /**
  * The forecast `run` would make from the first `known` samples: fitted on the policy's history
- * window, the policy's horizon and level, from the newest sample on.
+ * window, the policy's horizon and level, from the newest sample on, `auto` reusing the previous
+ * selection while it is fresh (as `run` reuses the one its previous forecast.json kept).
  */
 function fitForecast(
   opts: SimulateOptions,
   forecaster: ReturnType<typeof createForecaster>,
   known: number,
-): { forecast: Forecast; model: string } | undefined {
+  previous: ModelSelection | undefined,
+): { forecast: Forecast; model: string; selection?: ModelSelection; reselected: boolean } | undefined {
   const s = opts.demand;
   const { forecast: f } = opts.policy;
   const window = historyWindow(s, f.historyMs, known);
   if (window.values.length < forecaster.minPoints(window)) return undefined;
   const horizon = Math.max(1, Math.ceil(f.horizonMs / s.stepMs));
-  const fitted = forecaster.fit(window, opts.events ?? [], { level: f.level, horizon });
-  const report = (fitted as { report?: { chosen: string } }).report;
+  const reuse = selectionToReuse(previous, window);
+  const fitted = forecaster.fit(window, opts.events ?? [], {
+    level: f.level,
+    horizon,
+    ...(reuse ? { selection: reuse } : {}),
+  });
+  const report = (fitted as Partial<AutoModel>).report;
+  const forecast = fitted.predict(horizon, f.level);
+  fitted.dispose?.();
   return {
-    forecast: fitted.predict(horizon, f.level),
+    forecast,
     model: report ? `auto:${report.chosen}` : forecaster.name,
+    ...(report ? { selection: report.selection } : {}),
+    reselected: report !== undefined && !report.reused,
   };
 }
 

@@ -91,7 +91,7 @@ describe('run (scheduled)', () => {
       expect(mean).toBeLessThanOrEqual(hi);
       expect(hi).toBeGreaterThan(0);
     }
-    expect(m.get('shadowcast_forecast{pool="storefront",quantity="upper",at="peak"}')).toBeCloseTo(6220, -1);
+    expect(m.get('shadowcast_forecast{pool="storefront",quantity="upper",at="peak"}')).toBeCloseTo(6520, -1);
     // Each node's failure probability: the leaking node above the provision threshold, the rest low.
     expect(
       m.get('shadowcast_node_failure_probability{pool="storefront",node="storefront-p-3"}'),
