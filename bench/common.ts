@@ -1,6 +1,8 @@
 // What every benchmark section shares: where the repository is, and a progress line on stderr.
 
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,4 +41,22 @@ export function writeBenchmarkSection(
   if (a < 0 || b < a) return false;
   writeFileSync(file, `${text.slice(0, a + start.length)}\n${markdown.trim()}\n${text.slice(b)}`);
   return true;
+}
+
+/** Where figures came from: the date, the commit (marked when the tree had changes), the machine. */
+export function provenance(): string {
+  let commit = 'unknown commit';
+  try {
+    const root = repoRoot();
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
+    commit = `commit ${sha}${dirty ? ' with uncommitted changes' : ''}`;
+  } catch {
+    // Not a git checkout (a release tarball): the date and machine still say when and where.
+  }
+  const day = new Date().toISOString().slice(0, 10);
+  return `Written by \`npm run bench\` on ${day} at ${commit}, Node ${process.version}, ${availableParallelism()} cores.`;
 }

@@ -17,6 +17,7 @@ import { benchEngineFaults } from './engine-faults.js';
 import { benchRisk } from './risk.js';
 import { benchRiskValidation } from './risk-validation.js';
 import { benchSimulate } from './simulate.js';
+import { benchSimulateSpeed } from './simulate-speed.js';
 import { type BenchSeries, benchSeries } from './series.js';
 
 const LEVEL = 0.8;
@@ -213,7 +214,7 @@ async function benchForecast(): Promise<void> {
   process.stdout.write(md);
 }
 
-/** Runs each section and writes bench/results/<section>.{md,json}; BENCH_ONLY=forecast,risk,risk-validation,propagate,simulate,engine-faults picks. */
+/** Runs each section and writes bench/results/<section>.{md,json}; BENCH_ONLY=forecast,risk,risk-validation,propagate,simulate,simulate-speed,engine-faults picks. */
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',') ?? [
     'forecast',
@@ -221,6 +222,7 @@ async function main(): Promise<void> {
     'risk-validation',
     'propagate',
     'simulate',
+    'simulate-speed',
     'engine-faults',
   ];
   const out = resolve(repoRoot(), 'bench', 'results');
@@ -231,6 +233,7 @@ async function main(): Promise<void> {
     ['risk-validation', benchRiskValidation],
     ['propagate', benchPropagation],
     ['simulate', benchSimulate],
+    ['simulate-speed', benchSimulateSpeed],
     ['engine-faults', benchEngineFaults],
   ] as const) {
     if (!only.includes(name)) continue;
@@ -241,8 +244,10 @@ async function main(): Promise<void> {
     // Sections docs/benchmark.md shows between markers are written there too.
     if (writeBenchmarkSection(`${name}-bench`, result.markdown))
       progress(`docs/benchmark.md: ${name} figures updated`);
-    if (writeBenchmarkSection(`${name}-bench`, result.markdown, join(repoRoot(), 'README.md')))
-      progress(`README.md: ${name} figures updated`);
+    for (const doc of ['README.md', join('docs', 'simulated-runs.md')]) {
+      if (writeBenchmarkSection(`${name}-bench`, result.markdown, join(repoRoot(), doc)))
+        progress(`${doc}: ${name} figures updated`);
+    }
     process.stdout.write(`\n${result.markdown}\n`);
   }
 }

@@ -4,9 +4,9 @@
 // (linear), beside reactive target tracking and static N+k on the same trace and fleet.
 
 import { join } from 'node:path';
-import { runSimulate, type SimulateFlags } from '../src/cli/simulate.js';
+import { runSimulate, type SimulateFlags, simulationTable } from '../src/cli/simulate.js';
 import type { Figures } from '../src/schedule/simulate.js';
-import { progress, repoRoot } from './common.js';
+import { progress, provenance, repoRoot, writeBenchmarkSection } from './common.js';
 
 const SERIES = ['location_4', 'location_41'];
 const POLICIES = [
@@ -56,8 +56,11 @@ export async function benchSimulate(): Promise<{ markdown: string; json: unknown
       }
     }
   }
+  await examples(root);
   const markdown = [
     '### Simulated runs (16 days of hourly demand after 14 days of history)',
+    '',
+    provenance(),
     '',
     'Shortfall: demand above ready capacity, unit-minutes (minutes with any). Node-hours: shadowcast / reactive / static N+k (k = 2). Static matched: the fewest instances held all the time that fall short no more than shadowcast did (instances: node-hours, shortfall).',
     '',
@@ -75,4 +78,46 @@ function short(f: Figures): string {
 function pct(a: number, b: number): string {
   if (b === 0) return a === 0 ? '—' : '∞';
   return `${((a / b) * 100).toFixed(1)} %`;
+}
+
+/** The two example runs docs/simulated-runs.md shows, as the command prints them. */
+async function examples(root: string): Promise<void> {
+  const file = join(root, 'docs', 'simulated-runs.md');
+  const runs = [
+    { name: 'simulate-example', inject: [] as string[] },
+    {
+      name: 'simulate-faults-example',
+      inject: [
+        'failed-step@+2d7h:2',
+        'crash@+3d14h',
+        'slow-provisioning@+5d/12h:3',
+        'metrics-outage@+8d9h/2h',
+      ],
+    },
+  ];
+  for (const r of runs) {
+    progress(`[simulate] example ${r.name}`);
+    const { result, policy } = await runSimulate({
+      demand: join(root, 'forecasts/data/storefront.csv'),
+      series: 'location_4',
+      tz: 'UTC',
+      pool: 'storefront',
+      policy: join(root, 'policies'),
+      events: [],
+      failureRate: 0,
+      inject: r.inject,
+      history: '14d',
+      resample: 'step',
+      refit: '1h',
+      seed: 1,
+      staticExtra: 2,
+      format: 'table',
+    });
+    const command = [
+      '$ shadowcast simulate --demand forecasts/data/storefront.csv --series location_4 --pool storefront',
+      ...(r.inject.length ? [`    --inject ${r.inject.join(' ')}`] : []),
+    ].join(' \\\n');
+    const { timeline: _t, ...figures } = result;
+    writeBenchmarkSection(r.name, ['```', command, simulationTable(figures, policy), '```'].join('\n'), file);
+  }
 }

@@ -153,7 +153,14 @@ export function program(): Command {
     .option('--refit <d>', 'refit the forecast when new samples arrive, at most this often', '1h')
     .option('--seed <s>', 'random seed of the fleet (same seed, same run)', parseCount('--seed'), 1)
     .option('--static-extra <k>', 'k of the static N+k baseline', parseCount('--static-extra'), 2)
-    .option('--timeline <file>', "write every arm's ready capacity, instances and shortfall a minute (CSV)")
+    .option(
+      '--timeline <file>',
+      "write every arm's ready capacity, instances and shortfall a minute, and shadowcast's weights and step (CSV)",
+    )
+    .option(
+      '--report <file>',
+      "write the replay as one HTML page: demand against each arm's ready capacity, shortfall, migrations and rollbacks",
+    )
     .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'))
     .action(lazy(async () => (await import('./simulate.js')).simulateCommand));
 

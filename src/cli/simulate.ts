@@ -45,19 +45,31 @@ export interface SimulateFlags {
   format: 'table' | 'json';
   /** Write every arm's minute-by-minute record here (CSV). */
   timeline?: string;
+  /** Write the replay's report here (one self-contained HTML page). */
+  report?: string;
 }
 
 export async function simulateCommand(flags: SimulateFlags): Promise<void> {
   const { result, policy, settings } = await runSimulate(flags);
   const { timeline, ...figures } = result;
-  if (flags.timeline !== undefined && timeline) {
-    await writeAtomically([{ path: flags.timeline, content: timelineCsv(timeline) }]);
+  const files: { path: string; content: string }[] = [];
+  if (flags.timeline !== undefined && timeline)
+    files.push({ path: flags.timeline, content: timelineCsv(timeline) });
+  if (flags.report !== undefined && timeline) {
+    // Loaded only here: the charts' renderer is the heaviest module this command can need.
+    const { simulationReportHtml } = await import('../report/simulation-report.js');
+    files.push({
+      path: flags.report,
+      content: await simulationReportHtml({ result: figures, timeline, settings }),
+    });
   }
+  // Both or neither: a report and a timeline of one replay.
+  if (files.length) await writeAtomically(files);
   if (flags.format === 'json') {
     process.stdout.write(`${JSON.stringify({ ...figures, settings })}\n`);
     return;
   }
-  process.stdout.write(`${report(figures, policy)}\n`);
+  process.stdout.write(`${simulationTable(figures, policy)}\n`);
 }
 
 /** The whole run behind the command (also what `npm run bench` calls). */
@@ -116,7 +128,7 @@ export async function runSimulate(
     staticExtra: flags.staticExtra,
     stabilizationMs: 5 * 60_000,
     faults,
-    timeline: flags.timeline !== undefined,
+    timeline: flags.timeline !== undefined || flags.report !== undefined,
     fleet: simFleetFactory(pool, policy, {
       seed: flags.seed,
       failures,
@@ -169,7 +181,8 @@ function positiveDuration(flag: string, text: string): number {
   return ms;
 }
 
-function report(r: SimulationResult, policy: Policy): string {
+/** What `simulate` prints: the figures of every arm, the comparisons, the first alerts. */
+export function simulationTable(r: Omit<SimulationResult, 'timeline'>, policy: Policy): string {
   const row = (name: string, f: Figures, extra = '') => [
     name,
     fmt(f.shortfallUnitMinutes),
@@ -190,7 +203,11 @@ function report(r: SimulationResult, policy: Policy): string {
     table(
       ['', 'shortfall (unit-min)', 'minutes short', 'node-hours', 'cost', 'migrations', 'rollbacks', 'notes'],
       [
-        row('shadowcast', sc, `${sc.plans} plans, ${sc.refits} fits${sc.model.startsWith('auto') ? ` (${sc.selections} selections)` : ''}, ${sc.model}`),
+        row(
+          'shadowcast',
+          sc,
+          `${sc.plans} plans, ${sc.refits} fits${sc.model.startsWith('auto') ? ` (${sc.selections} selections)` : ''}, ${sc.model}`,
+        ),
         row('reactive', rx, 'target tracking, 1 min metric lag, 5 min scale-in window'),
         row('static N+k', st, `${st.instances} instances`),
         row(

@@ -206,9 +206,12 @@ const TICKS = [
   { interval: 'year', step: 1, ms: 365 * DAY, format: '%Y' },
 ];
 
-/** The finest tick spacing whose labels (~75px each) still fit side by side, with a format that says enough at it. */
-function timeTicks(spanMs: number, width: number) {
-  const maxTicks = Math.max(2, Math.floor((width - 70) / 110));
+/**
+ * The finest tick spacing whose labels still fit side by side on a plot `width` px wide, with a
+ * format that says enough at it; `axisPx` is what the y axis takes, `labelPx` a label's room.
+ */
+export function timeTicks(spanMs: number, width: number, axisPx = 70, labelPx = 110) {
+  const maxTicks = Math.max(2, Math.floor((width - axisPx) / labelPx));
   const tick = TICKS.find((t) => spanMs / t.ms <= maxTicks) ?? TICKS[TICKS.length - 1]!;
   return { tickCount: { interval: tick.interval, step: tick.step }, format: tick.format };
 }

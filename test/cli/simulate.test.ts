@@ -80,6 +80,36 @@ describe('simulate --timeline', () => {
   });
 });
 
+describe('simulate --report', () => {
+  const file = join(dir, 'replay.html');
+  const timeline = join(dir, 'replay.csv');
+  const r = run([
+    '--pool',
+    'storefront',
+    '--history',
+    '27d',
+    '--format',
+    'json',
+    '--report',
+    file,
+    '--timeline',
+    timeline,
+  ]);
+
+  it('writes one self-contained page with the replay drawn, beside the timeline, and the same JSON', () => {
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as Json;
+    const html = readFileSync(file, 'utf8');
+    expect(html.startsWith('<!doctype html>') || html.startsWith('<!DOCTYPE html>')).toBe(true);
+    // Demand against every arm's ready capacity, as charts, and nothing fetched from anywhere.
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(2);
+    for (const arm of ['shadowcast', 'reactive', 'static']) expect(html).toContain(arm);
+    expect(html).not.toMatch(/<script|src="http|href="http/);
+    expect(html).toContain(String((json.shadowcast as Json).shortfallMinutes));
+    expect(readFileSync(timeline, 'utf8').split('\n').length).toBe((json.minutes as number) + 2);
+  });
+});
+
 describe('simulate with faults', () => {
   const failures = write('crashes.csv', 'timestamp,instance\n2023-04-28 14:00,any\n\n2023-04-29T15:30,any\n');
   const r = run([

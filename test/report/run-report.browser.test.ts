@@ -29,6 +29,7 @@ import { scorePoolNodes } from '../../src/schedule/node-risk.js';
 import { planFrom } from '../../src/schedule/plan-pool.js';
 import { forecastSpec, loadSpecs } from '../../src/schedule/run.js';
 import { CHROMIUM_ARGS, debianChromium } from '../support/chromium.js';
+import { boxes, pixels, type RGB, share } from '../support/page-pixels.js';
 import { journalOf, poolInput, runOf } from './fixtures.js';
 
 const SUITE = 'run report in Chromium';
@@ -41,14 +42,6 @@ const MEAN: RGB = [0x25, 0x63, 0xeb];
 const HISTORY: RGB = [0x1f, 0x29, 0x37];
 const PASSED: RGB = [0x16, 0xa3, 0x4a];
 const FAILED: RGB = [0xdc, 0x26, 0x26];
-
-type RGB = [number, number, number];
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
 
 describe.skipIf(!executablePath)(SUITE, () => {
   let browser: Browser | undefined;
@@ -286,38 +279,4 @@ async function hostileRun(): Promise<RunReportInput> {
     runId: `run ${PAYLOAD}`,
     alerts: [{ at: 0, pool: PAYLOAD, kind: PAYLOAD, message: PAYLOAD }],
   };
-}
-
-/** Where the elements are on the full page, in CSS pixels (the screenshot's, at scale 1). */
-async function boxes(page: Page, selector: string): Promise<Box[]> {
-  const scroll = (await page.evaluate('[window.scrollX, window.scrollY]')) as [number, number];
-  const out: Box[] = [];
-  for (const el of await page.locator(selector).all()) {
-    const b = (await el.boundingBox())!;
-    out.push({ ...b, x: b.x + scroll[0], y: b.y + scroll[1] });
-  }
-  return out;
-}
-
-/** Pixels within `tol` of `rgb` on every channel inside the box. */
-function pixels(png: PNG, box: Box, rgb: RGB, tol: number): number {
-  let n = 0;
-  const x1 = Math.min(png.width, Math.floor(box.x + box.width));
-  const y1 = Math.min(png.height, Math.floor(box.y + box.height));
-  for (let y = Math.max(0, Math.ceil(box.y)); y < y1; y++) {
-    for (let x = Math.max(0, Math.ceil(box.x)); x < x1; x++) {
-      const i = (y * png.width + x) * 4;
-      if (
-        Math.abs(png.data[i]! - rgb[0]) <= tol &&
-        Math.abs(png.data[i + 1]! - rgb[1]) <= tol &&
-        Math.abs(png.data[i + 2]! - rgb[2]) <= tol
-      )
-        n++;
-    }
-  }
-  return n;
-}
-
-function share(png: PNG, box: Box, rgb: RGB, tol: number): number {
-  return pixels(png, box, rgb, tol) / Math.max(1, Math.floor(box.width) * Math.floor(box.height));
 }
