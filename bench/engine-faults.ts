@@ -12,20 +12,18 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { sameState } from '../src/deploy/pool-state.js';
 import { history, type MigrationHistory } from '../src/schedule/history.js';
 import { progress, repoRoot } from './common.js';
 import {
   applyModePolicies,
   type CliRun,
+  atAnEnd,
   fleetFile,
   fleetState,
   migrationState,
   POOL,
   pooled,
   runCli,
-  START,
-  STEPS,
 } from './migration-fixture.js';
 
 export type Outcome = 'completed' | 'rolled_back';
@@ -227,8 +225,7 @@ export async function verdict(c: EngineCase): Promise<CaseVerdict> {
   const m = migrations.at(-1)!;
   const outcome = m.outcome === 'completed' || m.outcome === 'rolled_back' ? m.outcome : 'unfinished';
   const final = fleetState(c.dir);
-  const fleetAgrees =
-    outcome !== 'unfinished' && sameState(final, outcome === 'completed' ? STEPS.at(-1)!.state : START);
+  const fleetAgrees = outcome !== 'unfinished' && atAnEnd(final, outcome);
   const log = fleetFile(c.dir).updates;
   const landed = new Map<string, number>();
   for (const u of log.filter((x) => x.ok && !x.rollback))

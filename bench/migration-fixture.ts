@@ -8,6 +8,7 @@ import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PoolState } from '../src/core/plan.js';
+import { sameState } from '../src/deploy/pool-state.js';
 import type { SimStoreFile } from '../src/deploy/sim-store.js';
 import { repoRoot } from './common.js';
 
@@ -50,6 +51,23 @@ export const STEPS = [
     reason: '20 % to the shadow pool',
   },
 ] as const;
+
+/**
+ * Whether `final` is where a migration of STEPS ends: fully migrated (the last step's state), or
+ * rolled back (START's routing, on START's capacity or what the migration added: a rollback
+ * never removes capacity).
+ */
+export function atAnEnd(final: PoolState, outcome: 'completed' | 'rolled_back'): boolean {
+  if (outcome === 'completed') return sameState(final, STEPS.at(-1)!.state);
+  const most = (k: 'primary' | 'shadow') => Math.max(START[k], ...STEPS.map((s) => s.state[k]));
+  return (
+    sameState(final, { ...START, primary: final.primary, shadow: final.shadow }) &&
+    final.primary >= START.primary &&
+    final.primary <= most('primary') &&
+    final.shadow >= START.shadow &&
+    final.shadow <= most('shadow')
+  );
+}
 
 /** A fresh state directory holding the plan and its forecast; `demand` units every hour. */
 export function migrationState(demand = 500, bakeMs = 120_000): string {

@@ -3,8 +3,9 @@
 // is: intent → checkpoint hook → (a shift waits for the capacity it moves traffic onto) → one
 // update → applied → restore hook → (a warm step waits for readiness) → bake → gate → passed.
 // A failed update, hook or gate, or a step past its deadline, rolls the pool back to its last
-// known-good state (where the migration found it), verifies that by reading the target back, and
-// raises an alert. On start, an unfinished migration is resumed when the target verifiably shows
+// known-good routing (where the migration found it) without removing capacity the migration
+// added (rollbackTarget: the gate may have failed because the pool is overloaded), verifies
+// that by reading the target back, and raises an alert. On start, an unfinished migration is resumed when the target verifiably shows
 // how far the journal says it got, and rolled back otherwise (migrations.ts): never a step twice.
 // No record is written once the run no longer holds the pool's lock (`lostLock`): it stops there.
 
@@ -19,6 +20,7 @@ import {
   type Gain,
   gains,
   needsCapacityFirst,
+  rollbackTarget,
   sameState,
   withCapacityOf,
 } from './pool-state.js';
@@ -191,7 +193,8 @@ export class Executor {
 
   /** `shadowcast rollback`: the pool back to the migration's last known-good state, whatever its outcome. */
   async rollBackMigration(m: MigrationStatus, reason: string): Promise<MigrationResult> {
-    return this.rollBack(this.runOf(m), reason, false);
+    // A person asked for it: the exact state, capacity included (nothing is overloaded mid-step).
+    return this.rollBack(this.runOf(m), reason, false, true);
   }
 
   // ---- Steps ----------------------------------------------------------------------------------
@@ -339,16 +342,25 @@ export class Executor {
   // ---- Rollback -------------------------------------------------------------------------------
 
   /**
-   * The pool back to its last known-good state, verified by reading the target back; retried a
-   * few times, each failure alerted. When that state routes traffic to capacity the pool no
+   * The pool back to its last known-good routing on no less capacity than it has (rollbackTarget;
+   * `exact`, by hand: the last known-good state itself), verified by reading the target back;
+   * retried a few times, each failure alerted. When that state routes traffic to capacity the pool no
    * longer has, the capacity comes first (and its readiness), then the traffic.
    */
-  private async rollBack(run: Run, why: string, alert: boolean): Promise<MigrationResult> {
-    const target = run.lastGood;
+  private async rollBack(run: Run, why: string, alert: boolean, exact = false): Promise<MigrationResult> {
     const attempts = this.o.rollbackAttempts;
     for (let attempt = 1; ; attempt++) {
       const t0 = this.now();
-      this.record(run, { kind: 'rollback-intent', state: target, lastGood: target, attempt, reason: why });
+      const target = exact
+        ? run.lastGood
+        : rollbackTarget(await this.o.deployer.current(run.pool), run.lastGood);
+      this.record(run, {
+        kind: 'rollback-intent',
+        state: target,
+        lastGood: run.lastGood,
+        attempt,
+        reason: why,
+      });
       const failure = await this.rollBackOnce(run, target, attempt);
       this.o.crashPoint?.('mid-rollback', undefined);
       let shows: PoolState | undefined;
@@ -361,11 +373,16 @@ export class Executor {
       }
       if (!problem) {
         this.record(run, { kind: 'rollback-done', state: target, attempt, durationMs: this.now() - t0 });
-        this.record(run, { kind: 'migration-rolled-back', lastGood: target, reason: why });
+        this.record(run, {
+          kind: 'migration-rolled-back',
+          state: target,
+          lastGood: run.lastGood,
+          reason: why,
+        });
         if (alert)
           this.alert(
             run,
-            `${run.pool}: rolled back to the last known-good state (${describeState(target)}): ${why}`,
+            `${run.pool}: rolled back to the last known-good routing, capacity kept (${describeState(target)}): ${why}`,
           );
         return this.result(run, 'rolled_back', why);
       }

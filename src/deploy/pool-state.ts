@@ -47,6 +47,23 @@ export function needsCapacityFirst(current: PoolState, target: PoolState): boole
   );
 }
 
+/**
+ * Where a rollback takes the pool: the last known-good routing (weights and standby shares), on
+ * whichever capacity is more, the pool's now or its last known-good. A rollback never removes
+ * capacity: a step's gate fails most often because the pool is overloaded, which is what the
+ * capacity the migration added is for; the next plan decommissions what is not needed.
+ */
+export function rollbackTarget(current: PoolState, lastGood: PoolState): PoolState {
+  const standby = { ...lastGood.standby };
+  for (const node of Object.keys(current.standby)) if (!Object.hasOwn(standby, node)) standby[node] = 0;
+  return {
+    primary: Math.max(current.primary, lastGood.primary),
+    shadow: Math.max(current.shadow, lastGood.shadow),
+    standby,
+    weights: { ...lastGood.weights },
+  };
+}
+
 /** `current` with `target`'s capacity added (never removed), and `current`'s routing. */
 export function withCapacityOf(current: PoolState, target: PoolState): PoolState {
   const standby = { ...current.standby };

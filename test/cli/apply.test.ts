@@ -93,7 +93,8 @@ describe('apply, then history --format json', () => {
 
   it('applies a rolled-back plan again only with --retry', async () => {
     const dir = migrationState();
-    expect((await apply(dir, '--inject', 'step=3:gate-failure')).code).toBe(1);
+    // The first update fails: nothing was added, so the pool is back where the plan started.
+    expect((await apply(dir, '--inject', 'step=1:update-failure')).code).toBe(1);
     const refused = await apply(dir);
     expect(refused.code).toBe(0);
     expect(refused.stdout).toMatch(/was rolled back by migration .*pass --retry to apply it again/);
@@ -112,7 +113,7 @@ describe('apply, then history --format json', () => {
       /reason: step 2 \(storefront#2:warm\) failed: update failed: .*injected update-failure/,
     );
     expect(r.stdout).toMatch(
-      /alert: storefront: rolled back to the last known-good state \(primary 4, shadow 0, weights 1\/0\)/,
+      /alert: storefront: rolled back to the last known-good routing, capacity kept \(primary 4, shadow 2, weights 1\/0\)/,
     );
     expect((await runCli(['history', '--state', join(dir, 'none')])).stdout).toMatch(/^no migrations in /);
   });

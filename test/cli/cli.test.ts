@@ -271,7 +271,7 @@ describe('run --once (npm start)', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/simulated apply: \d+ of \d+ steps applied, 1 rollback,/);
     expect(r.stdout).toMatch(
-      /alert: storefront: rolled back to the last known-good state .*: health gate failed: latency_p99_ms [\d.]+ above max 0/,
+      /alert: storefront: rolled back to the last known-good routing, capacity kept .*: health gate failed: latency_p99_ms [\d.]+ above max 0/,
     );
     expect(r.stderr).toContain('rolled back');
   });

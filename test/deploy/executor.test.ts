@@ -274,7 +274,8 @@ describe('recover: a crash mid-step never applies a step twice', () => {
     expect(after.stepSummaries.map((x) => x.status)).not.toContain('started');
     if (outcome === 'completed') expect(target.state).toEqual(STEPS.at(-1)!.state);
     else {
-      expect(target.state).toEqual(s(4, 0));
+      // Back on the last known-good routing; the shadow instances step 1 added stay.
+      expect(target.state).toEqual(s(4, 2));
       expect(kinds()).toContain('alert');
       expect(after.stepSummaries[index - 1]).toMatchObject({
         status: 'failed',
@@ -302,7 +303,7 @@ describe('recover: a crash mid-step never applies a step twice', () => {
     expect(records.at(-1)!.kind).toBe('rollback-intent');
     const result = await make({ gate: passing }).recover(migrationsOf(records)[0]!);
     expect(result.outcome).toBe('rolled_back');
-    expect(target.state).toEqual(s(4, 0));
+    expect(target.state).toEqual(s(4, 2));
     expect(target.rollbacks).toHaveLength(2);
   });
 });
@@ -318,7 +319,7 @@ describe('deadlines end in rollback and an alert', () => {
     expect(result.reason).toMatch(
       /step 1 .*deadline: the update took 20 min; the step has run 20 min, past its 15 min/,
     );
-    expect(result.alerts[0]).toMatch(/rolled back to the last known-good state/);
+    expect(result.alerts[0]).toMatch(/rolled back to the last known-good routing, capacity kept/);
   });
 
   it('on a wall clock, an update that never returns is given up at the deadline and cancelled', async () => {
@@ -393,7 +394,8 @@ describe('hooks hand state over around each step; a failing hook fails the step'
     const result = await make().start('web', plan());
     expect(result.outcome).toBe('rolled_back');
     expect(result.reason).toMatch(reason);
-    expect(target.state).toEqual(s(4, 0));
+    // The restore hook fails on step 1: its routing is undone, the capacity it added stays.
+    expect(target.state).toEqual(s(4, 2));
   });
 
   it('POSTs the step to a webhook, and fails the step on an error status', async () => {
@@ -464,15 +466,17 @@ describe('rollback', () => {
   });
 
   it('verifies by reading the target back: a rollback that changes nothing is retried, alerted, and left open', async () => {
+    // The gate fails at the first shift, so the rollback has routing to undo.
+    let gates = 0;
     const { make, target, records } = setup({
-      gate: { check: async () => ({ pass: false, reason: 'p99 high' }) },
+      gate: { check: async () => (++gates < 3 ? { pass: true } : { pass: false, reason: 'p99 high' }) },
     });
     target.lieOnRollback = true;
     const result = await make().start('web', plan());
     expect(result.outcome).toBe('in_progress');
     expect(records.filter((r) => r.kind === 'rollback-failed')).toHaveLength(3);
     expect(result.alerts.at(-1)).toMatch(
-      /rollback failed 3 times \(the target shows primary 4, shadow 2, weights 1\/0, not primary 4, shadow 0, weights 1\/0\)/,
+      /rollback failed 3 times \(the target shows primary 4, shadow 2, weights 0\.9\/0\.1, not primary 4, shadow 2, weights 1\/0\)/,
     );
     const m = migrationsOf(records)[0]!;
     expect(m).toMatchObject({ outcome: 'in_progress', rollbackFailed: true });

@@ -49,7 +49,7 @@ describe.skipIf(!cli)(`the fault matrix through the Pulumi engine (${cli ?? 'no 
     } else {
       expect(m.steps[FAULT_STEP - 1]!.status).toBe('failed');
       if (c.fault.reason) expect(m.steps[FAULT_STEP - 1]!.reason).toMatch(c.fault.reason);
-      expect(m.alerts.some((a) => a.includes('rolled back to the last known-good state'))).toBe(true);
+      expect(m.alerts.some((a) => a.includes('rolled back to the last known-good routing'))).toBe(true);
       expect(m.rollbackFailed).toBe(false);
     }
     for (const s of m.steps) expect(s.applied).toBeLessThanOrEqual(1);

@@ -123,7 +123,7 @@ describe('runReportHtml: structure', () => {
     const alerts = html.slice(html.indexOf('<section class="alerts"'));
     expect(alerts).toContain('<h2>Alerts (1)</h2>');
     expect(rows(alerts, 'alerts')).toHaveLength(1);
-    expect(alerts).toContain('checkout-api: rolled back to the last known-good state');
+    expect(alerts).toContain('checkout-api: rolled back to the last known-good routing, capacity kept');
     const quiet = await runReportHtml(runOf([storefront]));
     expect(quiet).toContain('<h2>Alerts (0)</h2>');
     expect(quiet).toContain('No alerts in this run.');
@@ -298,7 +298,7 @@ describe('runReportMarkdown', () => {
     expect(
       lines[lines.indexOf('- ❌ **search** failed: forecasts/data/search.csv:12: no value') + 1],
     ).toMatch(
-      /^- ⚠️ 2026-01-05 08:20 \*\*checkout-api\*\* migration: checkout-api: rolled back to the last known-good state/,
+      /^- ⚠️ 2026-01-05 08:20 \*\*checkout-api\*\* migration: checkout-api: rolled back to the last known-good routing, capacity kept/,
     );
     const summaries = lines.filter((l) => l.startsWith('<details><summary>'));
     expect(summaries).toEqual([

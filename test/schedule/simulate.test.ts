@@ -269,7 +269,7 @@ describe('simulate: injected faults', () => {
     const rolled = r.shadowcast.alerts.filter((a) => a.includes('rolled back'));
     expect(rolled).toHaveLength(r.shadowcast.rollbacks);
     expect(rolled[0]).toMatch(
-      /^2026-01-08T\d\d:\d\dZ web: rolled back to the last known-good state \(primary \d+, shadow \d+, weights [\d.]+\/[\d.]+\): step \d+ \(web#\d+:[a-z]+\) failed: update failed: update web-\d+\/web#\d+:[a-z]+ failed after [\d.]+ s: injected: failed-step$/,
+      /^2026-01-08T\d\d:\d\dZ web: rolled back to the last known-good routing, capacity kept \(primary \d+, shadow \d+, weights [\d.]+\/[\d.]+\): step \d+ \(web#\d+:[a-z]+\) failed: update failed: update web-\d+\/web#\d+:[a-z]+ failed after [\d.]+ s: injected: failed-step$/,
     );
     // The first update after the fault's time fails; the next plan gets the capacity up after all.
     const clear = await simulate(options(daily));
