@@ -109,7 +109,21 @@ export interface Deployer {
   cancel?(pool: string): Promise<void>;
 }
 
-export type GateResult = { pass: true } | { pass: false; reason: string };
+/** A threshold a gate's window broke: the metric, which bound at what limit, and the worst value seen. */
+export interface GateBreach {
+  metric: string;
+  bound: 'max' | 'min';
+  limit: number;
+  /** The highest value in the window for a max, the lowest for a min. */
+  worst: number;
+}
+
+/**
+ * A gate's verdict. A failure from thresholds says which, each with its worst value
+ * (`breaches`): the executor then holds a step to the health the pool had before it; a failure
+ * without them (missing data, an unreadable source, an injected fault) always fails the step.
+ */
+export type GateResult = { pass: true } | { pass: false; reason: string; breaches?: GateBreach[] };
 
 /** Reads health metrics over a window after a step; fails with the metric and value that broke. */
 export interface HealthGate {

@@ -11,7 +11,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { MigrationStep, PoolState } from '../core/plan.js';
-import type { ApplyResult, Clock, Deployer, HealthGate } from '../core/seams.js';
+import type { ApplyResult, Clock, Deployer, GateResult, HealthGate } from '../core/seams.js';
 import type { HookName, StepHooks } from './hooks.js';
 import type { JournalRecord, JournalWriter, NewRecord, PlanRecord, StepRef } from './journal.js';
 import { type MigrationStatus, type Outcome, type Recovery, recoveryFor, scheduled } from './migrations.js';
@@ -118,6 +118,8 @@ interface Run {
   recovery?: Recovery;
   /** This run's first record names its process (pid, host, start time): it runs the migration from there. */
   claimed?: boolean;
+  /** When the step under way was begun (its intent), in this process; unknown for a resumed step. */
+  intentAt?: number;
 }
 
 const TIMED_OUT = Symbol('timed out');
@@ -207,6 +209,7 @@ export class Executor {
         if (step.notBefore > this.now()) await this.sleepUnlessStopped(step.notBefore - this.now());
         if (this.o.stop?.aborted) return this.pause(run, i);
         const deadline = this.now() + this.o.stepTimeoutMs;
+        run.intentAt = this.now();
         this.record(run, {
           kind: 'step-intent',
           step: ref,
@@ -221,6 +224,7 @@ export class Executor {
         if (done) return this.failStep(run, ref, done);
       } else {
         // Resumed after a crash: what is left of the step gets a fresh deadline.
+        run.intentAt = undefined;
         const done = await this.finish(run, i, this.now() + this.o.stepTimeoutMs);
         if (done) return this.failStep(run, ref, done);
       }
@@ -324,14 +328,50 @@ export class Executor {
     const gate = await this.within(deadline, () => this.o.gate.check(run.pool, from, this.now()));
     if (gate === TIMED_OUT) return this.timedOut(run, 'the health gate had not answered');
     if (gate instanceof Error) return `health gate could not be read: ${gate.message}`;
-    if (!gate.pass) return `health gate failed: ${gate.reason}`;
-    this.record(run, {
-      kind: 'gate-passed',
-      step: ref,
-      durationMs: this.now() - from,
-      reason: `healthy for ${minutes(step.bakeMs)}`,
-    });
+    let reason = `healthy for ${minutes(step.bakeMs)}`;
+    if (!gate.pass) {
+      const before = await this.noWorseThanBefore(run, step.bakeMs, gate, deadline);
+      if (before === undefined) return `health gate failed: ${gate.reason}`;
+      reason = before;
+      this.alert(
+        run,
+        `${run.pool}: step ${ref.index} (${ref.id}) went ahead on a pool already unhealthy: ${before}`,
+      );
+    }
+    this.record(run, { kind: 'gate-passed', step: ref, durationMs: this.now() - from, reason });
     return undefined;
+  }
+
+  /**
+   * A step is held to the health the pool had before it: when the gate failed on a threshold the
+   * pool already broke in the same span before the step began, and the step left it no worse
+   * (within a tenth), the step did not cause it, and rolling back would return to that same
+   * unhealthy pool (an overloaded one, most often, which the step is relieving). Then why the step
+   * stands; undefined when it fails: a breach the pool did not have before, one that got worse,
+   * missing data, or a step whose beginning this process did not see.
+   */
+  private async noWorseThanBefore(
+    run: Run,
+    bakeMs: number,
+    after: Extract<GateResult, { pass: false }>,
+    deadline: number,
+  ): Promise<string | undefined> {
+    const now = after.breaches;
+    if (now === undefined || now.length === 0 || run.intentAt === undefined) return undefined;
+    const start = run.intentAt;
+    const before = await this.within(deadline, () => this.o.gate.check(run.pool, start - bakeMs, start));
+    if (before === TIMED_OUT || before instanceof Error || before.pass) return undefined;
+    const said: string[] = [];
+    for (const b of now) {
+      const a = before.breaches?.find((x) => x.metric === b.metric && x.bound === b.bound);
+      if (a === undefined) return undefined;
+      const noWorse = b.bound === 'max' ? b.worst <= a.worst * 1.1 : b.worst >= a.worst * 0.9;
+      if (!noWorse) return undefined;
+      said.push(
+        `${b.metric} was already ${b.bound === 'max' ? 'above' : 'below'} its ${b.bound} ${b.limit} before the step (worst ${fmtValue(a.worst)}) and is no worse after it (worst ${fmtValue(b.worst)})`,
+      );
+    }
+    return said.join('; ');
   }
 
   private async failStep(run: Run, ref: StepRef, reason: string): Promise<MigrationResult> {
@@ -569,4 +609,8 @@ function defaultId(pool: string, t: number): string {
 
 function minutes(ms: number): string {
   return ms < MINUTE ? `${Math.round(ms / 1000)} s` : `${Math.round((ms / MINUTE) * 10) / 10} min`;
+}
+
+function fmtValue(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
 }

@@ -4,7 +4,7 @@
 // and so does a source that cannot be read. The query per metric is a template in which `{pool}`
 // is replaced, so one mapping serves every pool (a PromQL expression, or a CSV series name).
 
-import type { GateResult, HealthGate, MetricSource } from '../core/seams.js';
+import type { GateBreach, GateResult, HealthGate, MetricSource } from '../core/seams.js';
 import type { HealthGateRule } from '../policy/types.js';
 
 export interface MetricsGateOptions {
@@ -29,6 +29,8 @@ export class MetricsThresholdGate implements HealthGate {
 
   async check(pool: string, start: number, end: number): Promise<GateResult> {
     const window = `between ${iso(start)} and ${iso(end)}`;
+    let first: { t: number; reason: string } | undefined;
+    const breaches: GateBreach[] = [];
     for (const rule of this.options.rules) {
       const query = this.options.queries[rule.metric]!.replaceAll('{pool}', pool);
       let values: { t: number; v: number }[];
@@ -53,15 +55,22 @@ export class MetricsThresholdGate implements HealthGate {
         };
       }
       values.sort((a, b) => a.t - b.t);
-      for (const { t, v } of values) {
-        if (rule.max !== undefined && v > rule.max) {
-          return { pass: false, reason: `${rule.metric} ${fmt(v)} above max ${rule.max} at ${iso(t)}` };
-        }
-        if (rule.min !== undefined && v < rule.min) {
-          return { pass: false, reason: `${rule.metric} ${fmt(v)} below min ${rule.min} at ${iso(t)}` };
-        }
+      const vs = values.map((x) => x.v);
+      const over = rule.max === undefined ? undefined : values.find((x) => x.v > rule.max!);
+      const under = rule.min === undefined ? undefined : values.find((x) => x.v < rule.min!);
+      if (over) {
+        breaches.push({ metric: rule.metric, bound: 'max', limit: rule.max!, worst: Math.max(...vs) });
+        const reason = `${rule.metric} ${fmt(over.v)} above max ${rule.max} at ${iso(over.t)}`;
+        if (first === undefined) first = { t: over.t, reason };
+      }
+      if (under) {
+        breaches.push({ metric: rule.metric, bound: 'min', limit: rule.min!, worst: Math.min(...vs) });
+        const reason = `${rule.metric} ${fmt(under.v)} below min ${rule.min} at ${iso(under.t)}`;
+        if (first === undefined) first = { t: under.t, reason };
       }
     }
+    // The first rule (in the policy's order) that broke names the failure; all of them go along.
+    if (first !== undefined) return { pass: false, reason: first.reason, breaches };
     return { pass: true };
   }
 }

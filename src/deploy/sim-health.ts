@@ -2,7 +2,7 @@
 // per pool and served minute. The gate fails closed: a window with no data, or with minutes whose
 // metrics were out, fails with a reason that says so, because a step nobody watched is not healthy.
 
-import type { GateResult, HealthGate } from '../core/seams.js';
+import type { GateBreach, GateResult, HealthGate } from '../core/seams.js';
 import type { HealthSignals } from './sim-serve.js';
 
 /** One gate rule: the step fails when `metric` goes above `max` or below `min` during the window. */
@@ -90,25 +90,44 @@ export class SimHealthGate implements HealthGate {
           `have no health signals (first at ${iso(missing[0]!.t)}); failing closed`,
       };
     }
+    let first: string | undefined;
+    const breaches: GateBreach[] = [];
+    for (const rule of this.rules) {
+      if (
+        samples.some(
+          (x) => (x.signals as unknown as Record<string, number | undefined>)[rule.metric] === undefined,
+        )
+      ) {
+        const known = Object.keys(samples[0]!.signals!).join(', ');
+        return {
+          pass: false,
+          reason: `metric ${rule.metric} is not recorded for pool ${pool} (known: ${known})`,
+        };
+      }
+    }
     for (const { t, signals } of samples) {
       for (const rule of this.rules) {
-        const value = (signals as unknown as Record<string, number | undefined>)[rule.metric];
-        if (value === undefined) {
-          const known = Object.keys(signals!).join(', ');
-          return {
-            pass: false,
-            reason: `metric ${rule.metric} is not recorded for pool ${pool} (known: ${known})`,
-          };
-        }
+        const value = (signals as unknown as Record<string, number>)[rule.metric]!;
         const at = `at ${iso(t)} (pool ${pool})`;
-        if (rule.max !== undefined && value > rule.max) {
-          return { pass: false, reason: `${rule.metric} ${fmt(value)} above max ${rule.max} ${at}` };
+        if (first === undefined && rule.max !== undefined && value > rule.max) {
+          first = `${rule.metric} ${fmt(value)} above max ${rule.max} ${at}`;
         }
-        if (rule.min !== undefined && value < rule.min) {
-          return { pass: false, reason: `${rule.metric} ${fmt(value)} below min ${rule.min} ${at}` };
+        if (first === undefined && rule.min !== undefined && value < rule.min) {
+          first = `${rule.metric} ${fmt(value)} below min ${rule.min} ${at}`;
         }
       }
     }
-    return { pass: true };
+    if (first === undefined) return { pass: true };
+    // Every rule the window broke, with its worst value: what "no worse than before" compares.
+    for (const rule of this.rules) {
+      const vs = samples.map((x) => (x.signals as unknown as Record<string, number>)[rule.metric]!);
+      const hi = Math.max(...vs);
+      const lo = Math.min(...vs);
+      if (rule.max !== undefined && hi > rule.max)
+        breaches.push({ metric: rule.metric, bound: 'max', limit: rule.max, worst: hi });
+      if (rule.min !== undefined && lo < rule.min)
+        breaches.push({ metric: rule.metric, bound: 'min', limit: rule.min, worst: lo });
+    }
+    return { pass: false, reason: first, breaches };
   }
 }

@@ -259,19 +259,21 @@ describe('run --once (npm start)', () => {
   it('exits 1 when the simulated apply rolls back, with the alert', () => {
     const policies = tmp();
     cpSync(join(root, 'policies'), policies, { recursive: true });
-    // A gate no fleet can pass: every baked step fails and is rolled back. With a minimum of one
-    // instance the night's need no longer fits the primary's minimum, so the plan shifts traffic.
+    // A gate on a metric the simulated fleet does not record: every baked step fails closed and is
+    // rolled back (a threshold the pool broke before the step as well would not fail it). With a
+    // minimum of one instance the night's need no longer fits the primary's minimum, so the plan
+    // shifts traffic.
     const own = readFileSync(join(root, 'policies', 'pools', 'storefront.yaml'), 'utf8');
     expect(own).toMatch(/minInstances: 4\b/);
     writeFileSync(
       join(policies, 'pools', 'storefront.yaml'),
-      `${own.replace(/minInstances: 4\b/, 'minInstances: 1')}\nmigration:\n  gates:\n    - { metric: latency_p99_ms, max: 0 }\n`,
+      `${own.replace(/minInstances: 4\b/, 'minInstances: 1')}\nmigration:\n  gates:\n    - { metric: queue_depth, max: 10 }\n`,
     );
     const r = run(['run', '--once', '--state', tmp(), '--policies', policies]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/simulated apply: \d+ of \d+ steps applied, 1 rollback,/);
     expect(r.stdout).toMatch(
-      /alert: storefront: rolled back to the last known-good routing, capacity kept .*: health gate failed: latency_p99_ms [\d.]+ above max 0/,
+      /alert: storefront: rolled back to the last known-good routing, capacity kept .*: health gate failed: metric queue_depth is not recorded for pool storefront/,
     );
     expect(r.stderr).toContain('rolled back');
   });

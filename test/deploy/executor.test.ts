@@ -573,3 +573,84 @@ describe('a run that lost its lock', () => {
     expect(ownerOf(m)).toMatchObject({ ...me, at: records[before]!.at });
   });
 });
+
+// A gate that fails on a threshold the pool already broke before the step does not blame the
+// step for it (rolling back would return to that same unhealthy pool): the step stands when the
+// pool is no worse after it, and still rolls back when it got worse or was healthy before.
+describe('a step is held to the health the pool had before it', () => {
+  const breach = (worst: number): GateResult => ({
+    pass: false,
+    reason: `latency_p99_ms ${worst} above max 500`,
+    breaches: [{ metric: 'latency_p99_ms', bound: 'max', limit: 500, worst }],
+  });
+  /** The gate's verdict on the window after a step's bake, and on the same span before the step began. */
+  const gateOf = (after: GateResult, before: GateResult) => {
+    const windows: { start: number; end: number; said: GateResult }[] = [];
+    let intentAt = 0;
+    return {
+      windows,
+      onRecord: (r: JournalRecord) => {
+        if (r.kind === 'step-intent') intentAt = Date.parse(r.at);
+      },
+      gate: {
+        check: async (_pool: string, start: number, end: number) => {
+          const said = end <= intentAt ? before : after;
+          windows.push({ start, end, said });
+          return said;
+        },
+      },
+    };
+  };
+
+  it('goes ahead, with an alert, when the pool broke the same threshold before the step and is no worse after it', async () => {
+    const g = gateOf(breach(900), breach(2000));
+    const { make, records, target } = setup({ gate: g.gate, onRecord: g.onRecord });
+    const result = await make().start('web', plan());
+    expect(result.outcome).toBe('completed');
+    expect(target.state).toEqual(STEPS.at(-1)!.state);
+    const passed = records.filter((r) => r.kind === 'gate-passed');
+    expect(passed).toHaveLength(4);
+    for (const r of passed) {
+      expect(r.reason).toBe(
+        'latency_p99_ms was already above its max 500 before the step (worst 2000) and is no worse after it (worst 900)',
+      );
+    }
+    expect(result.alerts).toHaveLength(4);
+    expect(result.alerts[0]).toMatch(
+      /^web: step 1 \(web#1:provision\) went ahead on a pool already unhealthy: /,
+    );
+    // The span before each step is as long as its bake and ends where the step began.
+    const before = g.windows.filter((w) => w.said === g.windows[1]!.said);
+    for (const w of before) expect(w.end - w.start).toBe(2 * MIN);
+  });
+
+  it('rolls back when the step left the pool worse than it was', async () => {
+    const g = gateOf(breach(2300), breach(2000));
+    const { make, target } = setup({ gate: g.gate, onRecord: g.onRecord });
+    const result = await make().start('web', plan());
+    expect(result.outcome).toBe('rolled_back');
+    expect(result.reason).toMatch(/step 1 .*health gate failed: latency_p99_ms 2300 above max 500/);
+    expect(target.state.weights).toEqual(s(4, 0).weights);
+  });
+
+  it('rolls back when the pool was healthy before the step, or broke another threshold', async () => {
+    for (const before of [
+      { pass: true } as GateResult,
+      {
+        ...breach(2000),
+        breaches: [{ metric: 'error_rate', bound: 'max' as const, limit: 0.01, worst: 0.5 }],
+      },
+    ]) {
+      const g = gateOf(breach(900), before);
+      const { make } = setup({ gate: g.gate, onRecord: g.onRecord });
+      expect((await make().start('web', plan())).outcome).toBe('rolled_back');
+    }
+  });
+
+  it('rolls back on a failure that names no threshold (missing data fails closed)', async () => {
+    const missing: GateResult = { pass: false, reason: 'metrics missing; failing closed' };
+    const g = gateOf(missing, missing);
+    const { make } = setup({ gate: g.gate, onRecord: g.onRecord });
+    expect((await make().start('web', plan())).outcome).toBe('rolled_back');
+  });
+});

@@ -76,6 +76,7 @@ describe('MetricsThresholdGate', () => {
     expect(await gate.check('web', T0, T0 + 2 * MIN)).toEqual({
       pass: false,
       reason: 'latency_p99_ms 730 above max 500 at 2026-11-23T10:01:00.000Z',
+      breaches: [{ metric: 'latency_p99_ms', bound: 'max', limit: 500, worst: 900 }],
     });
   });
 

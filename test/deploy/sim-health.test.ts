@@ -30,6 +30,7 @@ describe('SimHealthGate', () => {
       want: {
         pass: false,
         reason: 'error_rate 0.0523 above max 0.01 at 2026-11-23T12:01:00.000Z (pool web)',
+        breaches: [{ metric: 'error_rate', bound: 'max', limit: 0.01, worst: 0.0523 }],
       },
     },
     {
@@ -38,12 +39,21 @@ describe('SimHealthGate', () => {
       want: {
         pass: false,
         reason: 'latency_p99_ms 900 above max 500 at 2026-11-23T12:01:00.000Z (pool web)',
+        // Every rule the window broke, each with its worst value: what a step is held to.
+        breaches: [
+          { metric: 'error_rate', bound: 'max', limit: 0.01, worst: 0.5 },
+          { metric: 'latency_p99_ms', bound: 'max', limit: 500, worst: 900 },
+        ],
       },
     },
     {
       name: 'a value below min',
       signals: [{ utilisation: 0.01 }],
-      want: { pass: false, reason: 'utilisation 0.01 below min 0.05 at 2026-11-23T12:00:00.000Z (pool web)' },
+      want: {
+        pass: false,
+        reason: 'utilisation 0.01 below min 0.05 at 2026-11-23T12:00:00.000Z (pool web)',
+        breaches: [{ metric: 'utilisation', bound: 'min', limit: 0.05, worst: 0.01 }],
+      },
     },
     {
       name: 'a minute with its metrics missing',
@@ -106,6 +116,7 @@ describe('the gate over the simulated fleet', () => {
     expect(await gate.check('web', T0, T0 + 6 * MIN)).toEqual({
       pass: false,
       reason: 'latency_p99_ms 4000 above max 500 at 2026-11-23T12:06:00.000Z (pool web)',
+      breaches: [{ metric: 'latency_p99_ms', bound: 'max', limit: 500, worst: expect.closeTo(4000, 6) }],
     });
   });
 
@@ -126,6 +137,7 @@ describe('the gate over the simulated fleet', () => {
     expect(await availability.check('web', T0 + 6 * MIN, T0 + 6 * MIN)).toEqual({
       pass: false,
       reason: 'availability 0.8 below min 0.999 at 2026-11-23T12:06:00.000Z (pool web)',
+      breaches: [{ metric: 'availability', bound: 'min', limit: 0.999, worst: 0.8 }],
     });
   });
 
