@@ -14,6 +14,30 @@ const POLICIES = [
   { name: 'cautious', dir: 'examples/policies-cautious' },
 ];
 
+/**
+ * `shadowcast simulate --demand forecasts/data/storefront.csv --series location_4 --pool storefront`
+ * with its defaults, as flags, changed by `over`.
+ */
+export function storefrontFlags(over: Partial<SimulateFlags> = {}): SimulateFlags {
+  return {
+    demand: join(repoRoot(), 'forecasts', 'data', 'storefront.csv'),
+    series: 'location_4',
+    tz: 'UTC',
+    pool: 'storefront',
+    policy: join(repoRoot(), 'policies'),
+    events: [],
+    failureRate: 0,
+    inject: [],
+    history: '14d',
+    resample: 'step',
+    refit: '1h',
+    seed: 1,
+    staticExtra: 2,
+    format: 'json',
+    ...over,
+  };
+}
+
 export async function benchSimulate(): Promise<{ markdown: string; json: unknown }> {
   const root = repoRoot();
   const rows: string[] = [];
@@ -22,22 +46,7 @@ export async function benchSimulate(): Promise<{ markdown: string; json: unknown
     for (const series of SERIES) {
       for (const p of POLICIES) {
         progress(`[simulate] ${series} ${p.name} ${resample}`);
-        const flags: SimulateFlags = {
-          demand: join(root, 'forecasts/data/storefront.csv'),
-          series,
-          tz: 'UTC',
-          pool: 'storefront',
-          policy: join(root, p.dir),
-          events: [],
-          failureRate: 0,
-          inject: [],
-          history: '14d',
-          resample,
-          refit: '1h',
-          seed: 1,
-          staticExtra: 2,
-          format: 'json',
-        };
+        const flags = storefrontFlags({ series, policy: join(root, p.dir), resample });
         const t0 = performance.now();
         const { result } = await runSimulate(flags);
         const seconds = (performance.now() - t0) / 1000;
@@ -97,22 +106,7 @@ async function examples(root: string): Promise<void> {
   ];
   for (const r of runs) {
     progress(`[simulate] example ${r.name}`);
-    const { result, policy } = await runSimulate({
-      demand: join(root, 'forecasts/data/storefront.csv'),
-      series: 'location_4',
-      tz: 'UTC',
-      pool: 'storefront',
-      policy: join(root, 'policies'),
-      events: [],
-      failureRate: 0,
-      inject: r.inject,
-      history: '14d',
-      resample: 'step',
-      refit: '1h',
-      seed: 1,
-      staticExtra: 2,
-      format: 'table',
-    });
+    const { result, policy } = await runSimulate(storefrontFlags({ inject: r.inject, format: 'table' }));
     const command = [
       '$ shadowcast simulate --demand forecasts/data/storefront.csv --series location_4 --pool storefront',
       ...(r.inject.length ? [`    --inject ${r.inject.join(' ')}`] : []),

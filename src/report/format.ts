@@ -1,6 +1,7 @@
-// Text helpers shared by the run report's HTML, its markdown and the timeline SVG: escaping for
-// each target, and the few number, time and state formats the report prints. Times are UTC and
-// come from the data, never from the clock, so the same run always reads the same.
+// Text helpers shared by the run and simulation reports' HTML, the markdown and the timeline SVG:
+// escaping for each target, a page's opening, and the few number, time and state formats the
+// reports print. Times are UTC and come from the data, never from the clock, so the same run
+// always reads the same.
 
 import type { PoolState } from '../core/plan.js';
 
@@ -75,4 +76,25 @@ export function describePool(s: PoolState): string {
     .map(([id, share]) => `${id} (${pct(share)} moved)`);
   const weights = `weights ${num(s.weights.primary)} / ${num(s.weights.shadow)}`;
   return `primary ${s.primary}, shadow ${s.shadow}, ${weights}${standby.length ? `, standby ${standby.join(', ')}` : ''}`;
+}
+
+/**
+ * A self-contained page's opening, up to and including `<body>`: `title` (escaped by the caller)
+ * and the page's whole CSS inline; an empty icon, so a browser asks the server for nothing (it
+ * would fetch /favicon.ico otherwise).
+ */
+export function pageHead(title: string, css: string): string[] {
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<meta name="generator" content="shadowcast">',
+    '<link rel="icon" href="data:,">',
+    `<title>${title}</title>`,
+    `<style>${css}</style>`,
+    '</head>',
+    '<body>',
+  ];
 }

@@ -5,7 +5,7 @@
 
 import type { PoolState } from '../core/plan.js';
 import { renderForecastSvg } from './chart.js';
-import { describePool, duration, esc, num, pct, utcMinute, utcSecond } from './format.js';
+import { describePool, duration, esc, num, pageHead, pct, utcMinute, utcSecond } from './format.js';
 import { RUN_REPORT_CSS } from './run-report-css.js';
 import type {
   AccuracyReport,
@@ -36,18 +36,7 @@ export async function runReportHtml(input: RunReportInput): Promise<string> {
   for (const [i, p] of input.pools.entries()) sections.push(await poolSection(p, `pool-${i + 1}`));
   const title = `shadowcast run ${input.runId}`;
   return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="generator" content="shadowcast">',
-    // Without an icon of its own, a browser asks the server for /favicon.ico: the page would fetch something.
-    '<link rel="icon" href="data:,">',
-    `<title>${esc(title)} — ${esc(statusText(input))}</title>`,
-    `<style>${RUN_REPORT_CSS}</style>`,
-    '</head>',
-    '<body>',
+    ...pageHead(`${esc(title)} — ${esc(statusText(input))}`, RUN_REPORT_CSS),
     header(input),
     '<main>',
     ...sections,

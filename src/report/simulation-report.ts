@@ -16,7 +16,7 @@ import {
   type Timeline,
   type TimelineMarker,
 } from '../schedule/simulate.js';
-import { duration, esc, num, utcMinute } from './format.js';
+import { duration, esc, num, pageHead, utcMinute } from './format.js';
 import { RUN_REPORT_CSS } from './run-report-css.js';
 import { type Buckets, bucketTimeline, MAX_BUCKETS } from './simulation-buckets.js';
 import { ARM_NAMES, cellBuckets, markerGroups, simulationSvgs } from './simulation-charts.js';
@@ -68,18 +68,7 @@ export async function simulationReportHtml(input: SimulationReportInput): Promis
   const buckets = bucketTimeline(timeline, input.maxBuckets ?? MAX_BUCKETS);
   const markers = timeline.markers ?? [];
   return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="generator" content="shadowcast">',
-    // Without an icon of its own, a browser asks the server for /favicon.ico: the page would fetch something.
-    '<link rel="icon" href="data:,">',
-    `<title>${esc(title)}</title>`,
-    `<style>${RUN_REPORT_CSS}${SIMULATION_CSS}</style>`,
-    '</head>',
-    '<body>',
+    ...pageHead(esc(title), `${RUN_REPORT_CSS}${SIMULATION_CSS}`),
     header(input, title),
     '<main>',
     await chartsSection(buckets, markers),

@@ -8,11 +8,9 @@
 // SHADOWCAST_UPDATE_SCREENSHOTS=1 writes that screenshot to docs/run-report.png for the README.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Series } from '../../src/core/series.js';
@@ -29,7 +27,7 @@ import { scorePoolNodes } from '../../src/schedule/node-risk.js';
 import { planFrom } from '../../src/schedule/plan-pool.js';
 import { forecastSpec, loadSpecs } from '../../src/schedule/run.js';
 import { CHROMIUM_ARGS, debianChromium } from '../support/chromium.js';
-import { boxes, pixels, type RGB, share } from '../support/page-pixels.js';
+import { boxes, pixels, type RGB, type ServedPage, servePages, share } from '../support/report-page.js';
 import { journalOf, poolInput, runOf } from './fixtures.js';
 
 const SUITE = 'run report in Chromium';
@@ -44,18 +42,17 @@ const PASSED: RGB = [0x16, 0xa3, 0x4a];
 const FAILED: RGB = [0xdc, 0x26, 0x26];
 
 describe.skipIf(!executablePath)(SUITE, () => {
-  let browser: Browser | undefined;
-  let server: Server | undefined;
   let dir: string;
   let input: RunReportInput;
+  let served: ServedPage | undefined;
   let page: Page;
   let base: string;
   /** Paths the server was asked for, in order. */
-  const hits: string[] = [];
+  let hits: string[];
   const pages = new Map<string, string>();
-  const requests: string[] = [];
-  const failedRequests: string[] = [];
-  const errors: string[] = [];
+  let requests: string[];
+  let failedRequests: string[];
+  let errors: string[];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'shadowcast-report-'));
@@ -63,30 +60,14 @@ describe.skipIf(!executablePath)(SUITE, () => {
     pages.set('/report.html', await runReportHtml(input));
     pages.set('/hostile.html', await runReportHtml(await hostileRun()));
     writeFileSync(join(dir, 'report.html'), pages.get('/report.html')!);
-    server = createServer((req, res) => {
-      hits.push(req.url ?? '');
-      const body = pages.get(req.url ?? '');
-      res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(body ?? 'not found');
-    });
-    await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('requestfailed', (r) => failedRequests.push(`${r.url()}: ${r.failure()?.errorText}`));
-    await page.goto(`${base}/report.html`, { waitUntil: 'load' });
+    served = await servePages(pages, '/report.html', executablePath!, CHROMIUM_ARGS, 1100);
+    ({ page, base, hits, requests, failedRequests, errors } = served);
   }, 180_000);
 
   afterAll(async () => {
     try {
-      await browser?.close();
+      await served?.close();
     } finally {
-      await new Promise((done) => (server ? server.close(done) : done(undefined)));
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -184,9 +165,9 @@ describe.skipIf(!executablePath)(SUITE, () => {
   });
 
   it('markup in the data is shown as text: nothing runs, nothing is fetched', async () => {
-    const hostile = await browser!.newPage();
+    const hostile = await served!.browser.newPage();
     const pageErrors: string[] = [];
-    hostile.on('pageerror', (e) => pageErrors.push(e.message));
+    hostile.on('pageerror', (e: Error) => pageErrors.push(e.message));
     try {
       await hostile.goto(`${base}/hostile.html`, { waitUntil: 'load' });
       await hostile.waitForLoadState('networkidle');

@@ -7,14 +7,13 @@
 // SHADOWCAST_SCREENSHOT=1 writes the top of the page to docs/simulation-report.png.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSimulate, type SimulateFlags } from '../../src/cli/simulate.js';
+import { storefrontFlags } from '../../bench/simulate.js';
+import { runSimulate } from '../../src/cli/simulate.js';
 import {
   bucketTimeline,
   markerGroups,
@@ -23,7 +22,7 @@ import {
 } from '../../src/report/simulation-report.js';
 import { ARMS } from '../../src/schedule/simulate.js';
 import { CHROMIUM_ARGS, debianChromium } from '../support/chromium.js';
-import { boxes, pixels, type RGB } from '../support/page-pixels.js';
+import { boxes, pixels, type RGB, type ServedPage, servePages } from '../support/report-page.js';
 
 const SUITE = 'simulation report in Chromium';
 const root = resolve(import.meta.dirname, '..', '..');
@@ -35,36 +34,21 @@ const SHADOWCAST: RGB = [0x25, 0x63, 0xeb];
 const SHORT: RGB = [0xdc, 0x26, 0x26];
 
 /** `shadowcast simulate --demand forecasts/data/storefront.csv --series location_4 --pool storefront`, with its timeline. */
-const FLAGS: SimulateFlags = {
-  demand: join(root, 'forecasts', 'data', 'storefront.csv'),
-  series: 'location_4',
-  tz: 'UTC',
-  pool: 'storefront',
-  policy: join(root, 'policies'),
-  events: [],
-  failureRate: 0,
-  inject: [],
-  history: '14d',
-  resample: 'step',
-  refit: '1h',
-  seed: 1,
-  staticExtra: 2,
-  format: 'json',
+const FLAGS = storefrontFlags({
   // Only asks for the timeline: runSimulate keeps it in the result; simulateCommand would write it here.
   timeline: join(tmpdir(), 'shadowcast-simulation-timeline.csv'),
-};
+});
 
 describe.skipIf(!executablePath)(SUITE, () => {
-  let browser: Browser | undefined;
-  let server: Server | undefined;
   let input: SimulationReportInput;
   let html: string;
+  let served: ServedPage | undefined;
   let page: Page;
   let base: string;
-  const hits: string[] = [];
-  const requests: string[] = [];
-  const failedRequests: string[] = [];
-  const errors: string[] = [];
+  let hits: string[];
+  let requests: string[];
+  let failedRequests: string[];
+  let errors: string[];
 
   beforeAll(async () => {
     const { result, settings } = await runSimulate(FLAGS);
@@ -77,31 +61,18 @@ describe.skipIf(!executablePath)(SUITE, () => {
     console.log(
       `${SUITE}: ${input.result.minutes} minutes rendered in ${took} ms, ${Buffer.byteLength(html)} bytes`,
     );
-    server = createServer((req, res) => {
-      hits.push(req.url ?? '');
-      const found = req.url === '/report.html';
-      res.writeHead(found ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(found ? html : 'not found');
-    });
-    await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('requestfailed', (r) => failedRequests.push(`${r.url()}: ${r.failure()?.errorText}`));
-    await page.goto(`${base}/report.html`, { waitUntil: 'load' });
+    served = await servePages(
+      new Map([['/report.html', html]]),
+      '/report.html',
+      executablePath!,
+      CHROMIUM_ARGS,
+      1200,
+    );
+    ({ page, base, hits, requests, failedRequests, errors } = served);
   }, 180_000);
 
   afterAll(async () => {
-    try {
-      await browser?.close();
-    } finally {
-      await new Promise((done) => (server ? server.close(done) : done(undefined)));
-    }
+    await served?.close();
   });
 
   it('loads without console or page errors, and fetches nothing but the page itself', async () => {
