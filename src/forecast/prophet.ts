@@ -8,7 +8,6 @@
 // in-sample residuals' empirical quantiles, widened season by season (see quantile.ts).
 // Fits on the most recent MAX_FIT_POINTS points; calls into augurs are guarded (wasm.ts).
 
-import { optimizer } from '@bsull/augurs-prophet-wasmstan';
 import type { CalendarEvent } from '../core/events.js';
 import type { FittedModel, Forecaster } from '../core/seams.js';
 import { futureTimestamps, type Series, seasonLength } from '../core/series.js';
@@ -16,7 +15,8 @@ import { applyEventEffects, seenInHistory } from './events.js';
 import { fitHistory } from './history.js';
 import { empiricalInterval, isNonNegative } from './quantile.js';
 import { shapeForecast } from './shape.js';
-import { guardWasm, prophetModule } from './wasm.js';
+import { fitProphet } from './prophet-host.js';
+import { guardWasm } from './wasm.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -67,7 +67,6 @@ export class ProphetForecaster implements Forecaster {
 
   fit(history: Series, events: readonly CalendarEvent[]): FittedModel {
     const series = fitHistory(history);
-    const { Prophet } = prophetModule();
     const seen = seenInHistory(series.timestamps, events);
     const holidays = new Map<string, { occurrences: { start: number; end: number }[] }>();
     for (const e of events) {
@@ -88,28 +87,31 @@ export class ProphetForecaster implements Forecaster {
     const negligible = series.values.every((v) => Math.abs(v) < 1e-300);
     if (constant || negligible) return flatModel(series, unseen, nonNegative);
     const settings = this.settings;
-    const model = guardWasm(`Prophet could not fit "${series.name}"`, () => {
-      const m = new Prophet({
-        optimizer,
-        uncertaintySamples: 0,
-        changepointPriorScale: settings.changepointPriorScale,
-        dailySeasonality: on(s.daily),
-        weeklySeasonality: on(s.weekly),
-        yearlySeasonality: on(s.yearly),
-        holidays,
-      });
-      m.fit({ ds, y: series.values }, { iter: settings.maxIterations, seed: settings.seed });
-      return m;
-    });
+    // Fitted in a worker thread that is replaced now and then (prophet-host.ts): the optimizer
+    // keeps memory per fit that only dropping its WebAssembly instance gives back.
+    const model = guardWasm(`Prophet could not fit "${series.name}"`, () =>
+      fitProphet(
+        {
+          uncertaintySamples: 0,
+          changepointPriorScale: settings.changepointPriorScale,
+          dailySeasonality: on(s.daily),
+          weeklySeasonality: on(s.weekly),
+          yearlySeasonality: on(s.yearly),
+          holidays,
+        },
+        { ds, y: Array.from(series.values) },
+        { iter: settings.maxIterations, seed: settings.seed },
+      ),
+    );
     const forecastWhat = `Prophet could not forecast "${series.name}"`;
-    const inSample = guardWasm(forecastWhat, () => model.predict().yhat.point);
+    const inSample = guardWasm(forecastWhat, () => model.predict());
     const residuals = series.values.map((y, i) => y - inSample[i]!);
     const m = seasonLength(series);
     return {
       predict(horizon: number, level: number) {
         const timestamps = futureTimestamps(series, horizon);
         const ds = timestamps.map((t) => Math.round(t / 1000));
-        const point = guardWasm(forecastWhat, () => model.predict({ ds }).yhat.point);
+        const point = guardWasm(forecastWhat, () => model.predict(ds));
         const raw = empiricalInterval(point, residuals, level, m);
         return shapeForecast(
           applyEventEffects(timestamps, raw, unseen, new Map()),

@@ -8,21 +8,15 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ets from '@bsull/augurs/ets';
 import * as mstl from '@bsull/augurs/mstl';
-import * as prophet from '@bsull/augurs/prophet';
 
 const require = createRequire(import.meta.url);
-const augursDir = dirname(require.resolve('@bsull/augurs/prophet'));
+const augursDir = dirname(require.resolve('@bsull/augurs/mstl'));
 const loaded = new Set<string>();
 
 function load(name: string, init: (m: { module: Buffer }) => unknown): void {
   if (loaded.has(name)) return;
   init({ module: readFileSync(join(augursDir, `${name}_bg.wasm`)) });
   loaded.add(name);
-}
-
-export function prophetModule(): typeof prophet {
-  load('prophet', prophet.initSync);
-  return prophet;
 }
 
 export function mstlModule(): typeof mstl {
