@@ -128,6 +128,13 @@ class Host {
 }
 
 let host: Host | undefined;
+/** Workers started so far in this process. */
+let started = 0;
+
+/** How many workers this process has started, and how many fits and live models the current one has. */
+export function prophetHostStats(): { workers: number; fits: number; live: number } {
+  return { workers: started, fits: host?.fits ?? 0, live: host?.live.size ?? 0 };
+}
 
 /** The current worker, replaced by a fresh one once it has fitted RECYCLE_AFTER models and holds none. */
 function current(): Host {
@@ -135,7 +142,10 @@ function current(): Host {
     host.close();
     host = undefined;
   }
-  host ??= new Host();
+  if (!host) {
+    host = new Host();
+    started++;
+  }
   return host;
 }
 
