@@ -1,5 +1,6 @@
 // `shadowcast simulate`: replays a pool's real demand through forecast → plan → apply on the
-// simulated fleet, with the simulator's clock, and runs the baselines users would otherwise pick
+// simulated fleet, with the simulator's clock and the code `run` ships (its planner, the journaled
+// Executor, the same alerts), and runs the baselines users would otherwise pick
 // on the same trace and the same fleet model: reactive target tracking (an HPA or an ASG target
 // tracking policy, with its metric lag and scale-in stabilisation) and static over-provisioning
 // (N+k, sized on the history's peak). All three pay for instances from the moment they are asked
