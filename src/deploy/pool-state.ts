@@ -54,14 +54,7 @@ export function needsCapacityFirst(current: PoolState, target: PoolState): boole
  * capacity the migration added is for; the next plan decommissions what is not needed.
  */
 export function rollbackTarget(current: PoolState, lastGood: PoolState): PoolState {
-  const standby = { ...lastGood.standby };
-  for (const node of Object.keys(current.standby)) if (!Object.hasOwn(standby, node)) standby[node] = 0;
-  return {
-    primary: Math.max(current.primary, lastGood.primary),
-    shadow: Math.max(current.shadow, lastGood.shadow),
-    standby,
-    weights: { ...lastGood.weights },
-  };
+  return withCapacityOf(lastGood, current);
 }
 
 /** `current` with `target`'s capacity added (never removed), and `current`'s routing. */

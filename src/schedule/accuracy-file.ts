@@ -19,32 +19,52 @@ import type { ForecastResult } from './forecast-pool.js';
 
 const dirOf = (stateDir: string, pool: string) => join(stateDir, 'forecasts', pool);
 
-/** The forecast the pool's previous run wrote, if any. */
-export function readPreviousForecast(stateDir: string, pool: string): Forecast | undefined {
+/**
+ * What the pool's previous run wrote to forecast.json, read once: its forecast (scored against
+ * what has since been observed) and `auto`'s model selection (reused while fresh; auto checks it).
+ */
+export function readPrevious(
+  stateDir: string,
+  pool: string,
+): { forecast?: Forecast; selection?: ModelSelection } {
   const json = readJson(join(dirOf(stateDir, pool), 'forecast.json')) as
-    { timestamps?: unknown; mean?: unknown; lower?: unknown; upper?: unknown; level?: unknown } | undefined;
-  if (!json) return undefined;
+    | {
+        timestamps?: unknown;
+        mean?: unknown;
+        lower?: unknown;
+        upper?: unknown;
+        level?: unknown;
+        selection?: unknown;
+      }
+    | undefined;
+  if (!json) return {};
+  const s = json.selection;
+  const selection = typeof s === 'object' && s !== null ? (s as ModelSelection) : undefined;
+  return { ...(selection ? { selection } : {}), ...forecastOf(json) };
+}
+
+function forecastOf(json: {
+  timestamps?: unknown;
+  mean?: unknown;
+  lower?: unknown;
+  upper?: unknown;
+  level?: unknown;
+}): { forecast?: Forecast } {
   const { timestamps, mean, lower, upper, level } = json;
-  if (![timestamps, mean, lower, upper].every(Array.isArray)) return undefined;
+  if (![timestamps, mean, lower, upper].every(Array.isArray)) return {};
   const ts = (timestamps as unknown[]).map((t) => Date.parse(String(t)));
   const n = ts.length;
   const arr = (a: unknown) => Float64Array.from(a as number[], Number);
-  if ([mean, lower, upper].some((a) => (a as unknown[]).length !== n) || ts.some(Number.isNaN))
-    return undefined;
+  if ([mean, lower, upper].some((a) => (a as unknown[]).length !== n) || ts.some(Number.isNaN)) return {};
   return {
-    timestamps: ts,
-    mean: arr(mean),
-    lower: arr(lower),
-    upper: arr(upper),
-    level: typeof level === 'number' ? level : Number.NaN,
+    forecast: {
+      timestamps: ts,
+      mean: arr(mean),
+      lower: arr(lower),
+      upper: arr(upper),
+      level: typeof level === 'number' ? level : Number.NaN,
+    },
   };
-}
-
-/** `auto`'s model selection from the pool's previous forecast.json, if it kept one (auto checks it). */
-export function readPreviousSelection(stateDir: string, pool: string): ModelSelection | undefined {
-  const json = readJson(join(dirOf(stateDir, pool), 'forecast.json')) as { selection?: unknown } | undefined;
-  const s = json?.selection;
-  return typeof s === 'object' && s !== null ? (s as ModelSelection) : undefined;
 }
 
 /** Scores `previous` against the history `result` now holds, keeps the window, saves it. */

@@ -14,7 +14,7 @@ import type { StepHooks } from '../deploy/hooks.js';
 import { journalFile, type JournalRecord, readJournal } from '../deploy/journal.js';
 import { migrationsOf } from '../deploy/migrations.js';
 import type { Policy } from '../policy/types.js';
-import { readPreviousForecast, readPreviousSelection, scoreForecast } from './accuracy-file.js';
+import { readPrevious, scoreForecast } from './accuracy-file.js';
 import type { Alert, Alerter, AlertKind } from './alerts.js';
 import { type ForecastResult, NoSeriesError } from './forecast-pool.js';
 import { applyPool, type PoolRun } from './migrate.js';
@@ -201,10 +201,10 @@ async function ingest(
   policy: Policy,
   live: boolean,
 ): Promise<Ingested> {
-  const previous = readPreviousForecast(ctx.stateDir, spec.pool);
+  const { forecast: previous, selection } = readPrevious(ctx.stateDir, spec.pool);
   let result: ForecastResult;
   try {
-    result = await forecastSpec(spec, policy, ctx.now(), readPreviousSelection(ctx.stateDir, spec.pool));
+    result = await forecastSpec(spec, policy, ctx.now(), selection);
   } catch (err) {
     if (live && (err instanceof DependencyError || err instanceof NoSeriesError)) {
       return { vanished: err.message, exitCode: 3 };
