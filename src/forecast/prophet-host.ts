@@ -94,8 +94,13 @@ class Host {
   }
 
   private answer(): number[] | undefined {
-    if (Atomics.wait(this.signal, 0, 0, ANSWER_MS) === 'timed-out') {
-      throw new Error(`the Prophet worker gave no answer within ${ANSWER_MS / 1000} s`);
+    // A wake-up with the flag still down is the previous answer's notify arriving late (the worker
+    // raised the flag, this thread saw it before the worker notified, and went on): wait again.
+    // (At most one such late notify a call, so each wait keeps the whole limit.)
+    while (Atomics.load(this.signal, 0) === 0) {
+      if (Atomics.wait(this.signal, 0, 0, ANSWER_MS) === 'timed-out') {
+        throw new Error(`the Prophet worker gave no answer within ${ANSWER_MS / 1000} s`);
+      }
     }
     Atomics.store(this.signal, 0, 0);
     const got = receiveMessageOnPort(this.port)?.message as Answer | undefined;
