@@ -154,6 +154,11 @@ export function program(): Command {
     .option('--seed <s>', 'random seed of the fleet (same seed, same run)', parseCount('--seed'), 1)
     .option('--static-extra <k>', 'k of the static N+k baseline', parseCount('--static-extra'), 2)
     .option(
+      '--workers <n>',
+      'threads fitting forecasts ahead of the replay (0: on the main thread; default: one a core)',
+      parseCount('--workers'),
+    )
+    .option(
       '--timeline <file>',
       "write every arm's ready capacity, instances and shortfall a minute, and shadowcast's weights and step (CSV)",
     )

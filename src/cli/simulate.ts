@@ -14,6 +14,7 @@ import type { CalendarEvent } from '../core/events.js';
 import { parseFailuresCsv } from '../metrics/failures-csv.js';
 import { loadPolicyDir } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
+import { defaultFitWorkers } from '../schedule/fit-pool.js';
 import { simFleetFactory } from '../schedule/fleet.js';
 import { readInput } from '../metrics/read-input.js';
 import { loadSeries } from '../schedule/forecast-pool.js';
@@ -47,6 +48,8 @@ export interface SimulateFlags {
   timeline?: string;
   /** Write the replay's report here (one self-contained HTML page). */
   report?: string;
+  /** Threads fitting forecasts ahead of the replay (default: one a core). */
+  workers?: number;
 }
 
 export async function simulateCommand(flags: SimulateFlags): Promise<void> {
@@ -124,6 +127,7 @@ export async function runSimulate(
     historyMs,
     resample: flags.resample,
     refitMs,
+    fitWorkers: flags.workers ?? defaultFitWorkers(),
     metricLagMs: 60_000,
     staticExtra: flags.staticExtra,
     stabilizationMs: 5 * 60_000,

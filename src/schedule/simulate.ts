@@ -11,16 +11,14 @@ import type { CalendarEvent } from '../core/events.js';
 import type { Forecast } from '../core/forecast.js';
 import type { PoolState } from '../core/plan.js';
 import type { Series } from '../core/series.js';
-import { createForecaster } from '../forecast/index.js';
-import type { Deployer, ModelSelection } from '../core/seams.js';
+import type { Deployer } from '../core/seams.js';
 import { Executor } from '../deploy/executor.js';
 import type { JournalWriter } from '../deploy/journal.js';
 import { ReplayClock } from '../deploy/sim-clock.js';
-import type { AutoModel } from '../forecast/index.js';
-import { historyWindow, selectionToReuse } from '../forecast/window.js';
 import { clamp, sizedFor } from '../plan/size.js';
 import type { Policy } from '../policy/types.js';
-import { nextRun } from './cron.js';
+import { CronTimes, FitAhead, samplesKnown } from './fit-ahead.js';
+import { FitPool } from './fit-pool.js';
 import { type Fleet, type FleetFactory } from './fleet.js';
 import type { InjectedFault } from './inject.js';
 import { planRecord } from './plan-file.js';
@@ -59,6 +57,8 @@ export interface SimulateOptions {
   timeline?: boolean;
   /** Where shadowcast's executor journals (default: nowhere; the records still reach the timeline). */
   journal?: JournalWriter;
+  /** Threads fitting forecasts ahead of the replay (default 0: on this thread, as needed). */
+  fitWorkers?: number;
 }
 
 /** The arms of a replay, in the order the timeline lists them. */
@@ -365,6 +365,32 @@ async function runShadowcast(
   opts: SimulateOptions,
   trace: Trace,
 ): Promise<SimulationResult['shadowcast'] & Recorded> {
+  const { schedule } = opts.policy;
+  const cron = new CronTimes(schedule.cron, schedule.timezone, trace.start);
+  const pool = new FitPool(opts.fitWorkers ?? 0);
+  const fits = new FitAhead({
+    pool,
+    demand: opts.demand,
+    policy: opts.policy,
+    events: opts.events ?? [],
+    cron,
+    start: trace.start,
+    end: trace.end,
+    refitMs: opts.refitMs,
+  });
+  try {
+    return await replayShadowcast(opts, trace, cron, fits);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function replayShadowcast(
+  opts: SimulateOptions,
+  trace: Trace,
+  cron: CronTimes,
+  fits: FitAhead,
+): Promise<SimulationResult['shadowcast'] & Recorded> {
   const { policy, pool } = opts;
   // eslint-disable-next-line prefer-const -- assigned once the fleet exists; the clock calls it before
   let meter!: Meter;
@@ -413,33 +439,18 @@ async function runShadowcast(
   });
   let starts: number[] = [];
   let ongoing = new Set<string>();
-  const forecaster = createForecaster(policy.forecast.model);
   let forecast: Forecast | undefined;
-  let selection: ModelSelection | undefined;
   let model = policy.forecast.model as string;
-  let fittedAt = -Infinity;
-  let fittedOn = 0;
-  let refits = 0;
-  let selections = 0;
   let plans = 0;
   const total = trace.end - trace.start;
   let lastDay = -1;
   while (clock.now() < trace.end) {
     const now = clock.now();
-    // Refit when a new sample has arrived since the last fit, at most once per refit interval.
+    // The newest forecast due by now (fitted ahead of the replay, as fit-ahead.ts explains).
+    const fitted = await fits.at(now);
+    forecast = fitted?.forecast;
+    if (fitted?.forecast) model = fitted.model;
     const known = samplesKnown(opts.demand, now);
-    if (known > fittedOn && now - fittedAt >= opts.refitMs) {
-      const fitted = fitForecast(opts, forecaster, known, selection);
-      forecast = fitted?.forecast;
-      if (fitted) {
-        model = fitted.model;
-        selection = fitted.selection;
-        if (fitted.reselected) selections++;
-      }
-      fittedAt = now;
-      fittedOn = known;
-      refits++;
-    }
     const day = Math.floor((now - trace.start) / 86_400_000);
     if (day !== lastDay) {
       lastDay = day;
@@ -472,11 +483,11 @@ async function runShadowcast(
       const rate = migrationRateAlert(starts, policy);
       if (rate) alerts.push(`${isoMinute(clock.now())} ${pool}: ${rate}`);
     }
-    const next = nextRun(policy.schedule.cron, policy.schedule.timezone, clock.now());
-    await advanceTo(clock, Math.min(trace.end, next));
+    await advanceTo(clock, Math.min(trace.end, cron.after(clock.now())));
   }
   opts.onProgress?.('shadowcast', total, total);
   const final = await fleet.current(pool);
+  const { fits: refits, selections } = fits;
   const out = { ...figures(fleet, meter, pool, counts), alerts, plans, refits, selections, model, final };
   if (out.record) out.markers = markers;
   return out;
@@ -486,51 +497,6 @@ async function runShadowcast(
 function knownAt(s: Series, trace: Trace): number {
   const known = samplesKnown(s, trace.start);
   return known > 0 ? Math.max(0, s.values[known - 1]!) : trace.demand[0]!;
-}
-
-/** Samples whose whole interval has passed by `now`: what a metric store would have. */
-function samplesKnown(s: Series, now: number): number {
-  let lo = 0;
-  let hi = s.timestamps.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (s.timestamps[mid]! + s.stepMs <= now) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * The forecast `run` would make from the first `known` samples: fitted on the policy's history
- * window, the policy's horizon and level, from the newest sample on, `auto` reusing the previous
- * selection while it is fresh (as `run` reuses the one its previous forecast.json kept).
- */
-function fitForecast(
-  opts: SimulateOptions,
-  forecaster: ReturnType<typeof createForecaster>,
-  known: number,
-  previous: ModelSelection | undefined,
-): { forecast: Forecast; model: string; selection?: ModelSelection; reselected: boolean } | undefined {
-  const s = opts.demand;
-  const { forecast: f } = opts.policy;
-  const window = historyWindow(s, f.historyMs, known);
-  if (window.values.length < forecaster.minPoints(window)) return undefined;
-  const horizon = Math.max(1, Math.ceil(f.horizonMs / s.stepMs));
-  const reuse = selectionToReuse(previous, window);
-  const fitted = forecaster.fit(window, opts.events ?? [], {
-    level: f.level,
-    horizon,
-    ...(reuse ? { selection: reuse } : {}),
-  });
-  const report = (fitted as Partial<AutoModel>).report;
-  const forecast = fitted.predict(horizon, f.level);
-  fitted.dispose?.();
-  return {
-    forecast,
-    model: report ? `auto:${report.chosen}` : forecaster.name,
-    ...(report ? { selection: report.selection } : {}),
-    reselected: report !== undefined && !report.reused,
-  };
 }
 
 /** How long the reactive baseline's resize takes to land (an API call; the boot comes after). */

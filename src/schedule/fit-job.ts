@@ -1,0 +1,60 @@
+// One forecast fit as plain data in and out, so it can run on this thread or in a worker
+// (fit-pool.ts) with the same result: the policy's model fitted on a history window, with `auto`
+// reusing the selection it is handed while that selection is fresh (forecast/window.ts), then the
+// forecast over the policy's horizon at its level. `simulate` fits this way; `run`'s pool path
+// makes the same calls on the pool's own series.
+
+import type { CalendarEvent } from '../core/events.js';
+import type { Forecast } from '../core/forecast.js';
+import type { ModelSelection } from '../core/seams.js';
+import type { Series } from '../core/series.js';
+import { type AutoModel, createForecaster, type ModelName } from '../forecast/index.js';
+import { selectionToReuse } from '../forecast/window.js';
+
+export interface FitRequest {
+  model: ModelName;
+  /** The history to fit: already cut to the policy's window. */
+  window: Pick<Series, 'name' | 'timestamps' | 'values' | 'stepMs' | 'stepMonths'>;
+  events: readonly CalendarEvent[];
+  level: number;
+  /** Forecast steps. */
+  horizon: number;
+  /** The previous fit's selection (`auto`): reused while it is fresh and suits the window. */
+  previous?: ModelSelection;
+}
+
+export interface FitResult {
+  /** Undefined when the window has fewer points than the model needs. */
+  forecast?: Forecast;
+  /** The model that forecast: `mstl`, or `auto:CHOSEN`. */
+  model: string;
+  /** `auto`'s selection after this fit (reused or made afresh). */
+  selection?: ModelSelection;
+  /** True when `auto` backtested its candidates afresh. */
+  reselected: boolean;
+}
+
+export function fitJob(req: FitRequest): FitResult {
+  const forecaster = createForecaster(req.model);
+  const window: Series = { ...req.window };
+  if (window.values.length < forecaster.minPoints(window)) {
+    return { model: forecaster.name, reselected: false };
+  }
+  const reuse = selectionToReuse(req.previous, window);
+  const fitted = forecaster.fit(window, req.events, {
+    level: req.level,
+    horizon: req.horizon,
+    ...(reuse ? { selection: reuse } : {}),
+  });
+  try {
+    const report = (fitted as Partial<AutoModel>).report;
+    return {
+      forecast: fitted.predict(req.horizon, req.level),
+      model: report ? `auto:${report.chosen}` : forecaster.name,
+      ...(report ? { selection: report.selection } : {}),
+      reselected: report !== undefined && !report.reused,
+    };
+  } finally {
+    fitted.dispose?.();
+  }
+}
