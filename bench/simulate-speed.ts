@@ -1,11 +1,12 @@
 // What a replay costs: `shadowcast simulate` over 15, 60 and 200 replayed days of real half-hourly
 // demand (bench/data/household-power-30min.csv, after 14 days of history) with the default policy
-// (model auto) and with model mstl side by side, each in its own process: seconds per replayed
+// (model auto) and with model mstl side by side, each in its own process, fitting ahead on one
+// worker thread a core (the default) and, for auto, on this thread alone: seconds per replayed
 // day (flat when the cost is linear in the trace's length) and the process's peak memory.
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSimulate } from '../src/cli/simulate.js';
@@ -13,11 +14,18 @@ import { progress, provenance, repoRoot } from './common.js';
 
 const DAYS = [15, 60, 200];
 const HISTORY_DAYS = 14;
-const MODELS = ['auto', 'mstl'] as const;
+const CORES = availableParallelism();
+/** Each length is replayed this way, one after the other (so a slower stretch hits all alike). */
+const MODES = [
+  { model: 'auto', workers: CORES },
+  { model: 'mstl', workers: CORES },
+  { model: 'auto', workers: 0 },
+] as const;
 
 interface Measured {
   days: number;
   model: string;
+  workers: number;
   seconds: number;
   peakMb: number;
   fits: number;
@@ -26,7 +34,7 @@ interface Measured {
 }
 
 /** The child: one replay of `days` days with `model`, its figures as one JSON line on stdout. */
-async function child(days: number, model: string): Promise<void> {
+async function child(days: number, model: string, workers: number): Promise<void> {
   const root = repoRoot();
   const lines = readFileSync(join(root, 'bench', 'data', 'household-power-30min.csv'), 'utf8')
     .trimEnd()
@@ -53,12 +61,14 @@ async function child(days: number, model: string): Promise<void> {
     seed: 1,
     staticExtra: 2,
     format: 'json',
+    workers,
   });
   const seconds = (performance.now() - t0) / 1000;
   const sc = result.shadowcast;
   const out = {
     days: result.minutes / 1440,
     model,
+    workers,
     seconds,
     peakMb: process.resourceUsage().maxRSS / 1024,
     fits: sc.refits,
@@ -68,16 +78,21 @@ async function child(days: number, model: string): Promise<void> {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-function measure(days: number, model: string): Promise<Measured> {
+function measure(days: number, model: string, workers: number): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', String(days), model], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const p = spawn(
+      process.execPath,
+      [fileURLToPath(import.meta.url), '--child', String(days), model, String(workers)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.on('error', reject);
     p.on('close', (code) => {
-      if (code !== 0) reject(new Error(`replay of ${days} days with ${model} exited ${code}`));
+      if (code !== 0)
+        reject(new Error(`replay of ${days} days with ${model} on ${workers} workers exited ${code}`));
       else resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Measured);
     });
   });
@@ -85,33 +100,33 @@ function measure(days: number, model: string): Promise<Measured> {
 
 export async function benchSimulateSpeed(): Promise<{ markdown: string; json: unknown }> {
   const rows: Measured[] = [];
-  // Models interleaved per length, so a slower stretch of a noisy machine hits both alike.
+  // Modes interleaved per length, so a slower stretch of a noisy machine hits them alike.
   for (const days of DAYS) {
-    for (const model of MODELS) {
-      progress(`[simulate-speed] ${days} days, ${model}`);
-      rows.push(await measure(days, model));
+    for (const { model, workers } of MODES) {
+      progress(`[simulate-speed] ${days} days, ${model}, ${workers} fit workers`);
+      rows.push(await measure(days, model, workers));
     }
   }
   const table = rows.map(
     (r) =>
-      `| ${r.days.toFixed(0)} | ${r.model} | ${r.seconds.toFixed(1)} | ${(r.seconds / r.days).toFixed(3)} | ${r.peakMb.toFixed(0)} | ${r.fits} | ${r.model === 'auto' ? r.selections : '—'} | ${r.plans} |`,
+      `| ${r.days.toFixed(0)} | ${r.model} | ${r.workers} | ${r.seconds.toFixed(1)} | ${(r.seconds / r.days).toFixed(3)} | ${r.peakMb.toFixed(0)} | ${r.fits} | ${r.model === 'auto' ? r.selections : '—'} | ${r.plans} |`,
   );
   const markdown = [
     `### Replay speed (${HISTORY_DAYS} days of history, then 15, 60 and 200 days replayed)`,
     '',
     provenance(),
     '',
-    'Half-hourly household power draw (bench/data/household-power-30min.csv) as a pool of 1,000 W an instance, otherwise the default policy; each replay in its own process, all four arms included. A flat "s a day" column means the cost is linear in the replay\'s length.',
+    `Half-hourly household power draw (bench/data/household-power-30min.csv) as a pool of 1,000 W an instance, otherwise the default policy; each replay in its own process, all four arms included. "fit workers": threads fitting forecasts ahead of the replay (\`--workers\`, by default one a core: ${CORES} here; 0 fits on the replay's own thread). A flat "s a replayed day" column means the cost is linear in the replay's length.`,
     '',
-    '| days replayed | model | seconds | s a replayed day | peak MB | fits | fresh selections | plans |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| days replayed | model | fit workers | seconds | s a replayed day | peak MB | fits | fresh selections | plans |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...table,
   ].join('\n');
   return { markdown, json: rows };
 }
 
 if (process.argv[2] === '--child') {
-  child(Number(process.argv[3]), process.argv[4]!).catch((err: unknown) => {
+  child(Number(process.argv[3]), process.argv[4]!, Number(process.argv[5])).catch((err: unknown) => {
     process.stderr.write(`simulate-speed: ${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 1;
   });
