@@ -8,6 +8,7 @@
 // (a contract: docs/cli.md, "run"), STATE/reports/RUN/{report.html,summary.md} (and latest.*), and
 // with --once STATE/metrics.prom (the /metrics text, for a textfile collector).
 
+import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { UsageError } from '../core/errors.js';
@@ -17,6 +18,7 @@ import type { Policy } from '../policy/types.js';
 import { thresholdsFor } from '../risk/standby.js';
 import { hookFrom } from '../deploy/hooks.js';
 import { Alerter } from '../schedule/alerts.js';
+import { FitPool } from '../schedule/fit-pool.js';
 import { serveMetrics } from '../schedule/metrics-server.js';
 import type { NodeReport } from '../schedule/node-risk.js';
 import { planFile } from '../schedule/plan-file.js';
@@ -103,12 +105,16 @@ export async function runCommand(flags: RunFlags): Promise<void> {
       return file;
     },
   };
+  // Pools run side by side fit side by side, on worker threads (one a core at most).
+  const fitWorkers = flags.concurrency > 1 ? Math.min(flags.concurrency, availableParallelism()) : 0;
+  const fitter = new FitPool(fitWorkers);
   const runner = new Runner({
     specs,
     policies: set.pools,
     shard,
     concurrency: flags.concurrency,
     context: {
+      fitter,
       stateDir: flags.state,
       targetName: flags.target,
       openTarget: (pool: string, policy: Policy, plan) =>
@@ -176,6 +182,7 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   } finally {
     stopped.dispose();
     await runner.stop('exiting');
+    await fitter.close();
     await alerter.flush();
     await server?.close();
   }

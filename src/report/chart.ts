@@ -64,8 +64,31 @@ const LABEL_FONT_PX = 10;
 const LANE_PX = 13;
 const MAX_LANES = 4;
 
+/**
+ * The chart of a forecast, drawn once: `run` draws each pool's for its forecast files and again
+ * for its report, from the same objects, so the second is the first's SVG (an object's entry
+ * goes when the forecast does).
+ */
+const drawn = new WeakMap<Forecast, { input: ChartInput; svg: string }>();
+
 export async function renderForecastSvg(input: ChartInput): Promise<string> {
-  return renderVegaLiteSvg(forecastChartSpec(input));
+  const before = drawn.get(input.forecast);
+  if (before && sameChart(before.input, input)) return before.svg;
+  const svg = await renderVegaLiteSvg(forecastChartSpec(input));
+  drawn.set(input.forecast, { input: { ...input }, svg });
+  return svg;
+}
+
+function sameChart(a: ChartInput, b: ChartInput): boolean {
+  return (
+    a.title === b.title &&
+    a.history === b.history &&
+    a.events === b.events &&
+    a.historyPoints === b.historyPoints &&
+    a.width === b.width &&
+    a.height === b.height &&
+    a.unit === b.unit
+  );
 }
 
 /** Any Vega-Lite spec to a standalone SVG string, headless; an error in the spec throws. */

@@ -14,7 +14,7 @@ import type { Series } from '../core/series.js';
 import { historyWindow, selectionToReuse } from '../forecast/window.js';
 import type { Policy } from '../policy/types.js';
 import { nextRun } from './cron.js';
-import type { FitRequest, FitResult } from './fit-job.js';
+import type { Fitter, FitResult } from './fit-job.js';
 
 /** The policy's scheduled times after a moment, computed once each. */
 export class CronTimes {
@@ -71,12 +71,6 @@ interface Job {
 
 /** Waiting for a fit that selects afresh: what it leaves is not known until it is done. */
 const PENDING = Symbol('pending');
-
-/** What fits (a FitPool): `workers` fits at once, or 0 when each runs as it is asked for. */
-export interface Fitter {
-  readonly workers: number;
-  fit(request: FitRequest): Promise<FitResult>;
-}
 
 export interface FitAheadOptions {
   pool: Fitter;

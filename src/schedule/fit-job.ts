@@ -8,7 +8,7 @@ import type { CalendarEvent } from '../core/events.js';
 import type { Forecast } from '../core/forecast.js';
 import type { ModelSelection } from '../core/seams.js';
 import type { Series } from '../core/series.js';
-import { type AutoModel, createForecaster, type ModelName } from '../forecast/index.js';
+import { type AutoModel, type AutoReport, createForecaster, type ModelName } from '../forecast/index.js';
 import { selectionToReuse } from '../forecast/window.js';
 
 export interface FitRequest {
@@ -32,7 +32,27 @@ export interface FitResult {
   selection?: ModelSelection;
   /** True when `auto` backtested its candidates afresh. */
   reselected: boolean;
+  /** `auto`'s report: what it chose, the backtest's scores, the calibration. */
+  report?: AutoReport;
 }
+
+/** What fits (a FitPool): `workers` fits at once on other threads, or 0 when each runs as asked. */
+export interface Fitter {
+  readonly workers: number;
+  fit(request: FitRequest): Promise<FitResult>;
+}
+
+/** Fits on the calling thread, one at a time. */
+export const IN_PROCESS: Fitter = {
+  workers: 0,
+  fit: (request) => {
+    try {
+      return Promise.resolve(fitJob(request));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  },
+};
 
 export function fitJob(req: FitRequest): FitResult {
   const forecaster = createForecaster(req.model);
@@ -51,7 +71,7 @@ export function fitJob(req: FitRequest): FitResult {
     return {
       forecast: fitted.predict(req.horizon, req.level),
       model: report ? `auto:${report.chosen}` : forecaster.name,
-      ...(report ? { selection: report.selection } : {}),
+      ...(report ? { selection: report.selection, report } : {}),
       reselected: report !== undefined && !report.reused,
     };
   } finally {

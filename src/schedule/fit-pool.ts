@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type FitRequest, type FitResult, fitJob } from './fit-job.js';
+import { type Fitter, type FitRequest, type FitResult, IN_PROCESS } from './fit-job.js';
 
 interface Pending {
   id: number;
@@ -32,18 +32,22 @@ export function defaultFitWorkers(): number {
   return availableParallelism();
 }
 
-export class FitPool {
+export class FitPool implements Fitter {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private next = 0;
   private closed = false;
 
-  /** `workers` threads (0: fit on this thread). */
-  constructor(workers: number) {
-    const entry = workers > 0 ? workerEntry() : undefined;
-    if (entry === undefined) return;
-    for (let i = 0; i < workers; i++) {
-      const slot: Slot = { worker: new Worker(entry) };
+  private readonly entry: URL | undefined;
+
+  /** `workers` threads (0: fit on this thread), started at the first fit. */
+  constructor(private readonly size: number) {
+    this.entry = size > 0 ? workerEntry() : undefined;
+  }
+
+  private start(): void {
+    for (let i = 0; i < this.size; i++) {
+      const slot: Slot = { worker: new Worker(this.entry!) };
       slot.worker.on('message', (m: { id: number; ok: boolean; result?: FitResult; error?: string }) => {
         const job = slot.job;
         slot.job = undefined;
@@ -63,18 +67,13 @@ export class FitPool {
 
   /** Threads fitting (0: fits run on the calling thread). */
   get workers(): number {
-    return this.slots.length;
+    return this.entry === undefined ? 0 : this.size;
   }
 
   fit(request: FitRequest): Promise<FitResult> {
     if (this.closed) return Promise.reject(new Error('the fit pool is closed'));
-    if (this.slots.length === 0) {
-      try {
-        return Promise.resolve(fitJob(request));
-      } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    }
+    if (this.entry === undefined) return IN_PROCESS.fit(request);
+    if (this.slots.length === 0) this.start();
     return new Promise((resolve, reject) => {
       this.queue.push({ id: ++this.next, request, resolve, reject });
       this.dispatch();

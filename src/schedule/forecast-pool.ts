@@ -12,9 +12,10 @@ import type { Repair, Series } from '../core/series.js';
 import { futureTimestamps } from '../core/series.js';
 import type { AutoReport } from '../forecast/index.js';
 import { createForecaster, type ModelName } from '../forecast/index.js';
-import { historyWindow, selectionToReuse } from '../forecast/window.js';
+import { historyWindow } from '../forecast/window.js';
 import { CsvSource } from '../metrics/csv.js';
 import { regularizeFetched } from '../metrics/regularize.js';
+import { type Fitter, IN_PROCESS } from './fit-job.js';
 
 interface SeriesReading {
   /** IANA zone of timestamps without an offset (CSV) and of the calendars' local times. */
@@ -56,6 +57,8 @@ export type ForecastRequest = SeriesRequest & {
   historyMs?: number;
   /** `auto`'s selection from the pool's previous forecast: reused while it is fresh (selectionToReuse). */
   selection?: ModelSelection;
+  /** Where the fit runs (default: this thread). */
+  fitter?: Fitter;
 };
 
 export interface ForecastResult {
@@ -134,14 +137,15 @@ export async function forecastPool(req: ForecastRequest): Promise<ForecastResult
       `"${series.name}" has ${fitted.values.length} points${window}; model ${req.model} needs at least ${need} at this sampling step (two seasonal cycles)`,
     );
   }
-  const selection = selectionToReuse(req.selection, fitted);
-  const model = forecaster.fit(fitted, events, {
+  const out = await (req.fitter ?? IN_PROCESS).fit({
+    model: req.model,
+    window: fitted,
+    events,
     level: req.level,
     horizon,
-    ...(selection ? { selection } : {}),
+    ...(req.selection ? { previous: req.selection } : {}),
   });
-  const forecast = model.predict(horizon, req.level);
-  model.dispose?.();
-  const report = 'report' in model ? (model.report as AutoReport) : undefined;
+  const forecast = out.forecast!;
+  const report = out.report;
   return { series, forecast, events, repairs, model: report ? `auto:${report.chosen}` : req.model, report };
 }

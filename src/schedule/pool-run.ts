@@ -16,6 +16,7 @@ import { migrationsOf } from '../deploy/migrations.js';
 import type { Policy } from '../policy/types.js';
 import { readPrevious, scoreForecast } from './accuracy-file.js';
 import type { Alert, Alerter, AlertKind } from './alerts.js';
+import type { Fitter } from './fit-job.js';
 import { type ForecastResult, NoSeriesError } from './forecast-pool.js';
 import { applyPool, type PoolRun } from './migrate.js';
 import type { NodeReport } from './node-risk.js';
@@ -64,6 +65,8 @@ export interface PoolRunContext {
   /** Checkpoint and restore hooks around each step (apply's --checkpoint, --restore). */
   hooks?: StepHooks;
   hookTimeoutMs?: number;
+  /** Where forecasts are fitted (default: this thread): worker threads let pools fit side by side. */
+  fitter?: Fitter;
 }
 
 export type PoolStatus = 'ok' | 'held' | 'failed' | 'busy' | 'skipped' | 'stopped';
@@ -204,7 +207,7 @@ async function ingest(
   const { forecast: previous, selection } = readPrevious(ctx.stateDir, spec.pool);
   let result: ForecastResult;
   try {
-    result = await forecastSpec(spec, policy, ctx.now(), selection);
+    result = await forecastSpec(spec, policy, ctx.now(), selection, ctx.fitter);
   } catch (err) {
     if (live && (err instanceof DependencyError || err instanceof NoSeriesError)) {
       return { vanished: err.message, exitCode: 3 };

@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelSelection } from '../core/seams.js';
 import type { Policy } from '../policy/types.js';
+import type { Fitter } from './fit-job.js';
 import type { ForecastResult } from './forecast-pool.js';
 import { forecastPool } from './forecast-pool.js';
 import { seriesRequestFor } from './sources.js';
@@ -40,6 +41,7 @@ export async function forecastSpec(
   policy: Policy | undefined,
   now = Date.now(),
   selection?: ModelSelection,
+  fitter?: Fitter,
 ): Promise<ForecastResult> {
   const f = policy?.forecast;
   return forecastPool({
@@ -50,5 +52,6 @@ export async function forecastSpec(
     model: f ? f.model : spec.model,
     ...(f ? { historyMs: f.historyMs } : {}),
     ...(selection ? { selection } : {}),
+    ...(fitter ? { fitter } : {}),
   });
 }

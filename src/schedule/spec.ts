@@ -131,8 +131,10 @@ const SpecSchema = z
     description: z.string().optional(),
     source: z.discriminatedUnion('kind', [CsvSourceSchema, PrometheusSourceSchema, CloudWatchSourceSchema]),
     calendars: z.array(z.string()).default([]),
+    /** `forecast`'s horizon for this spec; `run` and `plan` take the pool's policy's instead. */
     horizon: z
       .union([z.string(), z.number().int().positive()])
+      .default('48h')
       .transform(String)
       .superRefine((text, ctx) => {
         const problem = horizonProblem(text);

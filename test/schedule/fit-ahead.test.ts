@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 import type { ModelSelection } from '../../src/core/seams.js';
 import type { Series } from '../../src/core/series.js';
 import { historyWindow, selectionToReuse } from '../../src/forecast/window.js';
-import { CronTimes, FitAhead, type Fitter, samplesKnown } from '../../src/schedule/fit-ahead.js';
-import type { FitRequest, FitResult } from '../../src/schedule/fit-job.js';
+import { CronTimes, FitAhead, samplesKnown } from '../../src/schedule/fit-ahead.js';
+import type { Fitter, FitRequest, FitResult } from '../../src/schedule/fit-job.js';
 import { FitPool } from '../../src/schedule/fit-pool.js';
 import { HOUR, MIN, testPolicy } from '../plan/fixtures.js';
 
