@@ -33,6 +33,7 @@ export function resultJson(r: ForecastResult): Record<string, unknown> {
           // What the next run reuses instead of backtesting again (reused: this fit did so).
           selection: r.report.selection,
           reused: r.report.reused,
+          ...(r.report.reselectReason ? { reselectReason: r.report.reselectReason } : {}),
         }
       : {}),
   });

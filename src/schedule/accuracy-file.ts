@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import type { Forecast } from '../core/forecast.js';
 import type { ModelSelection } from '../core/seams.js';
+import type { Series } from '../core/series.js';
 import {
   type AccuracyState,
   type AccuracySummary,
@@ -67,6 +68,23 @@ function forecastOf(json: {
   };
 }
 
+/** What scoreForecast will find, without saving anything: `previous` against `observed`. */
+export function previewAccuracy(
+  stateDir: string,
+  pool: string,
+  previous: Forecast | undefined,
+  observed: Pick<Series, 'timestamps' | 'values'>,
+  policy: Policy,
+): AccuracySummary {
+  return updateAccuracy(savedAccuracy(stateDir, pool), previous, observed, policy.forecast.errorWindowMs)
+    .summary;
+}
+
+function savedAccuracy(stateDir: string, pool: string): AccuracyState {
+  const saved = readJson(join(dirOf(stateDir, pool), 'accuracy.json')) as AccuracyState | undefined;
+  return saved?.v === 1 && Array.isArray(saved.points) ? saved : EMPTY_ACCURACY;
+}
+
 /** Scores `previous` against the history `result` now holds, keeps the window, saves it. */
 export function scoreForecast(
   stateDir: string,
@@ -76,9 +94,12 @@ export function scoreForecast(
   policy: Policy,
 ): AccuracySummary {
   const file = join(dirOf(stateDir, pool), 'accuracy.json');
-  const saved = readJson(file) as AccuracyState | undefined;
-  const state = saved?.v === 1 && Array.isArray(saved.points) ? saved : EMPTY_ACCURACY;
-  const next = updateAccuracy(state, previous, result.series, policy.forecast.errorWindowMs);
+  const next = updateAccuracy(
+    savedAccuracy(stateDir, pool),
+    previous,
+    result.series,
+    policy.forecast.errorWindowMs,
+  );
   writeFileAtomically(file, `${JSON.stringify(next.state)}\n`);
   return next.summary;
 }

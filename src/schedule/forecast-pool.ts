@@ -59,6 +59,11 @@ export type ForecastRequest = SeriesRequest & {
   selection?: ModelSelection;
   /** Where the fit runs (default: this thread). */
   fitter?: Fitter;
+  /**
+   * Asked once the series is read, before the fit: a reason to select `auto`'s models afresh
+   * instead of reusing `selection` (the forecast drifted), or undefined to reuse it.
+   */
+  reselect?: (series: Series) => string | undefined;
 };
 
 export interface ForecastResult {
@@ -137,15 +142,18 @@ export async function forecastPool(req: ForecastRequest): Promise<ForecastResult
       `"${series.name}" has ${fitted.values.length} points${window}; model ${req.model} needs at least ${need} at this sampling step (two seasonal cycles)`,
     );
   }
+  const dropped = req.selection ? req.reselect?.(series) : undefined;
+  const previous = dropped === undefined ? req.selection : undefined;
   const out = await (req.fitter ?? IN_PROCESS).fit({
     model: req.model,
     window: fitted,
     events,
     level: req.level,
     horizon,
-    ...(req.selection ? { previous: req.selection } : {}),
+    ...(previous ? { previous } : {}),
   });
   const forecast = out.forecast!;
-  const report = out.report;
+  const report =
+    out.report && dropped !== undefined ? { ...out.report, reselectReason: dropped } : out.report;
   return { series, forecast, events, repairs, model: report ? `auto:${report.chosen}` : req.model, report };
 }

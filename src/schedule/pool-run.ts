@@ -9,12 +9,13 @@ import type { Logger } from 'pino';
 import { FakeClock } from '../core/clock.js';
 import { DependencyError, describeError, exitCodeFor } from '../core/errors.js';
 import type { PoolState } from '../core/plan.js';
+import type { Series } from '../core/series.js';
 import { type AccuracySummary } from '../forecast/accuracy.js';
 import type { StepHooks } from '../deploy/hooks.js';
 import { journalFile, type JournalRecord, readJournal } from '../deploy/journal.js';
 import { migrationsOf } from '../deploy/migrations.js';
 import type { Policy } from '../policy/types.js';
-import { readPrevious, scoreForecast } from './accuracy-file.js';
+import { previewAccuracy, readPrevious, scoreForecast } from './accuracy-file.js';
 import type { Alert, Alerter, AlertKind } from './alerts.js';
 import type { Fitter } from './fit-job.js';
 import { type ForecastResult, NoSeriesError } from './forecast-pool.js';
@@ -207,7 +208,11 @@ async function ingest(
   const { forecast: previous, selection } = readPrevious(ctx.stateDir, spec.pool);
   let result: ForecastResult;
   try {
-    result = await forecastSpec(spec, policy, ctx.now(), selection, ctx.fitter);
+    // A drifting forecast is not fitted again with the selection that drifted: `auto` selects
+    // afresh (the drift alert itself is raised once the run scores the previous forecast).
+    const drifted = (series: Series) =>
+      driftMessage(previewAccuracy(ctx.stateDir, spec.pool, previous, series, policy), policy);
+    result = await forecastSpec(spec, policy, ctx.now(), selection, ctx.fitter, drifted);
   } catch (err) {
     if (live && (err instanceof DependencyError || err instanceof NoSeriesError)) {
       return { vanished: err.message, exitCode: 3 };

@@ -7,6 +7,7 @@ import { UsageError } from '../core/errors.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelSelection } from '../core/seams.js';
+import type { Series } from '../core/series.js';
 import type { Policy } from '../policy/types.js';
 import type { Fitter } from './fit-job.js';
 import type { ForecastResult } from './forecast-pool.js';
@@ -42,6 +43,7 @@ export async function forecastSpec(
   now = Date.now(),
   selection?: ModelSelection,
   fitter?: Fitter,
+  reselect?: (series: Series) => string | undefined,
 ): Promise<ForecastResult> {
   const f = policy?.forecast;
   return forecastPool({
@@ -53,5 +55,6 @@ export async function forecastSpec(
     ...(f ? { historyMs: f.historyMs } : {}),
     ...(selection ? { selection } : {}),
     ...(fitter ? { fitter } : {}),
+    ...(reselect ? { reselect } : {}),
   });
 }

@@ -224,3 +224,45 @@ describe('run --once: the forecast watched against what happened', () => {
     expect(second.stderr).toContain('"kind":"forecast-drift"');
   }, 180_000);
 });
+
+describe('run --once: a drifting forecast selects its models afresh', () => {
+  it("reuses auto's selection run after run until the drift alert fires, then selects afresh and says why", async () => {
+    const cwd = workdir((own) => {
+      expect(own).toMatch(/model: mstl\b/);
+      return own.replace(/model: mstl\b/, 'model: auto');
+    });
+    const file = join(cwd, 'forecasts', 'data', 'storefront.csv');
+    const rows = readFileSync(file, 'utf8').trim().split('\n');
+    const forecastJson = () =>
+      JSON.parse(
+        readFileSync(join(cwd, '.shadowcast', 'forecasts', 'storefront', 'forecast.json'), 'utf8'),
+      ) as {
+        reused: boolean;
+        reselectReason?: string;
+        selection: { madeAt: number };
+      };
+    // The first run selects; the next, an hour later and on course, reuses that selection.
+    writeFileSync(file, `${rows.slice(0, -24).join('\n')}\n`);
+    expect((await runCli(['run', '--once', '--no-report'], cwd)).code).toBe(0);
+    const first = forecastJson();
+    expect(first.reused).toBe(false);
+    writeFileSync(file, `${rows.slice(0, -23).join('\n')}\n`);
+    const onCourse = await runCli(['run', '--once', '--no-report'], cwd);
+    expect(onCourse.code, onCourse.stderr).toBe(0);
+    expect(onCourse.stdout).not.toContain('forecast drift');
+    expect(forecastJson()).toMatchObject({ reused: true, selection: { madeAt: first.selection.madeAt } });
+    // Then the rest of 30 April at three times the usual demand: the drift alert fires, and the
+    // selection that drifted is not reused.
+    const tripled = rows.slice(-23).map((r) => {
+      const [ds, a, b] = r.split(',');
+      return `${ds},${Number(a) * 3},${Number(b) * 3}`;
+    });
+    writeFileSync(file, `${[...rows.slice(0, -23), ...tripled].join('\n')}\n`);
+    const drifted = await runCli(['run', '--once', '--no-report'], cwd);
+    expect(drifted.stdout).toContain('alert: forecast drift');
+    const after = forecastJson();
+    expect(after.reused).toBe(false);
+    expect(after.reselectReason).toMatch(/^forecast drift: mean absolute error [\d.]+% over the last 24 h/);
+    expect(after.selection.madeAt).toBeGreaterThan(first.selection.madeAt);
+  }, 180_000);
+});
