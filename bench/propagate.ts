@@ -1,16 +1,21 @@
-// Speed of failure propagation at fleet scale: a seeded synthetic topology of 10,000 instances and
-// 100,000 calls (edge -> api -> service -> data tiers, peer groups with load and capacity,
-// heavy-tailed fan-out), 1,000 trials on one thread and on worker threads. Called from bench/run.ts.
+// Speed of failure propagation at fleet scale: seeded synthetic topologies of 10,000 instances
+// and 100,000 calls, and of 100,000 and 1,000,000 (edge -> api -> service -> data tiers, peer
+// groups with load and capacity, heavy-tailed fan-out), 1,000 trials on one thread and on worker
+// threads, each size in its own process (so its peak memory is its own). Called from bench/run.ts.
 
+import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { Criticality, ServiceGraph } from '../src/core/graph.js';
 import { buildServiceGraph, type EdgeObservation, type NodeSpec } from '../src/risk/graph.js';
 import { simulateParallel } from '../src/risk/propagate-parallel.js';
 import { Xoshiro128 } from '../src/risk/propagate-rng.js';
 import { simulatePropagation } from '../src/risk/propagate.js';
 
-const NODES = 10_000;
-const EDGES = 100_000;
+const SIZES = [
+  { nodes: 10_000, edges: 100_000 },
+  { nodes: 100_000, edges: 1_000_000 },
+];
 const TRIALS = 1_000;
 const SEED = 42;
 
@@ -29,7 +34,11 @@ interface Service {
 }
 
 /** The synthetic fleet: services of heavy-tailed size and fan-out, each instance a node. */
-export function syntheticFleet(seed = SEED): { graph: ServiceGraph; initialRisk: Float64Array } {
+export function syntheticFleet(
+  seed = SEED,
+  nodeCount = SIZES[0]!.nodes,
+  edgeCount = SIZES[0]!.edges,
+): { graph: ServiceGraph; initialRisk: Float64Array } {
   const rng = new Xoshiro128(seed, 0);
   const pareto = (min: number, alpha: number, max: number) =>
     Math.min(max, Math.floor(min / (1 - rng.next()) ** (1 / alpha)));
@@ -38,7 +47,7 @@ export function syntheticFleet(seed = SEED): { graph: ServiceGraph; initialRisk:
   const services: Service[] = [];
   const nodes: NodeSpec[] = [];
   for (const [t, tier] of TIERS.entries()) {
-    const quota = Math.round(NODES * tier.share);
+    const quota = Math.round(nodeCount * tier.share);
     for (let made = 0; made < quota;) {
       const size = Math.min(quota - made, pareto(2, 1.3, 120));
       const s: Service = { name: `${tier.name}-${services.length}`, tier: t, instances: [], deps: [] };
@@ -60,24 +69,27 @@ export function syntheticFleet(seed = SEED): { graph: ServiceGraph; initialRisk:
     }
   }
   // Services call the next tier down (and services also other services), popular callees more often.
+  const indexOf = new Map(services.map((s, i) => [s, i]));
+  const inTier = TIERS.map((_, t) => services.filter((d) => d.tier === t));
   for (const s of services) {
-    const below = services.filter((d) => d.tier === s.tier + 1 || (s.tier === 2 && d.tier === 2 && d !== s));
+    const next = inTier[s.tier + 1] ?? [];
+    const below = s.tier === 2 ? [...inTier[2]!.filter((d) => d !== s), ...next] : next;
     if (below.length === 0) continue;
     const fanOut = pareto(1, 1.2, 40);
     for (let k = 0; k < fanOut; k++) {
-      const d = below[Math.floor(below.length * rng.next() ** 2)]!; // skewed towards the first (popular) ones
-      if (!s.deps.includes(services.indexOf(d))) s.deps.push(services.indexOf(d));
+      const d = indexOf.get(below[Math.floor(below.length * rng.next() ** 2)]!)!; // skewed towards the first (popular) ones
+      if (!s.deps.includes(d)) s.deps.push(d);
     }
   }
   const callers = services.filter((s) => s.deps.length > 0);
   const seen = new Set<number>();
   const edges: EdgeObservation[] = [];
-  while (edges.length < EDGES) {
+  while (edges.length < edgeCount) {
     const s = pick(callers);
     const from = pick(s.instances);
     const to = pick(services[pick(s.deps)]!.instances);
-    if (seen.has(from * NODES + to)) continue;
-    seen.add(from * NODES + to);
+    if (seen.has(from * nodeCount + to)) continue;
+    seen.add(from * nodeCount + to);
     edges.push({ from: nodes[from]!.id, to: nodes[to]!.id, weight: pareto(1, 1.5, 10_000) });
   }
   const graph = buildServiceGraph(nodes, edges);
@@ -98,8 +110,27 @@ async function timedAsync<T>(f: () => Promise<T>): Promise<{ value: T; seconds: 
   return { value, seconds: (performance.now() - t0) / 1000 };
 }
 
-export async function benchPropagation(): Promise<{ markdown: string; json: unknown }> {
-  const build = timed(() => syntheticFleet());
+interface Measured {
+  nodes: number;
+  edges: number;
+  trials: number;
+  seed: number;
+  threads: number;
+  buildSeconds: number;
+  singleSeconds: number;
+  parallelSeconds: number;
+  singleTrialsPerSecond: number;
+  parallelTrialsPerSecond: number;
+  parallelEqualsSingle: boolean;
+  peakRssMb: number;
+  heapUsedMb: number;
+  expectedFailed: { mean: number; lower: number; upper: number };
+  expectedUnserved: number;
+}
+
+/** One size, in this process: its figures as one JSON line on stdout. */
+async function measureHere(nodes: number, edges: number): Promise<void> {
+  const build = timed(() => syntheticFleet(SEED, nodes, edges));
   const { graph, initialRisk } = build.value;
   const single = timed(() => simulatePropagation(graph, initialRisk, TRIALS, SEED));
   const threads = availableParallelism();
@@ -107,10 +138,8 @@ export async function benchPropagation(): Promise<{ markdown: string; json: unkn
   const same =
     single.value.expectedUnserved === parallel.value.expectedUnserved &&
     single.value.risk.every((r, i) => r === parallel.value.risk[i]);
-  const rssMb = process.resourceUsage().maxRSS / 1024;
-  const heapMb = process.memoryUsage().heapUsed / 2 ** 20;
   const r = single.value;
-  const json = {
+  const out: Measured = {
     nodes: graph.nodes.length,
     edges: graph.callee.length,
     trials: TRIALS,
@@ -122,23 +151,57 @@ export async function benchPropagation(): Promise<{ markdown: string; json: unkn
     singleTrialsPerSecond: TRIALS / single.seconds,
     parallelTrialsPerSecond: TRIALS / parallel.seconds,
     parallelEqualsSingle: same,
-    peakRssMb: rssMb,
-    heapUsedMb: heapMb,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20,
     expectedFailed: r.expectedFailed,
     expectedUnserved: r.expectedUnserved,
   };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+function measure(nodes: number, edges: number): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(
+      process.execPath,
+      [fileURLToPath(import.meta.url), '--child', String(nodes), String(edges)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      if (code !== 0) reject(new Error(`propagation at ${nodes} nodes exited ${code}`));
+      else resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Measured);
+    });
+  });
+}
+
+export async function benchPropagation(): Promise<{ markdown: string; json: unknown }> {
+  const rows: Measured[] = [];
+  for (const { nodes, edges } of SIZES) rows.push(await measure(nodes, edges));
   const f = (x: number, d = 2) => x.toFixed(d);
+  const n = (x: number) => x.toLocaleString('en-US');
+  const threads = rows[0]!.threads;
   const markdown = [
-    `Failure propagation: ${json.nodes} nodes, ${json.edges} edges, ${TRIALS} trials (seed ${SEED}); ` +
-      `expected failed ${f(r.expectedFailed.mean, 1)} [${f(r.expectedFailed.lower, 1)}, ${f(r.expectedFailed.upper, 1)}]`,
+    `Failure propagation, ${TRIALS} trials (seed ${SEED}), each size in its own process; peak RSS is the whole process's.`,
     '',
-    '| run | seconds | trials/s |',
-    '| --- | ---: | ---: |',
-    `| one thread | ${f(single.seconds)} | ${f(json.singleTrialsPerSecond, 0)} |`,
-    `| ${threads} threads (${threads - 1} worker${threads > 2 ? 's' : ''} + this one) | ${f(parallel.seconds)} | ${f(json.parallelTrialsPerSecond, 0)} |`,
+    `| nodes | edges | expected failed | one thread s | trials/s | ${threads} threads s | trials/s | same result | peak RSS MB | graph built in s |`,
+    '| ---: | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${n(r.nodes)} | ${n(r.edges)} | ${f(r.expectedFailed.mean, 1)} [${f(r.expectedFailed.lower, 1)}, ${f(r.expectedFailed.upper, 1)}] | ${f(r.singleSeconds)} | ${f(r.singleTrialsPerSecond, 0)} | ${f(r.parallelSeconds)} | ${f(r.parallelTrialsPerSecond, 0)} | ${r.parallelEqualsSingle ? 'yes' : 'NO'} | ${f(r.peakRssMb, 0)} | ${f(r.buildSeconds)} |`,
+    ),
     '',
-    `Parallel result equals one-thread result bit for bit: ${same ? 'yes' : 'NO'}. Peak RSS ${f(rssMb, 0)} MB, ` +
-      `heap used ${f(heapMb, 0)} MB; building the synthetic graph took ${f(build.seconds)} s (not timed above).`,
+    `"${threads} threads": ${threads - 1} worker${threads > 2 ? 's' : ''} and this one; "same result": the parallel result equals the one-thread result bit for bit. Building the synthetic graph is not in the timings.`,
   ].join('\n');
-  return { markdown, json };
+  return { markdown, json: rows };
+}
+
+if (process.argv[2] === '--child') {
+  measureHere(Number(process.argv[3]), Number(process.argv[4])).catch((err: unknown) => {
+    process.stderr.write(`propagate: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  });
 }

@@ -12,6 +12,7 @@ import { type Fold, prefix, rollingOrigins, type Scores, scoreFolds } from '../s
 import { createForecaster, type MODEL_NAMES } from '../src/forecast/index.js';
 import { progress, repoRoot, writeBenchmarkSection } from './common.js';
 import { benchPropagation } from './propagate.js';
+import { benchRunScale } from './run-scale.js';
 import { referenceAvailable, runReference } from './reference.js';
 import { benchEngineFaults } from './engine-faults.js';
 import { benchRisk } from './risk.js';
@@ -214,13 +215,14 @@ async function benchForecast(): Promise<void> {
   process.stdout.write(md);
 }
 
-/** Runs each section and writes bench/results/<section>.{md,json}; BENCH_ONLY=forecast,risk,risk-validation,propagate,simulate,simulate-speed,engine-faults picks. */
+/** Runs each section and writes bench/results/<section>.{md,json}; BENCH_ONLY=forecast,risk,risk-validation,propagate,run-scale,simulate,simulate-speed,engine-faults picks. */
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',') ?? [
     'forecast',
     'risk',
     'risk-validation',
     'propagate',
+    'run-scale',
     'simulate',
     'simulate-speed',
     'engine-faults',
@@ -232,6 +234,7 @@ async function main(): Promise<void> {
     ['risk', benchRisk],
     ['risk-validation', benchRiskValidation],
     ['propagate', benchPropagation],
+    ['run-scale', benchRunScale],
     ['simulate', benchSimulate],
     ['simulate-speed', benchSimulateSpeed],
     ['engine-faults', benchEngineFaults],
