@@ -13,6 +13,7 @@ import { createForecaster, type MODEL_NAMES } from '../src/forecast/index.js';
 import { progress, repoRoot, writeBenchmarkSection } from './common.js';
 import { benchPropagation } from './propagate.js';
 import { benchRunScale } from './run-scale.js';
+import { benchSelectionReuse } from './selection-reuse.js';
 import { referenceAvailable, runReference } from './reference.js';
 import { benchEngineFaults } from './engine-faults.js';
 import { benchRisk } from './risk.js';
@@ -215,10 +216,11 @@ async function benchForecast(): Promise<void> {
   process.stdout.write(md);
 }
 
-/** Runs each section and writes bench/results/<section>.{md,json}; BENCH_ONLY=forecast,risk,risk-validation,propagate,run-scale,simulate,simulate-speed,engine-faults picks. */
+/** Runs each section and writes bench/results/<section>.{md,json}; BENCH_ONLY=forecast,selection-reuse,risk,risk-validation,propagate,run-scale,simulate,simulate-speed,engine-faults picks. */
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',') ?? [
     'forecast',
+    'selection-reuse',
     'risk',
     'risk-validation',
     'propagate',
@@ -231,6 +233,7 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   if (only.includes('forecast')) await benchForecast();
   for (const [name, run] of [
+    ['selection-reuse', benchSelectionReuse],
     ['risk', benchRisk],
     ['risk-validation', benchRiskValidation],
     ['propagate', benchPropagation],
