@@ -178,7 +178,7 @@ export async function benchRunScale(): Promise<{ markdown: string; json: unknown
     '',
     provenance(),
     '',
-    `Two \`run --once --target sim\` in a row over pools generated from the household trace (28 days hourly each, the default policy: model auto), run report on; each run in its own process, whole-process time and peak memory. The first run selects every pool's models (a backtest of each candidate); the next reuses the selections, as every run does for a week after (or until a pool's forecast drifts). With \`--concurrency\` above 1, pools run side by side and fit on worker threads (one a core: ${availableParallelism()} here).`,
+    `Two \`run --once --target sim\` in a row over pools generated from the household trace (28 days hourly each, the default policy: model auto), run report on; each run in its own process, whole-process time and peak memory. The first run selects every pool's models (a backtest of each candidate); the next reuses the selections, as runs do for half a day to a day after (or until a pool's forecast drifts). With \`--concurrency\` above 1, pools run side by side and fit on worker threads (one a core: ${availableParallelism()} here).`,
     '',
     '| pools | --concurrency | first run s | s a pool | peak MB | next run s | s a pool | peak MB |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

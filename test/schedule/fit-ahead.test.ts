@@ -38,7 +38,12 @@ function answer(req: FitRequest, surprises: ReadonlySet<number>): FitResult {
   const last = req.window.timestamps[req.window.timestamps.length - 1]!;
   const fresh = req.previous === undefined || surprises.has(last);
   const selection: ModelSelection = fresh
-    ? ({ ...(req.previous ?? {}), madeAt: last, chosen: `made at ${last}` } as ModelSelection)
+    ? ({
+        ...(req.previous ?? {}),
+        series: req.window.name,
+        madeAt: last,
+        chosen: `made at ${last}`,
+      } as ModelSelection)
     : req.previous!;
   const at = last + req.window.stepMs;
   const v = Float64Array.of(req.window.values.length);
