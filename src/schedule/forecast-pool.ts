@@ -2,7 +2,6 @@
 // history is long enough for the model, fit, predict. Used by `forecast` and by `run`.
 
 import { readInput } from '../metrics/read-input.js';
-import { eventsFromFiles } from '../calendars/index.js';
 import { formatDuration, parseHorizon } from '../core/duration.js';
 import { InputError, UsageError } from '../core/errors.js';
 import type { CalendarEvent } from '../core/events.js';
@@ -127,9 +126,13 @@ export async function forecastPool(req: ForecastRequest): Promise<ForecastResult
   const { series, repairs } = await loadSeries(req);
   const horizon = parseHorizon(req.horizon, series.stepMs);
   const future = futureTimestamps(series, horizon);
-  const events = await eventsFromFiles(req.events, series.timestamps[0]!, future[future.length - 1]! + 1, {
-    timezone: req.zone,
-  });
+  // The calendar readers (ICS, YAML and their schemas) load only when there are calendars to read.
+  let events: CalendarEvent[] = [];
+  if (req.events.length) {
+    const { eventsFromFiles } = await import('../calendars/index.js');
+    const end = future[future.length - 1]! + 1;
+    events = await eventsFromFiles(req.events, series.timestamps[0]!, end, { timezone: req.zone });
+  }
   const forecaster = createForecaster(req.model);
   const fitted = historyWindow(series, req.historyMs);
   const need = forecaster.minPoints(fitted);
