@@ -1,5 +1,5 @@
 // The labelled node-failure set of the risk benchmark, built from the real SMD server metrics in
-// ../shared/data/smd (provenance in its README): two-day windows of each machine, about half of
+// bench/data/smd (provenance in its README): two-day windows of each machine, about half of
 // them ending in a seeded degradation and failure (src/risk/degrade.ts), and the real SMD anomaly
 // labels as events to anticipate. Each file is parsed once per process and kept in memory.
 //
@@ -16,7 +16,8 @@
 //   whole test split (not truncated); each labelled segment is an event, with the metrics the
 //   interpretation file names for it.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { InputError } from '../src/core/errors.js';
 import {
@@ -122,10 +123,13 @@ function parseSmd(file: string, text: string): SmdTable {
 }
 
 function table(machine: string, split: 'train' | 'test'): SmdTable {
-  const file = join(smdDir(), `${machine}.${split}.csv`);
+  // Stored gzipped (bench/data/smd); a plain copy (SHADOWCAST_DATA) is read as it is.
+  const plain = join(smdDir(), `${machine}.${split}.csv`);
+  const file = existsSync(plain) ? plain : `${plain}.gz`;
   let t = tables.get(file);
   if (!t) {
-    t = parseSmd(file, readFileSync(file, 'utf8'));
+    const bytes = readFileSync(file);
+    t = parseSmd(file, (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8'));
     tables.set(file, t);
   }
   return t;

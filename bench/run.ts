@@ -1,5 +1,5 @@
 // `npm run bench`: (1) accuracy (MASE, sMAPE, interval coverage and width) and fit+predict time
-// of every forecaster on the real series of ../shared/data, over the same rolling-origin
+// of every forecaster on the real series of bench/data, over the same rolling-origin
 // holdouts, side by side with R's Prophet, ETS and auto.arima when R is installed, in one run;
 // (2) failure-risk detection on the labelled SMD set and scoring throughput; (3) failure
 // propagation at fleet scale; (4) simulated runs against reactive and static baselines. Writes bench/results/<section>.{json,md} and prints the tables.
@@ -148,7 +148,7 @@ function summarize(row: Row): Summary {
 function markdown(summaries: Summary[], rows: Row[], bs: BenchSeries[], rNote: string): string {
   const rp = summaries.find((s) => s.model === 'r-prophet');
   const lines = [
-    `Series: ${bs.length} real series from shared/data, ${FOLDS} rolling-origin holdouts each, ${LEVEL * 100}% intervals. ${rNote}`,
+    `Series: ${bs.length} real series from bench/data, ${FOLDS} rolling-origin holdouts each, ${LEVEL * 100}% intervals. ${rNote}`,
     '',
     '| model | mean MASE | mean sMAPE % | 80% coverage | rel. width | mean s per fit+predict | R Prophet s / model s |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',

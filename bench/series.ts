@@ -1,4 +1,4 @@
-// The benchmark's series: real public data from ../shared/data (see its README for provenance),
+// The benchmark's series: real public data in bench/data (see its README for provenance),
 // each with the holdout horizon a capacity planner would use at its sampling step. Derivations
 // (sorting, filling long gaps, hourly means) happen here in code; the files are never edited.
 
@@ -14,10 +14,11 @@ export interface BenchSeries {
   note: string;
 }
 
+/** bench/data, or SHADOWCAST_DATA (another copy laid out alike: prophet-examples/, smd/). */
 export function dataDir(root: string): string {
-  const dir = process.env.SHADOWCAST_DATA ?? resolve(root, '..', 'shared', 'data');
+  const dir = process.env.SHADOWCAST_DATA ?? resolve(root, 'bench', 'data');
   if (!existsSync(join(dir, 'prophet-examples'))) {
-    throw new Error(`benchmark data not found in ${dir}; set SHADOWCAST_DATA to the shared data folder`);
+    throw new Error(`benchmark data not found in ${dir} (no prophet-examples/ there)`);
   }
   return dir;
 }

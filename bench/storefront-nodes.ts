@@ -1,5 +1,5 @@
 // Derives forecasts/data/storefront-nodes.csv, the example pool's node metrics, from the real SMD
-// server metrics in ../shared/data/smd (provenance in its README): one SMD machine per simulated
+// server metrics in bench/data/smd (provenance in its README): one SMD machine per simulated
 // node, a few of its metrics, the last WINDOW_ROWS minutes of a stretch clear of SMD's labelled
 // anomalies, and on one node a memory leak from the project's own generator (src/risk/degrade.ts)
 // that is heading to the metric's limit when the file ends. Timestamps are re-based so the last

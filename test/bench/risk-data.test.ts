@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   DAY_ROWS,
@@ -11,19 +9,9 @@ import {
 } from '../../bench/risk-data.js';
 import { DEGRADATION_KINDS, GENERATORS, hostProfile } from '../../src/risk/degrade.js';
 
-// Built from the real SMD files in ../shared/data/smd (or SHADOWCAST_DATA); the counts below are
-// the ones its README gives. The benchmark's data lives outside the repository: on a machine
-// without it these tests cannot run, and say so (the product's own tests use committed fixtures).
-const dataDir =
-  process.env.SHADOWCAST_DATA ?? resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data');
-const found = existsSync(join(dataDir, 'smd', 'machine-1-6.test.csv'));
-if (!found) {
-  process.stderr.write(
-    `test/bench/risk-data.test.ts: skipped, benchmark data not found in ${dataDir} (set SHADOWCAST_DATA)\n`,
-  );
-}
-const train = found ? injectedEpisodes('train', 1) : [];
-const test = found ? injectedEpisodes('test', 2) : [];
+// Built from the real SMD files in bench/data/smd; the counts below are the ones its README gives.
+const train = injectedEpisodes('train', 1);
+const test = injectedEpisodes('test', 2);
 const failing = (eps: Episode[]): Episode[] => eps.filter((e) => e.failureAt !== undefined);
 
 function checkShape(e: Episode): void {
@@ -37,7 +25,7 @@ function checkShape(e: Episode): void {
   expect(e.warmup).toBe(DAY_ROWS);
 }
 
-describe.skipIf(!found)('injectedEpisodes', () => {
+describe('injectedEpisodes', () => {
   it.each([
     { split: 'train', episodes: train, perMachine: 6 },
     { split: 'test', episodes: test, perMachine: 15 },
@@ -146,8 +134,8 @@ describe.skipIf(!found)('injectedEpisodes', () => {
   });
 });
 
-describe.skipIf(!found)('smdLabelledEpisodes', () => {
-  const labelled = found ? smdLabelledEpisodes() : [];
+describe('smdLabelledEpisodes', () => {
+  const labelled = smdLabelledEpisodes();
   it.each([
     { node: 'machine-1-6', testRows: 23689, segments: 30, minutes: 3708 },
     { node: 'machine-2-1', testRows: 23694, segments: 13, minutes: 1170 },
