@@ -1,6 +1,6 @@
 // What every benchmark section shares: where the repository is, and a progress line on stderr.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -59,4 +59,23 @@ export function provenance(): string {
   }
   const day = new Date().toISOString().slice(0, 10);
   return `Written by \`npm run bench\` on ${day} at ${commit}, Node ${process.version}, ${availableParallelism()} cores.`;
+}
+
+/**
+ * Runs `script` (a bench module's URL) in its own process with `--child ...args`, so what it
+ * measures (peak memory above all) is its own; resolves to the last line it prints, as JSON.
+ */
+export function childJson<T>(script: string, args: readonly string[], what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [fileURLToPath(script), '--child', ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      if (code !== 0) reject(new Error(`${what} exited ${code}`));
+      else resolve(JSON.parse(out.trim().split('\n').at(-1)!) as T);
+    });
+  });
 }

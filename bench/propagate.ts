@@ -3,14 +3,13 @@
 // groups with load and capacity, heavy-tailed fan-out), 1,000 trials on one thread and on worker
 // threads, each size in its own process (so its peak memory is its own). Called from bench/run.ts.
 
-import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Criticality, ServiceGraph } from '../src/core/graph.js';
 import { buildServiceGraph, type EdgeObservation, type NodeSpec } from '../src/risk/graph.js';
 import { simulateParallel } from '../src/risk/propagate-parallel.js';
 import { Xoshiro128 } from '../src/risk/propagate-rng.js';
 import { simulatePropagation } from '../src/risk/propagate.js';
+import { childJson } from './common.js';
 
 const SIZES = [
   { nodes: 10_000, edges: 100_000 },
@@ -160,22 +159,11 @@ async function measureHere(nodes: number, edges: number): Promise<void> {
 }
 
 function measure(nodes: number, edges: number): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(
-      process.execPath,
-      [fileURLToPath(import.meta.url), '--child', String(nodes), String(edges)],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      if (code !== 0) reject(new Error(`propagation at ${nodes} nodes exited ${code}`));
-      else resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Measured);
-    });
-  });
+  return childJson<Measured>(
+    import.meta.url,
+    [String(nodes), String(edges)],
+    `propagation at ${nodes} nodes`,
+  );
 }
 
 export async function benchPropagation(): Promise<{ markdown: string; json: unknown }> {

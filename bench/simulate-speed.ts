@@ -4,13 +4,11 @@
 // worker thread a core (the default) and, for auto, on this thread alone: seconds per replayed
 // day (flat when the cost is linear in the trace's length) and the process's peak memory.
 
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runSimulate } from '../src/cli/simulate.js';
-import { progress, provenance, repoRoot } from './common.js';
+import { childJson, progress, provenance, repoRoot } from './common.js';
 
 const DAYS = [15, 60, 200];
 const HISTORY_DAYS = 14;
@@ -79,23 +77,11 @@ async function child(days: number, model: string, workers: number): Promise<void
 }
 
 function measure(days: number, model: string, workers: number): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(
-      process.execPath,
-      [fileURLToPath(import.meta.url), '--child', String(days), model, String(workers)],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      if (code !== 0)
-        reject(new Error(`replay of ${days} days with ${model} on ${workers} workers exited ${code}`));
-      else resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Measured);
-    });
-  });
+  return childJson<Measured>(
+    import.meta.url,
+    [String(days), model, String(workers)],
+    `replay of ${days} days with ${model} on ${workers} workers`,
+  );
 }
 
 export async function benchSimulateSpeed(): Promise<{ markdown: string; json: unknown }> {

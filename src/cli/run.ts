@@ -8,7 +8,6 @@
 // (a contract: docs/cli.md, "run"), STATE/reports/RUN/{report.html,summary.md} (and latest.*), and
 // with --once STATE/metrics.prom (the /metrics text, for a textfile collector).
 
-import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { UsageError } from '../core/errors.js';
@@ -18,7 +17,7 @@ import type { Policy } from '../policy/types.js';
 import { thresholdsFor } from '../risk/standby.js';
 import { hookFrom } from '../deploy/hooks.js';
 import { Alerter } from '../schedule/alerts.js';
-import { FitPool } from '../schedule/fit-pool.js';
+import { defaultFitWorkers, FitPool } from '../schedule/fit-pool.js';
 import { serveMetrics } from '../schedule/metrics-server.js';
 import type { NodeReport } from '../schedule/node-risk.js';
 import { planFile } from '../schedule/plan-file.js';
@@ -106,7 +105,7 @@ export async function runCommand(flags: RunFlags): Promise<void> {
     },
   };
   // Pools run side by side fit side by side, on worker threads (one a core at most).
-  const fitWorkers = flags.concurrency > 1 ? Math.min(flags.concurrency, availableParallelism()) : 0;
+  const fitWorkers = flags.concurrency > 1 ? Math.min(flags.concurrency, defaultFitWorkers()) : 0;
   const fitter = new FitPool(fitWorkers);
   const runner = new Runner({
     specs,

@@ -16,7 +16,6 @@ import {
 } from '../forecast/accuracy.js';
 import { writeFileAtomically } from '../deploy/sim-store.js';
 import type { Policy } from '../policy/types.js';
-import type { ForecastResult } from './forecast-pool.js';
 
 const dirOf = (stateDir: string, pool: string) => join(stateDir, 'forecasts', pool);
 
@@ -68,40 +67,31 @@ function forecastOf(json: {
   };
 }
 
-/** What scoreForecast will find, without saving anything: `previous` against `observed`. */
-export function previewAccuracy(
+/** `previous` scored against what was observed since, with the kept window; `save` writes it. */
+export interface ScoredAccuracy {
+  summary: AccuracySummary;
+  save(): AccuracySummary;
+}
+
+/** Scores `previous` against `observed` (the pool's history now) on the kept window; saves nothing yet. */
+export function scoreAccuracy(
   stateDir: string,
   pool: string,
   previous: Forecast | undefined,
   observed: Pick<Series, 'timestamps' | 'values'>,
   policy: Policy,
-): AccuracySummary {
-  return updateAccuracy(savedAccuracy(stateDir, pool), previous, observed, policy.forecast.errorWindowMs)
-    .summary;
-}
-
-function savedAccuracy(stateDir: string, pool: string): AccuracyState {
-  const saved = readJson(join(dirOf(stateDir, pool), 'accuracy.json')) as AccuracyState | undefined;
-  return saved?.v === 1 && Array.isArray(saved.points) ? saved : EMPTY_ACCURACY;
-}
-
-/** Scores `previous` against the history `result` now holds, keeps the window, saves it. */
-export function scoreForecast(
-  stateDir: string,
-  pool: string,
-  previous: Forecast | undefined,
-  result: ForecastResult,
-  policy: Policy,
-): AccuracySummary {
+): ScoredAccuracy {
   const file = join(dirOf(stateDir, pool), 'accuracy.json');
-  const next = updateAccuracy(
-    savedAccuracy(stateDir, pool),
-    previous,
-    result.series,
-    policy.forecast.errorWindowMs,
-  );
-  writeFileAtomically(file, `${JSON.stringify(next.state)}\n`);
-  return next.summary;
+  const saved = readJson(file) as AccuracyState | undefined;
+  const state = saved?.v === 1 && Array.isArray(saved.points) ? saved : EMPTY_ACCURACY;
+  const next = updateAccuracy(state, previous, observed, policy.forecast.errorWindowMs);
+  return {
+    summary: next.summary,
+    save: () => {
+      writeFileAtomically(file, `${JSON.stringify(next.state)}\n`);
+      return next.summary;
+    },
+  };
 }
 
 function readJson(file: string): unknown {

@@ -15,7 +15,7 @@ import type { StepHooks } from '../deploy/hooks.js';
 import { journalFile, type JournalRecord, readJournal } from '../deploy/journal.js';
 import { migrationsOf } from '../deploy/migrations.js';
 import type { Policy } from '../policy/types.js';
-import { previewAccuracy, readPrevious, scoreForecast } from './accuracy-file.js';
+import { readPrevious, type ScoredAccuracy, scoreAccuracy } from './accuracy-file.js';
 import type { Alert, Alerter, AlertKind } from './alerts.js';
 import type { Fitter } from './fit-job.js';
 import { type ForecastResult, NoSeriesError } from './forecast-pool.js';
@@ -151,7 +151,7 @@ export async function runPool(
       report.result = ingested.result;
       await ctx.outputs.forecast(pool, ingested.result);
       ctx.metrics.forecast(pool, ingested.result.forecast);
-      report.accuracy = scoreForecast(ctx.stateDir, pool, ingested.previous, ingested.result, policy);
+      report.accuracy = ingested.accuracy.save();
       ctx.metrics.accuracy(pool, report.accuracy);
       const drift = driftMessage(report.accuracy, policy);
       if (drift) alert('forecast-drift', drift);
@@ -194,9 +194,7 @@ export async function runPool(
   return report;
 }
 
-type Ingested =
-  | { result: ForecastResult; previous: ForecastResult['forecast'] | undefined }
-  | { vanished: string; exitCode: number };
+type Ingested = { result: ForecastResult; accuracy: ScoredAccuracy } | { vanished: string; exitCode: number };
 
 /** The forecast, or why the demand metric counts as vanished (only a live source's data can vanish). */
 async function ingest(
@@ -206,12 +204,15 @@ async function ingest(
   live: boolean,
 ): Promise<Ingested> {
   const { forecast: previous, selection } = readPrevious(ctx.stateDir, spec.pool);
+  // The previous forecast is scored once, on the series this run reads: before the fit when there
+  // is a selection to reuse (a drifting forecast is not fitted again with the selection that
+  // drifted: `auto` selects afresh), after it otherwise. The drift alert is raised by the caller.
+  const scored: { accuracy?: ScoredAccuracy } = {};
+  const score = (series: Series) =>
+    (scored.accuracy ??= scoreAccuracy(ctx.stateDir, spec.pool, previous, series, policy));
   let result: ForecastResult;
   try {
-    // A drifting forecast is not fitted again with the selection that drifted: `auto` selects
-    // afresh (the drift alert itself is raised once the run scores the previous forecast).
-    const drifted = (series: Series) =>
-      driftMessage(previewAccuracy(ctx.stateDir, spec.pool, previous, series, policy), policy);
+    const drifted = (series: Series) => driftMessage(score(series).summary, policy);
     result = await forecastSpec(spec, policy, ctx.now(), selection, ctx.fitter, drifted);
   } catch (err) {
     if (live && (err instanceof DependencyError || err instanceof NoSeriesError)) {
@@ -231,7 +232,7 @@ async function ingest(
       };
     }
   }
-  return { result, previous };
+  return { result, accuracy: score(result.series) };
 }
 
 async function planAndApply(
