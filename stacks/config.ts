@@ -43,6 +43,7 @@ const POOL_STATE = z
     standby: z.record(z.string().min(1), share('a standby share')).default({}),
     weights: z.strictObject({ primary: share('weights.primary'), shadow: share('weights.shadow') }),
     standbyZones: z.record(z.string().min(1), z.string().min(1)).optional(),
+    retired: z.array(z.string().min(1)).optional(),
   })
   .superRefine((p, ctx) => {
     const sum = p.weights.primary + p.weights.shadow;
@@ -66,6 +67,15 @@ const POOL_STATE = z
         path: ['weights', 'primary'],
         message: `sends ${p.weights.primary} of the traffic to an empty primary pool`,
       });
+    }
+    for (const node of p.retired ?? []) {
+      if (p.standby[node] !== 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['retired'],
+          message: `retires ${node}, which is not switched to its standby (standby.${node} must be 1)`,
+        });
+      }
     }
     for (const node of Object.keys(p.standbyZones ?? {})) {
       if (!(node in p.standby)) {

@@ -9,10 +9,19 @@ export interface PoolState {
   /** Warm instances in the shadow pool (lightly used, ready to take traffic). */
   shadow: number;
   /**
-   * Nodes with a pre-provisioned standby beside them, by node id, each with the share of that
-   * node's traffic already moved to its standby: 0 = provisioned and warm, 1 = the work has moved.
+   * Nodes with a pre-provisioned standby beside them, by node id: 0 = the standby is provisioned and
+   * warm and takes no traffic; 1 = switched: the node is drained and out of service (out of its
+   * target group, cordoned with its pods evicted) and its standby serves in its place. A node is in
+   * service or it is not, so the planner writes nothing in between (a value in between, from an
+   * older state, counts as a switch under way).
    */
   standby: Record<string, number>;
+  /**
+   * Switched nodes retired for good (terminated; removed from the cluster): the primary group
+   * replaces them, and each one's standby serves its slot until the replacement is ready, when the
+   * standby is released and the node leaves this list. Absent: none.
+   */
+  retired?: string[];
   /** Share of the pool's traffic per target; both in [0, 1] and they sum to 1. */
   weights: RouteWeights;
 }

@@ -14,14 +14,22 @@ export function sameState(a: PoolState, b: PoolState): boolean {
     close(a.weights.primary, b.weights.primary) &&
     close(a.weights.shadow, b.weights.shadow) &&
     keys.length === Object.keys(b.standby).length &&
-    keys.every((k) => Object.hasOwn(b.standby, k) && close(a.standby[k]!, b.standby[k]!))
+    keys.every((k) => Object.hasOwn(b.standby, k) && close(a.standby[k]!, b.standby[k]!)) &&
+    sameList(a.retired, b.retired)
   );
+}
+
+/** Retired node lists as sets (absent = none). */
+function sameList(a: readonly string[] = [], b: readonly string[] = []): boolean {
+  const set = new Set(a);
+  return set.size === new Set(b).size && b.every((x) => set.has(x));
 }
 
 /** `primary 4, shadow 2, weights 0.9/0.1, standby web-p-3 0`: one line for journals and alerts. */
 export function describeState(s: PoolState): string {
   const standby = Object.entries(s.standby).map(([node, share]) => `${node} ${share}`);
-  return `primary ${s.primary}, shadow ${s.shadow}, weights ${s.weights.primary}/${s.weights.shadow}${standby.length > 0 ? `, standby ${standby.join(', ')}` : ''}`;
+  const retired = s.retired?.length ? `, retired ${s.retired.join(', ')}` : '';
+  return `primary ${s.primary}, shadow ${s.shadow}, weights ${s.weights.primary}/${s.weights.shadow}${standby.length > 0 ? `, standby ${standby.join(', ')}` : ''}${retired}`;
 }
 
 /** The route target a change gives more traffic; `all` when it moves node work to standbys; `none`. */
@@ -57,14 +65,20 @@ export function rollbackTarget(current: PoolState, lastGood: PoolState): PoolSta
   return withCapacityOf(lastGood, current);
 }
 
-/** `current` with `target`'s capacity added (never removed), and `current`'s routing. */
+/**
+ * `current` with `target`'s capacity added (never removed), and `current`'s routing. A node either
+ * retired stays retired (a terminated node cannot come back), and its standby keeps serving its slot.
+ */
 export function withCapacityOf(current: PoolState, target: PoolState): PoolState {
   const standby = { ...current.standby };
   for (const node of Object.keys(target.standby)) if (!Object.hasOwn(standby, node)) standby[node] = 0;
+  const retired = [...new Set([...(current.retired ?? []), ...(target.retired ?? [])])];
+  for (const node of retired) if (Object.hasOwn(standby, node)) standby[node] = 1;
   return {
     primary: Math.max(current.primary, target.primary),
     shadow: Math.max(current.shadow, target.shadow),
     standby,
     weights: { ...current.weights },
+    ...(retired.length > 0 ? { retired } : {}),
   };
 }

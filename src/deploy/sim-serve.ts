@@ -10,6 +10,8 @@ import { inService, type SimInstance } from './sim-instance.js';
 export interface Routing {
   weights: RouteWeights;
   standby: Record<string, number>;
+  /** Switched nodes retired for good: their standby serves their slot until it is released. */
+  retired?: string[];
 }
 
 export interface UnitsPerInstance {
@@ -132,13 +134,14 @@ export function compose(
   }
   const covered = Object.entries(routing.standby).flatMap(([node, share]) => {
     const x = instances.find((i) => i.id === node);
-    // A covered node holds a slot while it serves, and after it failed (once it had served).
+    // A covered node holds a slot while it serves, after it failed (once it had served), and after
+    // it was retired with its work moved: its standby serves the slot until it is released.
+    const removed = x?.removedAt !== undefined && x.removedAt <= t;
     const holds =
       x !== undefined &&
       x.role === 'primary' &&
       x.readyAt <= t &&
-      (x.removedAt ?? Infinity) > t &&
-      (inService(x, t) || (x.failedAt !== undefined && x.failedAt >= x.readyAt));
+      (removed ? share >= 1 : inService(x, t) || (x.failedAt !== undefined && x.failedAt >= x.readyAt));
     if (!holds) return [];
     return [{ share, nodeUp: inService(x, t), standbys: standbysFor.get(node) ?? 0 }];
   });

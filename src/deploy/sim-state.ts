@@ -6,16 +6,21 @@ import { type PoolState, WEIGHT_EPSILON } from '../core/plan.js';
 import type { Routing } from './sim-serve.js';
 
 export function routingOf(state: PoolState): Routing {
-  return { weights: { ...state.weights }, standby: { ...state.standby } };
+  const r: Routing = { weights: { ...state.weights }, standby: { ...state.standby } };
+  if (state.retired?.length) r.retired = [...state.retired];
+  return r;
 }
 
 export function sameRouting(a: Routing, b: Routing): boolean {
   const keys = Object.keys(a.standby);
+  const retired = new Set(a.retired ?? []);
   return (
     a.weights.primary === b.weights.primary &&
     a.weights.shadow === b.weights.shadow &&
     keys.length === Object.keys(b.standby).length &&
-    keys.every((k) => a.standby[k] === b.standby[k])
+    keys.every((k) => a.standby[k] === b.standby[k]) &&
+    retired.size === (b.retired ?? []).length &&
+    (b.retired ?? []).every((n) => retired.has(n))
   );
 }
 
@@ -34,12 +39,17 @@ export function invalidState(state: PoolState): string | undefined {
   for (const [node, share] of Object.entries(state.standby)) {
     if (!(share >= 0 && share <= 1)) return `standby share of ${node} must be in [0, 1], got ${share}`;
   }
+  for (const node of state.retired ?? []) {
+    // A node leaves for good only once its standby serves in its place.
+    if (state.standby[node] !== 1) return `retires ${node}, which is not switched to a standby (share 1)`;
+  }
   return undefined;
 }
 
 export function describeRouting(r: Routing): string {
   const standby = Object.entries(r.standby).map(([node, share]) => `${node} ${share}`);
-  return `weights ${r.weights.primary}/${r.weights.shadow}${standby.length > 0 ? `, standby ${standby.join(', ')}` : ''}`;
+  const retired = r.retired?.length ? `, retired ${r.retired.join(', ')}` : '';
+  return `weights ${r.weights.primary}/${r.weights.shadow}${standby.length > 0 ? `, standby ${standby.join(', ')}` : ''}${retired}`;
 }
 
 export function describe(state: PoolState): string {

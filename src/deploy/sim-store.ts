@@ -168,6 +168,11 @@ export class SimStore implements Deployer, Readiness {
     return this.fleet.current(pool);
   }
 
+  /** Nodes with a standby that are out of service now. */
+  down(pool: string): Promise<string[]> {
+    return Promise.resolve(this.fleet.down(pool, this.clock.now()));
+  }
+
   apply(pool: string, desired: PoolState, options?: ApplyOptions): Promise<ApplyResult> {
     return this.logged(false, pool, desired, options, () => this.fleet.apply(pool, desired, options));
   }
@@ -275,6 +280,7 @@ function stateOf(s: SimPoolSnapshot): PoolState {
     shadow: live.filter((i) => i.role === 'shadow').length,
     standby: { ...s.routing.standby },
     weights: { ...s.routing.weights },
+    ...(s.routing.retired?.length ? { retired: [...s.routing.retired] } : {}),
   };
 }
 

@@ -307,6 +307,18 @@ export class SimFleet implements Deployer, HealthRecord {
       .map((i) => i.id);
   }
 
+  /** Nodes with a standby, not retired, that are out of service at t (failed, or gone). */
+  down(pool: string, t: number): string[] {
+    const rt = this.runtime(pool);
+    this.advance(rt, t);
+    const routing = this.routingAt(rt, t);
+    const retired = new Set(routing.retired ?? []);
+    return Object.keys(routing.standby).filter((node) => {
+      const x = rt.byId.get(node);
+      return !retired.has(node) && (x === undefined || !inService(x, t));
+    });
+  }
+
   samples(pool: string, start: number, end: number): readonly SignalSample[] {
     return this.signalLog.samples(pool, start, end);
   }
@@ -340,10 +352,10 @@ export class SimFleet implements Deployer, HealthRecord {
   snapshot(pool: string): SimPoolSnapshot {
     const rt = this.runtime(pool);
     this.advance(rt, this.clock.now());
-    const { weights, standby } = rt.routing[rt.routing.length - 1]!;
+    const { from: _from, ...routing } = rt.routing[rt.routing.length - 1]!;
     return structuredClone({
       instances: [...rt.byId.values()],
-      routing: { weights, standby },
+      routing,
       next: rt.next,
       updates: rt.updates,
       trace: rt.trace,
@@ -458,6 +470,14 @@ export class SimFleet implements Deployer, HealthRecord {
   /** Bring the pool to `desired` at t; returns the changes in words. Same state twice: no change. */
   private reconcile(rt: PoolRuntime, desired: PoolState, t: number): string[] {
     const changes: string[] = [];
+    // A retired node leaves the group for good, as a terminated instance does; the group's size
+    // below then launches its replacement.
+    for (const node of desired.retired ?? []) {
+      const l = rt.live.find((x) => x.instance.id === node && x.instance.role === 'primary');
+      if (!l) continue;
+      this.remove(rt, l, t);
+      changes.push(`${node} retired`);
+    }
     for (const role of ['primary', 'shadow'] as const) {
       const have = rt.live.filter((l) => l.instance.role === role);
       const want = desired[role];
@@ -651,12 +671,14 @@ export class SimFleet implements Deployer, HealthRecord {
   private stateOf(rt: PoolRuntime): PoolState {
     const count = (role: InstanceRole) => rt.live.filter((l) => l.instance.role === role).length;
     const routing = rt.routing[rt.routing.length - 1]!;
-    return {
+    const state: PoolState = {
       primary: count('primary'),
       shadow: count('shadow'),
       standby: { ...routing.standby },
       weights: { ...routing.weights },
     };
+    if (routing.retired?.length) state.retired = [...routing.retired];
+    return state;
   }
 
   /** To the log, the fleet's listener, and the caller of the update under way (or `listener`). */

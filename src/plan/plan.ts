@@ -60,6 +60,11 @@ export interface PoolInputs {
    */
   inService?: { primary: number; shadow: number };
   nodes?: readonly NodeRisk[];
+  /**
+   * Nodes the target shows out of service (failed) that have a standby: the standby takes their
+   * slot at once, whatever their score, and the group's replacement for them lets it go.
+   */
+  down?: readonly string[];
   zones?: readonly Zone[];
   /** Start times of this pool's recent migrations, for the per-hour alert. */
   recentMigrations?: readonly number[];
@@ -212,7 +217,7 @@ function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget
   out.desired = desired;
   // A node whose standby the guardrails trimmed cannot move this time.
   const moving = standby.moving.filter((id) => id in desired.standby);
-  out.steps = steps(p, desired, moving, needAt, lead, now);
+  out.steps = steps(p, desired, { ...standby, moving }, needAt, lead, now);
   const migrations = (shiftsRoutes(current, out.steps) ? 1 : 0) + moving.length;
   const recent = (p.recentMigrations ?? []).filter((t) => t > now - 3_600_000).length;
   if (migrations > 0 && recent + migrations > policy.migration.alertPerHour) {
@@ -307,35 +312,60 @@ export function units(s: PoolState, policy: Policy): number {
 }
 
 interface StandbyPlan {
-  /** Standby shares in the desired state. */
+  /** Standby shares in the desired state (released standbys left out). */
   target: Record<string, number>;
-  /** Nodes whose work moves in this plan, in the order it moves. */
+  /** Nodes switched to their standby in this plan, in the order they switch. */
   moving: string[];
+  /** Switched nodes retired in this plan: terminated, replaced by their group. */
+  retiring: string[];
+  /** Retired nodes whose standby is released once their replacement is ready. */
+  releasing: string[];
 }
 
 /**
- * Standby per node: provisioned at the provision threshold, work moved once the score has held at
- * the transition threshold for the dwell time, released after it stays low for the release time.
- * Moves start in workload order (stateless first, then higher criticality, then smaller load), no
- * more at once than the policy's maxConcurrent.
+ * Standby per node: provisioned at the provision threshold; switched (the node drained, its
+ * standby serving in its place) once the score has held at the transition threshold for the dwell
+ * time, or at once when the node is down; the switched node retired by the next plan, and its
+ * standby released when the group's replacement is ready; a standby whose node stays below the
+ * release threshold for the release time is released before any switch. Switches start in workload
+ * order (down nodes, then stateless, higher criticality, smaller load), no more at once than the
+ * policy's maxConcurrent.
  */
 function planStandby(p: PoolInputs, now: number, out: PoolPlan): StandbyPlan {
   const { policy, current } = p;
   const s = policy.standby;
   const target: Record<string, number> = {};
+  const retiring: string[] = [];
+  const releasing: string[] = [];
   const candidates: NodeRisk[] = [];
-  const known = new Set((p.nodes ?? []).map((n) => n.id));
-  for (const [id, share] of Object.entries(current.standby)) {
-    // A node the risk model no longer reports keeps its standby (missing data holds, docs/design.md, rule 4).
-    if (!known.has(id)) target[id] = share;
+  const retired = new Set(current.retired ?? []);
+  const down = new Set((p.down ?? []).filter((id) => Object.hasOwn(current.standby, id)));
+  const nodes = (p.nodes ?? []).filter((n) => !retired.has(n.id));
+  const known = new Set(nodes.map((n) => n.id));
+  for (const [id, share] of Object.entries(current.standby).sort(([a], [b]) => a.localeCompare(b))) {
+    if (retired.has(id)) {
+      releasing.push(id);
+      out.reasons.push(`release the standby of ${id} once the replacement of the retired node serves`);
+    } else if (share >= 1) {
+      retiring.push(id);
+      out.reasons.push(`retire ${id}: switched to its standby and out of service; the group replaces it`);
+    } else if (down.has(id)) {
+      target[id] = share;
+      candidates.push(downNode(id, nodes));
+    } else if (!known.has(id)) {
+      // A node the risk model no longer reports keeps its standby (missing data holds, docs/design.md, rule 4).
+      target[id] = share;
+      if (share > 0) candidates.push(downNode(id, nodes));
+    }
   }
-  for (const n of p.nodes ?? []) {
-    const th = thresholdsFor(s, n.criticality);
+  for (const n of nodes) {
     const share = current.standby[n.id];
+    if (down.has(n.id) || (share !== undefined && share >= 1)) continue;
+    const th = thresholdsFor(s, n.criticality);
     const score = Number.isFinite(n.score) ? n.score : Number.NaN;
     if (share !== undefined && (share > 0 || Number.isNaN(score))) {
-      target[n.id] = share; // moving or moved: stays until the move finishes and the node is replaced
-      if (share < 1) candidates.push(n);
+      target[n.id] = share; // switching (from an older state), or no score: holds
+      if (share > 0) candidates.push(n);
       continue;
     }
     if (score >= th.transition && n.aboveTransitionMs >= s.dwellMs) {
@@ -363,26 +393,46 @@ function planStandby(p: PoolInputs, now: number, out: PoolPlan): StandbyPlan {
   }
   candidates.sort(
     (a, b) =>
+      Number(down.has(b.id)) - Number(down.has(a.id)) ||
       Number(b.stateless) - Number(a.stateless) ||
       rank(b.criticality) - rank(a.criticality) ||
       a.load - b.load ||
       a.id.localeCompare(b.id),
   );
-  const inFlight = candidates.filter((n) => (current.standby[n.id] ?? 0) > 0);
-  const fresh = candidates.filter((n) => (current.standby[n.id] ?? 0) === 0);
-  const room = Math.max(0, policy.migration.maxConcurrent - inFlight.length);
-  const moving = [...inFlight, ...fresh.slice(0, room)].map((n) => n.id);
+  // A down node's slot is lost until its standby takes it: those switch whatever the limit.
+  const urgent = candidates.filter((n) => down.has(n.id) || (current.standby[n.id] ?? 0) > 0);
+  const fresh = candidates.filter((n) => !urgent.includes(n));
+  const room = Math.max(0, policy.migration.maxConcurrent - urgent.length);
+  const moving = [...urgent, ...fresh.slice(0, room)].map((n) => n.id);
+  for (const n of urgent.filter((x) => down.has(x.id))) {
+    out.reasons.push(`switch ${n.id} to its standby now: the node is down`);
+  }
   for (const n of fresh.slice(0, room)) {
     const th = thresholdsFor(s, n.criticality);
     out.reasons.push(
-      `move ${n.id} to its standby: failure probability ${fmt(n.score)} ≥ ${fmt(th.transition)} for ${mins(n.aboveTransitionMs)} (dwell ${mins(s.dwellMs)})`,
+      `switch ${n.id} to its standby: failure probability ${fmt(n.score)} ≥ ${fmt(th.transition)} for ${mins(n.aboveTransitionMs)} (dwell ${mins(s.dwellMs)})`,
     );
     if (current.standby[n.id] === undefined) out.placements[n.id] = place(n, p.zones ?? []);
   }
   for (const n of fresh.slice(room)) {
-    out.reasons.push(`move of ${n.id} waits: ${policy.migration.maxConcurrent} migration(s) at a time`);
+    out.reasons.push(`switch of ${n.id} waits: ${policy.migration.maxConcurrent} migration(s) at a time`);
   }
-  return { target, moving };
+  return { target, moving, retiring, releasing };
+}
+
+/** A node the risk model does not report (down, or no data), for ordering switches. */
+function downNode(id: string, nodes: readonly NodeRisk[]): NodeRisk {
+  return (
+    nodes.find((n) => n.id === id) ?? {
+      id,
+      score: Number.NaN,
+      criticality: 'normal',
+      stateless: false,
+      load: 0,
+      aboveTransitionMs: 0,
+      belowReleaseMs: 0,
+    }
+  );
 }
 
 const RANKS: Record<Criticality, number> = { low: 0, normal: 1, high: 2, critical: 3 };
@@ -474,11 +524,14 @@ function grown(a: PoolState, b: PoolState): PoolState {
   };
 }
 
-/** provision → warm → shift (route weights, then node moves) → decommission. */
+/**
+ * provision → warm → shift (route weights, then node switches) → retire switched nodes → warm
+ * (their replacements) → decommission (released standbys included).
+ */
 function steps(
   p: PoolInputs,
   desired: PoolState,
-  moving: readonly string[],
+  standby: StandbyPlan,
   needAt: number,
   lead: number,
   now: number,
@@ -561,24 +614,45 @@ function steps(
   }
   // 2. Route weights, in steps no larger than the step size, each baked against the health gate.
   if (Math.abs(desired.weights.shadow - state.weights.shadow) > 1e-9) route(desired.weights.shadow, '');
-  // 3. Node moves to their standby, one share step at a time.
-  for (const id of moving) {
-    const from = state.standby[id] ?? 0;
-    const n = Math.ceil((1 - from) / step - 1e-9);
-    for (let i = 1; i <= n; i++) {
-      const share = i === n ? 1 : round(from + step * i);
-      state = { ...state, standby: { ...state.standby, [id]: share } };
-      add(
-        'shift',
-        state,
-        now,
-        policy.migration.bakeMs,
-        `move ${id}'s work to its standby, step ${i}/${n}: ${fmt(share)} moved`,
-        `move-${id}`,
-      );
-    }
+  // 3. Nodes switch to their standby: one step each, since a node is in service or it is not
+  // (its target group, its Service's endpoints); the target drains it (the deregistration delay,
+  // evictions that honour PodDisruptionBudgets) and the gate watches the pool without it.
+  for (const id of standby.moving) {
+    state = { ...state, standby: { ...state.standby, [id]: 1 } };
+    add(
+      'shift',
+      state,
+      now,
+      policy.migration.bakeMs,
+      `switch ${id} to its standby: drain ${id} and take it out of service; the standby serves its slot`,
+      `switch-${id}`,
+    );
   }
-  // 4. Decommission what the desired state no longer needs.
+  // 4. Switched nodes are retired: terminated (removed from the cluster), the group replaces them,
+  // and each one's standby serves its slot until the replacement is ready.
+  if (standby.retiring.length > 0) {
+    const retired = [...(state.retired ?? []), ...standby.retiring];
+    state = { ...state, retired };
+    add(
+      'decommission',
+      state,
+      now,
+      0,
+      `retire ${standby.retiring.join(', ')}: out of service since the switch; terminate, the group replaces ${standby.retiring.length > 1 ? 'them' : 'it'}`,
+      'retire',
+    );
+  }
+  if (standby.retiring.length > 0 || standby.releasing.length > 0) {
+    add(
+      'warm',
+      state,
+      now,
+      0,
+      `wait until the replacement of ${[...standby.retiring, ...standby.releasing].join(', ')} is ready`,
+      'replace',
+    );
+  }
+  // 5. Decommission what the desired state no longer needs, released standbys included.
   const finalStandby: Record<string, number> = {};
   for (const id of Object.keys(desired.standby)) finalStandby[id] = state.standby[id] ?? desired.standby[id]!;
   const final: PoolState = {
@@ -587,13 +661,16 @@ function steps(
     standby: finalStandby,
     weights: state.weights,
   };
+  const stillRetired = (state.retired ?? []).filter((id) => Object.hasOwn(finalStandby, id));
+  if (stillRetired.length > 0) final.retired = stillRetired;
   if (count(final) < count(state)) {
+    const released = new Set([...standby.retiring, ...standby.releasing]);
     const what = [
       final.primary < state.primary ? `primary ${state.primary} -> ${final.primary}` : '',
       final.shadow < state.shadow ? `shadow ${state.shadow} -> ${final.shadow}` : '',
       ...Object.keys(state.standby)
         .filter((id) => final.standby[id] === undefined)
-        .map((id) => `standby of ${id}`),
+        .map((id) => (released.has(id) ? `standby of ${id} (retired, replaced)` : `standby of ${id}`)),
     ].filter(Boolean);
     add(
       'decommission',

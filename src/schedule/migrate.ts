@@ -42,6 +42,8 @@ export interface Target {
   persist?(): void;
   /** The simulated fleet lives on to `t` (run --at), serving its demand; no-op once its clock is there. */
   advanceTo?(t: number): Promise<void>;
+  /** Nodes with a standby that the target shows out of service (failed): the planner switches them at once. */
+  down?(pool: string): Promise<string[]>;
   close?(): Promise<void>;
 }
 

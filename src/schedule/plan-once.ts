@@ -18,6 +18,8 @@ export interface PlanOnceInputs {
   nodes: readonly NodeRisk[];
   /** The pool as the deploy target has it. */
   current: PoolState;
+  /** Nodes with a standby that the target shows out of service. */
+  down?: readonly string[];
 }
 
 export interface PlannedPool {
@@ -42,6 +44,7 @@ export function planOnce(inputs: PlanOnceInputs, clock: Clock): PlannedPool {
           forecast: inputs.forecast,
           observed: inputs.observed,
           nodes: inputs.nodes,
+          down: inputs.down,
         },
       ],
     },

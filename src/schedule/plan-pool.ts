@@ -45,13 +45,16 @@ export function planFrom(
   policy: Policy,
   result: ForecastResult,
   nodes: NodeReport[],
-  target?: { current: PoolState; now: number },
+  target?: { current: PoolState; now: number; down?: string[] },
   at?: number,
 ): PoolPlanResult {
   const observed = result.series.values.at(-1)!;
   const origin = result.forecast.timestamps[0]!;
   const current = target?.current ?? sizedFor(policy, observed, true);
   const clock = new FakeClock(Math.max(origin, target?.now ?? at ?? origin));
-  const planned = planOnce({ pool, policy, forecast: result.forecast, observed, nodes, current }, clock);
+  const planned = planOnce(
+    { pool, policy, forecast: result.forecast, observed, nodes, current, down: target?.down },
+    clock,
+  );
   return { result, nodes, planned, from: target ? 'target' : 'observed' };
 }

@@ -247,14 +247,18 @@ async function planAndApply(
   const pool = spec.pool;
   const opener = ctx.openTarget(pool, policy);
   const existing = await opener(false);
-  let target: { current: PoolState; now: number } | undefined;
+  let target: { current: PoolState; now: number; down: string[] } | undefined;
   if (existing) {
     try {
       if (ctx.at !== undefined) await existing.advanceTo?.(ctx.at);
       // A live run plans at the wall clock; a CSV replay at the data's end (or the fleet's clock,
       // if later); a run --at at its time.
       const now = ctx.at ?? (live ? ctx.now() : existing.clock.now());
-      target = { current: await existing.deployer.current(pool), now };
+      target = {
+        current: await existing.deployer.current(pool),
+        now,
+        down: (await existing.down?.(pool)) ?? [],
+      };
     } finally {
       await existing.close?.();
     }
@@ -374,7 +378,7 @@ export function appliedOf(records: readonly JournalRecord[]) {
 function holdPlan(
   pool: string,
   policy: Policy,
-  target: { current: PoolState; now: number } | undefined,
+  target: { current: PoolState; now: number; down?: string[] } | undefined,
   now: number,
 ): PoolPlanResult {
   const current = target?.current ?? {
@@ -384,7 +388,11 @@ function holdPlan(
     weights: { primary: 1, shadow: 0 },
   };
   const at = target?.now ?? now;
-  const planned = planOnce({ pool, policy, observed: Number.NaN, nodes: [], current }, new FakeClock(at));
+  // A down node's standby takes its slot whatever the demand metric does.
+  const planned = planOnce(
+    { pool, policy, observed: Number.NaN, nodes: [], current, down: target?.down },
+    new FakeClock(at),
+  );
   const series = { name: pool, timestamps: [], values: new Float64Array(), stepMs: 60_000 };
   const forecast = {
     timestamps: [],

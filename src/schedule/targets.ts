@@ -198,6 +198,7 @@ function localTarget(ctx: TargetContext, settings: StackSettings, flags: PulumiT
         }
       },
       serveDemand: (d) => store.serveDemand(d),
+      down: (pool) => store.down(pool),
       persist: () => {
         if (!updating) store.save();
       },
@@ -248,6 +249,7 @@ function simTarget(ctx: TargetContext): TargetOpener {
       inject: (fault) => store.inject(fault),
       serveDemand: (demand) => store.serveDemand(demand),
       persist: () => store.save(),
+      down: (pool) => store.down(pool),
       advanceTo: async (t) => {
         if (t <= store.clock.now()) return;
         await store.clock.sleep(t - store.clock.now());

@@ -361,6 +361,63 @@ describe('standby', () => {
   });
 });
 
+describe('retiring a switched node', () => {
+  it('removes the node for good, launches its replacement, and its standby serves its slot until released', async () => {
+    // web-p-1 switched: its standby (ready from the start) serves its slot.
+    const { fleet, serveAt } = fleetOf(pool(4, 0, undefined, { 'web-p-1': 1 }));
+    const retired = { ...pool(4, 0, undefined, { 'web-p-1': 1 }), retired: ['web-p-1'] };
+    const result = await fleet.apply('web', retired, { stepId: 'web#1:retire' });
+    expect(result).toEqual({ ok: true, state: retired });
+    const at = T0 + UPDATE;
+    const p1 = fleet.instances('web').find((i) => i.id === 'web-p-1')!;
+    expect(p1.removedAt).toBe(at);
+    const replacement = fleet.instances('web').find((i) => i.id === 'web-p-4')!;
+    expect(replacement).toMatchObject({ role: 'primary', requestedAt: at, readyAt: at + 5 * MIN });
+    expect(fleet.nodes('web', at)).toEqual(['web-p-0', 'web-p-2', 'web-p-3']);
+    // While the replacement boots, three nodes and the standby carry four slots: nothing lost.
+    expect((await serveAt(at + MIN, 400)).shortfall).toBe(0);
+    expect((await serveAt(at + 5 * MIN, 400)).shortfall).toBe(0);
+    // Released: the standby goes, the replacement has the slot.
+    await fleet.apply('web', pool(4), { stepId: 'web#3:decommission' });
+    expect(await fleet.current('web')).toEqual(pool(4));
+    const done = T0 + 2 * UPDATE + 5 * MIN;
+    expect((await serveAt(done, 400)).shortfall).toBe(0);
+    expect(fleet.instances('web').filter((i) => i.role === 'standby' && i.removedAt === undefined)).toEqual(
+      [],
+    );
+  });
+
+  it('refuses to retire a node whose standby does not serve in its place', async () => {
+    const { fleet } = fleetOf(pool(4, 0, undefined, { 'web-p-1': 0 }));
+    const result = await fleet.apply('web', {
+      ...pool(4, 0, undefined, { 'web-p-1': 0 }),
+      retired: ['web-p-1'],
+    });
+    expect(result.ok).toBe(false);
+    expect(result.reason).toMatch(/retires web-p-1, which is not switched to a standby \(share 1\)/);
+    expect(fleet.instances('web').find((i) => i.id === 'web-p-1')!.removedAt).toBeUndefined();
+  });
+
+  it('reports a node with a standby that failed as down, until it is retired', async () => {
+    const crashAt = T0 + 10 * MIN;
+    const { fleet, advanceTo } = fleetOf(
+      pool(4, 0, undefined, { 'web-p-1': 0, 'web-p-2': 0 }),
+      {},
+      {
+        failures: [{ at: crashAt, pool: 'web', instance: 'web-p-1' }],
+      },
+    );
+    expect(fleet.down('web', crashAt - 1)).toEqual([]);
+    await advanceTo(crashAt);
+    expect(fleet.down('web', crashAt)).toEqual(['web-p-1']);
+    await fleet.apply('web', {
+      ...pool(4, 0, undefined, { 'web-p-1': 1, 'web-p-2': 0 }),
+      retired: ['web-p-1'],
+    });
+    expect(fleet.down('web', crashAt + UPDATE)).toEqual([]);
+  });
+});
+
 describe('injected failed steps', () => {
   it('the next N updates fail after taking their time, leaving the pool as it was', async () => {
     const { clock, fleet } = fleetOf(pool(2));

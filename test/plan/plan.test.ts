@@ -265,7 +265,7 @@ describe('plan: standby nodes', () => {
     expect(web.steps[0]!.kind).toBe('provision');
   });
 
-  it('moves the work only after the dwell time, in steps of the step size, one node at a time', () => {
+  it('switches a node only after the dwell time, in one step (a node serves or it does not), one at a time', () => {
     const early = run(pool(6, 1, 0.1, { a: 0 }), [node('a', 0.95, { aboveTransitionMs: 5 * MIN })]);
     expect(early.desired.standby).toEqual({ a: 0 });
     const due = run(pool(6, 1, 0.1, { a: 0, b: 0 }), [
@@ -273,10 +273,57 @@ describe('plan: standby nodes', () => {
       node('b', 0.95, { aboveTransitionMs: 12 * MIN }),
     ]);
     const moves = due.steps.filter((s) => s.kind === 'shift');
-    expect(moves).toHaveLength(10);
-    expect(moves.every((s) => s.id.includes('move-b'))).toBe(true); // stateless first
-    expect(moves.at(-1)!.state.standby).toEqual({ a: 0, b: 1 });
-    expect(due.reasons.some((r) => r.includes('move of a waits'))).toBe(true);
+    expect(moves.map((s) => s.id)).toEqual(['web#1:switch-b']); // stateless first
+    expect(moves[0]!.state.standby).toEqual({ a: 0, b: 1 });
+    expect(moves[0]!.reason).toMatch(/^switch b to its standby: drain b and take it out of service/);
+    expect(moves[0]!.bakeMs).toBeGreaterThan(0);
+    expect(due.reasons.some((r) => r.includes('switch of a waits'))).toBe(true);
+  });
+
+  it('retires a switched node, waits for its replacement, then releases its standby', () => {
+    const web = run(pool(6, 1, 0.1, { a: 0, b: 1 }), [node('a', 0.75), node('b', 0.97)]);
+    expect(web.steps.map((s) => [s.id, s.kind])).toEqual([
+      ['web#1:retire', 'decommission'],
+      ['web#2:replace', 'warm'],
+      ['web#3:decommission', 'decommission'],
+    ]);
+    // Retired: out of the group for good, its standby still serving its slot, the primary count kept
+    // (the group replaces the node); then the standby goes once the replacement is ready.
+    expect(web.steps[0]!.state).toMatchObject({ primary: 6, standby: { a: 0, b: 1 }, retired: ['b'] });
+    expect(web.steps[1]!.state).toEqual(web.steps[0]!.state);
+    expect(web.steps[2]!.state.standby).toEqual({ a: 0 });
+    expect(web.steps[2]!.state.retired).toBeUndefined();
+    expect(web.steps[2]!.reason).toContain('standby of b (retired, replaced)');
+    expect(web.desired).toEqual(web.steps[2]!.state);
+    // A migration paused after the retirement: the next plan waits for the replacement and releases.
+    const later = run({ ...pool(6, 1, 0.1, { b: 1 }), retired: ['b'] }, [node('b', 0.97)]);
+    expect(later.steps.map((s) => s.kind)).toEqual(['warm', 'decommission']);
+    expect(later.desired.standby).toEqual({});
+    expect(later.reasons.join('\n')).not.toMatch(/standby for b|switch b/);
+  });
+
+  it('switches a down node to its standby at once, whatever its score and the concurrency limit', () => {
+    const web = plan(
+      {
+        intervalMs: 15 * MIN,
+        pools: [
+          {
+            pool: 'web',
+            policy: testPolicy(),
+            current: pool(6, 1, 0.1, { a: 0, b: 0, c: 0 }),
+            forecast: forecastOf(T0, HOUR, [500]),
+            observed: 500,
+            nodes: [node('b', 0.95, { aboveTransitionMs: 12 * MIN }), node('c', 0.1)],
+            down: ['a', 'c'],
+          },
+        ],
+      },
+      clock(),
+    ).pools.web!;
+    // maxConcurrent is 1: both down nodes switch, the at-risk one that still serves waits.
+    expect(web.steps.map((s) => s.id)).toEqual(['web#1:switch-c', 'web#2:switch-a']); // stateless first
+    expect(web.reasons).toContain('switch a to its standby now: the node is down');
+    expect(web.reasons).toContain('switch of b waits: 1 migration(s) at a time');
   });
 
   it('counts a node move as one migration, whatever the pool is called (a pool named router too)', () => {
@@ -524,7 +571,7 @@ describe('plan: properties', () => {
     );
   });
 
-  it('route weights always sum to 1 and no weight or standby share moves more than the step size per step', () => {
+  it('route weights always sum to 1 and no weight moves more than the step size per step, and a node switches in a step of its own', () => {
     fc.assert(
       fc.property(policyArb, poolArb('web'), (r, d) => {
         const policy = policyFrom(r);
@@ -540,8 +587,17 @@ describe('plan: properties', () => {
           const a = all[i - 1]!;
           const b = all[i]!;
           expect(Math.abs(b.weights.shadow - a.weights.shadow)).toBeLessThanOrEqual(r.step + 1e-9);
-          for (const id of Object.keys(b.standby)) {
-            expect(Math.abs(b.standby[id]! - (a.standby[id] ?? 0))).toBeLessThanOrEqual(r.step + 1e-9);
+          // A switch is a step of its own: one node, onto a standby that was there before it, with
+          // the route weights unchanged; no share ever goes down.
+          const switched = Object.keys(b.standby).filter((id) => b.standby[id]! !== (a.standby[id] ?? 0));
+          for (const id of switched) {
+            if (!Object.hasOwn(a.standby, id)) expect(b.standby[id]).toBe(0);
+            else {
+              expect(b.standby[id]).toBe(1);
+              expect(out.steps[i - 1]!.kind).toBe('shift');
+              expect(switched).toHaveLength(1);
+              expect(b.weights).toEqual(a.weights);
+            }
           }
           expect(out.steps[i - 1]!.notBefore).toBeGreaterThanOrEqual(
             i > 1 ? out.steps[i - 2]!.notBefore : T0,
