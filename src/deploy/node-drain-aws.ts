@@ -1,0 +1,174 @@
+// Switching an EC2 node out for its standby, undoing that, and retiring the node: what the
+// provider plugin's `shadowcast:aws:NodeDrain` resource does (create, delete, update to retired).
+// The standby is already registered in the node's target group by the stack (its share is 1).
+//
+//   switch   deregister the node from each of its target groups and wait until the group has let
+//            it go (the deregistration delay: in-flight requests finish, no new ones arrive), then
+//            move it to its Auto Scaling group's Standby state, decrementing the group's desired
+//            capacity so that no replacement is launched yet (the standby serves the node's slot).
+//   undo     take it out of Standby (the group's desired capacity goes back up) and register it
+//            in its target groups again: it serves as before (a rollback of the switch).
+//   retire   terminate it, and set the group's desired capacity back to the size the stack
+//            declares: the group launches the node's replacement.
+//
+// Each is idempotent (a target already deregistered, an instance already in Standby or already
+// gone count as done), so a step retried after a crash does no harm.
+
+import {
+  AutoScalingClient,
+  DescribeAutoScalingInstancesCommand,
+  EnterStandbyCommand,
+  ExitStandbyCommand,
+  SetDesiredCapacityCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  DeregisterTargetsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { DrainTiming } from './node-drain-kubernetes.js';
+
+export interface AwsNodeTarget {
+  instanceId: string;
+  autoScalingGroup: string;
+  /** The target groups the node serves in (the pool's primary target group). */
+  targetGroupArns: string[];
+  /** Port the targets are registered on. */
+  port: number;
+  /** The group's desired capacity as the stack declares it: restored after a retirement. */
+  groupSize: number;
+}
+
+export interface AwsClients {
+  elb: ElasticLoadBalancingV2Client;
+  asg: AutoScalingClient;
+}
+
+export function awsClients(region: string): AwsClients {
+  return { elb: new ElasticLoadBalancingV2Client({ region }), asg: new AutoScalingClient({ region }) };
+}
+
+export interface AwsDrainReport {
+  /** Target groups the node was deregistered from, and how long until each let it go (ms). */
+  deregistered: { targetGroupArn: string; ms: number }[];
+  standby: boolean;
+  durationMs: number;
+}
+
+/** Deregister (waiting out the deregistration delay), then Standby. Throws why it could not. */
+export async function drainInstance(
+  c: AwsClients,
+  t: AwsNodeTarget,
+  timing: DrainTiming,
+): Promise<AwsDrainReport> {
+  const now = timing.now ?? Date.now;
+  const sleep = timing.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const say = timing.onProgress ?? (() => {});
+  const start = now();
+  const deadline = start + timing.timeoutMs;
+  const target = { Id: t.instanceId, Port: t.port };
+  const deregistered: AwsDrainReport['deregistered'] = [];
+  for (const arn of t.targetGroupArns) {
+    await call(`deregistering ${t.instanceId} from ${arn}`, () =>
+      c.elb.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: [target] })),
+    );
+    const from = now();
+    for (;;) {
+      const health = await call(`reading ${t.instanceId}'s health in ${arn}`, () =>
+        c.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn, Targets: [target] })),
+      );
+      const state = health.TargetHealthDescriptions?.[0]?.TargetHealth?.State;
+      if (state === undefined || state === 'unused') break;
+      if (now() + timing.pollMs > deadline) {
+        throw new Error(
+          `deregistration of ${t.instanceId} from ${arn} timed out after ${Math.round((now() - start) / 1000)} s: the target is still ${state}`,
+        );
+      }
+      say(`${t.instanceId} ${state} in ${arn}; waiting for the deregistration delay`);
+      await sleep(timing.pollMs);
+    }
+    deregistered.push({ targetGroupArn: arn, ms: now() - from });
+    say(`${t.instanceId} deregistered from ${arn}`);
+  }
+  const state = await lifecycle(c, t.instanceId);
+  if (state === 'InService') {
+    await call(`moving ${t.instanceId} to Standby in ${t.autoScalingGroup}`, () =>
+      c.asg.send(
+        new EnterStandbyCommand({
+          AutoScalingGroupName: t.autoScalingGroup,
+          InstanceIds: [t.instanceId],
+          ShouldDecrementDesiredCapacity: true,
+        }),
+      ),
+    );
+    say(`${t.instanceId} in Standby in ${t.autoScalingGroup}`);
+  } else if (state !== 'Standby' && state !== 'EnteringStandby') {
+    throw new Error(
+      `${t.instanceId} is ${state ?? 'not in any Auto Scaling group'}, not InService: cannot move it to Standby`,
+    );
+  }
+  return { deregistered, standby: true, durationMs: now() - start };
+}
+
+/** Undo a switch: out of Standby, registered again. */
+export async function restoreInstance(c: AwsClients, t: AwsNodeTarget): Promise<void> {
+  const state = await lifecycle(c, t.instanceId);
+  if (state === 'Standby') {
+    await call(`taking ${t.instanceId} out of Standby in ${t.autoScalingGroup}`, () =>
+      c.asg.send(
+        new ExitStandbyCommand({ AutoScalingGroupName: t.autoScalingGroup, InstanceIds: [t.instanceId] }),
+      ),
+    );
+  }
+  for (const arn of t.targetGroupArns) {
+    await call(`registering ${t.instanceId} in ${arn}`, () =>
+      c.elb.send(
+        new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: t.instanceId, Port: t.port }] }),
+      ),
+    );
+  }
+}
+
+/** Retire: terminate the node, and the group back to its declared size (its replacement launches). */
+export async function retireInstance(c: AwsClients, t: AwsNodeTarget): Promise<void> {
+  const state = await lifecycle(c, t.instanceId);
+  if (state !== undefined && !state.startsWith('Terminat')) {
+    await call(`terminating ${t.instanceId}`, () =>
+      c.asg.send(
+        new TerminateInstanceInAutoScalingGroupCommand({
+          InstanceId: t.instanceId,
+          ShouldDecrementDesiredCapacity: true,
+        }),
+      ),
+    );
+  }
+  await call(`setting ${t.autoScalingGroup}'s desired capacity to ${t.groupSize}`, () =>
+    c.asg.send(
+      new SetDesiredCapacityCommand({
+        AutoScalingGroupName: t.autoScalingGroup,
+        DesiredCapacity: t.groupSize,
+        HonorCooldown: false,
+      }),
+    ),
+  );
+}
+
+/** The instance's lifecycle state in its Auto Scaling group; undefined when it is in none. */
+async function lifecycle(c: AwsClients, instanceId: string): Promise<string | undefined> {
+  const out = await call(`reading ${instanceId}'s Auto Scaling state`, () =>
+    c.asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] })),
+  );
+  return out.AutoScalingInstances?.[0]?.LifecycleState;
+}
+
+/** An AWS call; its failure in one line naming what was being done (the SDK never echoes credentials). */
+async function call<T>(what: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    const e = err as { name?: string; message?: string };
+    throw new Error(`${what}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`);
+  }
+}
