@@ -169,6 +169,6 @@ async function call<T>(what: string, f: () => Promise<T>): Promise<T> {
     return await f();
   } catch (err) {
     const e = err as { name?: string; message?: string };
-    throw new Error(`${what}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`);
+    throw new Error(`${what}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`, { cause: err });
   }
 }
