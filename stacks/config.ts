@@ -133,6 +133,8 @@ const AWS = z.strictObject({
     .optional(),
   pools: z.record(name, AWS_POOL),
   tags: EXTRA_TAGS,
+  /** Longest a node's switch (deregistration delay, Standby) may take, in seconds. */
+  drainTimeoutSeconds: z.number().int().min(1).default(600),
 });
 
 const K8S_POOL = z.strictObject({
@@ -158,6 +160,8 @@ const K8S = z.strictObject({
   standby: z.enum(['placeholder', 'node-label']).default('placeholder'),
   pools: z.record(name, K8S_POOL),
   labels: EXTRA_TAGS,
+  /** Longest a node's switch (cordon, evictions, pods ready elsewhere) may take, in seconds. */
+  drainTimeoutSeconds: z.number().int().min(1).default(600),
 });
 
 /**

@@ -1,23 +1,15 @@
-#!/usr/bin/env node
-// pulumi-resource-shadowcast: shadowcast's own Pulumi provider plugin, for the local target. Its
-// one resource, `shadowcast:local:Pool`, is a pool of the simulated fleet kept in a state
+// The local target's resource in shadowcast's own Pulumi provider plugin (provider-plugin.ts):
+// `shadowcast:local:Pool`, a pool of the simulated fleet kept in a state
 // directory (STATE/sim/POOL.json): creating or updating it applies the pool's state to the fleet
 // (an update the fleet logs with its step id, taking its simulated time), exactly as `--target
 // sim` does in process. So `--target pulumi` with a local stack template runs each step as a
 // real `pulumi up`, and the fleet changes only through the engine.
-//
-// The engine starts it as `pulumi-resource-shadowcast ENGINE_ADDRESS` (localShim writes that
-// executable into the state directory and the target puts it on the CLI's PATH).
 
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { PoolState } from '../core/plan.js';
 import type { Fault } from './sim-faults.js';
 import { SimStore, simStoreFile } from './sim-store.js';
 
 export const LOCAL_POOL_TYPE = 'shadowcast:local:Pool';
-const VERSION = '0.1.0';
 
 /** A resource's inputs, as stacks/local declares them (state and faults as JSON text). */
 interface Inputs {
@@ -53,7 +45,6 @@ const changed = (olds: Inputs, news: Inputs) =>
 
 /** The provider, as @pulumi/pulumi/provider serves it. */
 export const localProvider = {
-  version: VERSION,
   async check(_urn: string, _olds: Inputs, news: Inputs) {
     return { inputs: news };
   },
@@ -76,32 +67,3 @@ export const localProvider = {
   // Deleting the resource forgets the pool; the simulated fleet keeps what it runs.
   async delete() {},
 };
-
-/**
- * A `pulumi-resource-shadowcast` executable in STATE/pulumi/bin, running this module with this
- * Node.js; that directory goes first on the PATH of the CLI the deployer runs. Rewritten only
- * when its content changes. Returns the directory.
- */
-export async function localShim(stateDir: string): Promise<string> {
-  const dir = join(stateDir, 'pulumi', 'bin');
-  const file = join(dir, 'pulumi-resource-shadowcast');
-  const self = fileURLToPath(import.meta.url);
-  const text = `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(self)} "$@"\n`;
-  const old = await readFile(file, 'utf8').catch(() => undefined);
-  if (old !== text) {
-    await mkdir(dir, { recursive: true });
-    await writeFile(file, text, { mode: 0o755 });
-    await chmod(file, 0o755);
-  }
-  return dir;
-}
-
-function quote(s: string): string {
-  return `'${s.replaceAll("'", "'\\''")}'`;
-}
-
-// Run as the plugin: serve the engine.
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { main } = await import('@pulumi/pulumi/provider/index.js');
-  await main(localProvider, process.argv.slice(2));
-}

@@ -46,7 +46,7 @@ export interface AwsClients {
   asg: AutoScalingClient;
 }
 
-export function awsClients(region: string): AwsClients {
+export function awsClients(region?: string): AwsClients {
   return { elb: new ElasticLoadBalancingV2Client({ region }), asg: new AutoScalingClient({ region }) };
 }
 

@@ -12,7 +12,7 @@ import { systemClock } from '../core/clock.js';
 import { MetricsThresholdGate } from '../deploy/metrics-gate.js';
 import { PulumiDeployer } from '../deploy/pulumi.js';
 import { parseStackTemplate, type StackSettings } from '../deploy/pulumi-config.js';
-import { localShim } from '../deploy/local-provider.js';
+import { pluginShim } from '../deploy/provider-plugin.js';
 import type { Fault } from '../deploy/sim-faults.js';
 import type { ApplyOptions, ApplyResult, Deployer } from '../core/seams.js';
 import { SimStore, type SimStoreInit, simStoreFile } from '../deploy/sim-store.js';
@@ -94,10 +94,14 @@ export function pulumiTarget(ctx: TargetContext): TargetOpener {
   const health = flags.health;
   const live = ctx.health;
   return async () => {
+    // The stacks' NodeDrain resources (a node switched out for its standby) are served by
+    // shadowcast's own provider plugin.
+    const shim = await pluginShim(ctx.stateDir);
     const deployer = new PulumiDeployer({
       settings,
       stateDir: ctx.stateDir,
       log: note,
+      envVars: { PATH: `${shim}${delimiter}${process.env.PATH ?? ''}` },
       ...(flags.stackName ? { stackName: flags.stackName } : {}),
     });
     const gates = ctx.policy.migration.gates;
@@ -137,7 +141,7 @@ function localTarget(ctx: TargetContext, settings: StackSettings, flags: PulumiT
     const first = openFleet(create);
     if (!first) return undefined;
     let store = first;
-    const shim = await localShim(ctx.stateDir);
+    const shim = await pluginShim(ctx.stateDir);
     // Faults of the next update go to the provider; windows (metrics outages) stay with the fleet
     // this process reads, and are put back each time it is read again.
     const updateFaults: Fault[] = [];

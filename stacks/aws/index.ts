@@ -8,6 +8,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { StackConfigError, type StackConfig } from '../config.js';
+import { AwsNodeDrain, switchedNodes } from '../node-drain.js';
 import { ShadowPool, type PoolGroup, type WarmPoolState } from './shadow-pool.js';
 import { StandbyNodes, type Standby } from './standby-nodes.js';
 import { WeightedRouting, type PercentWeights } from './weighted-routing.js';
@@ -32,8 +33,10 @@ export interface AwsStandbyOutputs {
   instanceId: string;
   zone: string;
   subnetId: string;
-  /** Share of the node's traffic moved; above 0 the standby is in the primary target group. */
+  /** 1: switched (the standby is in the primary target group, the node drained and in Standby); 0: warm. */
   share: number;
+  /** Switched and retired: the node is terminated and its group replaces it. */
+  retired?: boolean;
   /** The copy of the node's data attached to the standby, when the node has a volume. */
   dataVolumeId?: string;
   snapshotId?: string;
@@ -94,6 +97,28 @@ export function declareAws(config: AwsStackConfig): Record<string, pulumi.Output
       },
       opts,
     );
+    // Each switched node: deregistered (its deregistration delay waited out) and put in Standby
+    // once its standby is registered in the target group; registered again if the switch is rolled
+    // back; terminated, with the group back to its size, when retired.
+    const region = config.aws.region ?? new pulumi.Config('aws').get('region');
+    const drains: Record<string, AwsNodeDrain> = {};
+    for (const { node, retired } of switchedNodes(state)) {
+      const registration = standby.standbys[node]?.registration;
+      drains[node] = new AwsNodeDrain(
+        `${pool}-drain-${node}`,
+        {
+          instanceId: node,
+          autoScalingGroup: shadowPool.primary.group.name,
+          targetGroupArns: shadowPool.primary.targetGroup.arn.apply((arn) => [arn]),
+          port: settings.port,
+          groupSize: state.primary,
+          retired,
+          timeoutSeconds: config.aws.drainTimeoutSeconds,
+          ...(region !== undefined ? { region } : {}),
+        },
+        { dependsOn: registration ? [registration] : [] },
+      );
+    }
     const routing = new WeightedRouting(
       pool,
       {
@@ -119,7 +144,7 @@ export function declareAws(config: AwsStackConfig): Record<string, pulumi.Output
           metrics: { TargetGroup: tgSuffix, LoadBalancer: lbSuffix },
         }));
     const standbys = pulumi
-      .all(Object.values(standby.standbys).map(standbyOutputs))
+      .all(Object.values(standby.standbys).map((s) => standbyOutputs(s, state.retired ?? [])))
       .apply((list) => Object.fromEntries(list.map(([node, out]) => [node, out])));
     const route53 = config.aws.route53;
 
@@ -147,7 +172,7 @@ export function declareAws(config: AwsStackConfig): Record<string, pulumi.Output
   return outputs;
 }
 
-function standbyOutputs(s: Standby): pulumi.Output<[string, AwsStandbyOutputs]> {
+function standbyOutputs(s: Standby, retired: readonly string[]): pulumi.Output<[string, AwsStandbyOutputs]> {
   return pulumi
     .all([s.instance.id, s.data?.volume.id, s.data?.snapshot.id])
     .apply(([instanceId, dataVolumeId, snapshotId]): [string, AwsStandbyOutputs] => [
@@ -157,6 +182,7 @@ function standbyOutputs(s: Standby): pulumi.Output<[string, AwsStandbyOutputs]> 
         zone: s.zone,
         subnetId: s.subnetId,
         share: s.share,
+        ...(retired.includes(s.node) ? { retired: true } : {}),
         ...(dataVolumeId === undefined ? {} : { dataVolumeId, snapshotId }),
       },
     ]);

@@ -17,14 +17,13 @@
 //   mounts the device (user data can do it) and, if it keeps state, catches up on writes made
 //   since the snapshot by its own means: replication from the node or its peers, replaying a log,
 //   or re-reading from the system of record. Data that is a cache or rebuildable needs nothing.
-// - 0 < share < 1: the standby joins the primary target group (aws.lb.TargetGroupAttachment) and
-//   takes traffic. An ALB target group has no per-target weights, so it gets an even slice of the
-//   primary group's requests, as each primary instance does, whatever the exact share.
-// - Share 1, the work has moved: the standby serves from the restored copy (plus whatever the
-//   workload caught up). Writes must now go to the standby only. The node stays a member of its
-//   Auto Scaling group and of its target group until it leaves them (it fails, or is put in the
-//   group's Standby state or terminated by the deployer or an operator): Pulumi declares groups,
-//   not single members, so this stack cannot deregister one instance of a group.
+// - Share 1, switched: the standby joins the primary target group (aws.lb.TargetGroupAttachment)
+//   and serves from the restored copy (plus whatever the workload caught up). The node leaves:
+//   the stack declares a NodeDrain for it (stacks/node-drain.ts), which deregisters it from the
+//   target group, waits out the deregistration delay and puts it in its Auto Scaling group's
+//   Standby state; writes must now go to the standby only. When the plan retires the node, the
+//   NodeDrain terminates it and sets the group back to its size, which launches the replacement.
+//   (Pulumi declares groups, not their members, so the one member is handled by the provider.)
 //
 // A workload that writes and cannot catch up by itself should not rely on the copy alone. To take
 // a fresh copy while the share is still 0, replace the snapshot (`pulumi up --replace <its URN>`):
@@ -45,7 +44,7 @@ export interface StandbyNodesArgs {
   config: Extract<StackConfig, { target: 'aws' }>;
   /** The primary's launch template: a standby does the work of a primary node. */
   launchTemplate: aws.ec2.LaunchTemplate;
-  /** The primary's target group, which a standby joins once its share is above 0. */
+  /** The primary's target group, which a standby joins once it is switched (share 1). */
   targetGroup: aws.lb.TargetGroup;
   port: number;
 }

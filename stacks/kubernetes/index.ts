@@ -8,8 +8,9 @@
 // stack does not create or own it. Every value is checked before the first resource is declared,
 // so a bad setting fails the update with one message naming its key, not halfway through.
 
-import type * as pulumi from '@pulumi/pulumi';
+import * as pulumi from '@pulumi/pulumi';
 import { type StackConfig, StackConfigError, standbyZone } from '../config.js';
+import { KubernetesNodeDrain, switchedNodes } from '../node-drain.js';
 import { parseCpu, parseMemory } from './quantity.js';
 import { ShadowPool, type PoolWorkload } from './shadow-pool.js';
 import { type StandbyNode, StandbyNodes } from './standby-nodes.js';
@@ -42,6 +43,9 @@ export interface KubernetesStandbyOutputs {
   dataClaim?: pulumi.Output<string>;
   /** Pod labels selecting exactly the standby workload's pods. */
   selector: Record<string, string>;
+  /** Once switched: the node's NodeDrain (cordoned, its pods evicted), and whether it is retired. */
+  drained?: pulumi.Output<string>;
+  retired?: boolean;
 }
 
 export interface KubernetesRoutingOutputs {
@@ -85,6 +89,26 @@ export function declareKubernetes(config: KubernetesStackConfig): Record<string,
       };
     });
     const standby = new StandbyNodes(pool, { ...common, mode: k8s.standby, settings, nodes });
+    // Each switched node: cordoned and its pods evicted once its standby serves (it is declared
+    // after the standby's workload), uncordoned if the switch is rolled back, deleted when retired.
+    const context = new pulumi.Config('kubernetes').get('context');
+    const drains: Record<string, KubernetesNodeDrain> = {};
+    for (const { node, retired } of switchedNodes(state)) {
+      const s = standby.nodes[node]!;
+      drains[node] = new KubernetesNodeDrain(
+        `${pool}-drain-${node}`,
+        {
+          node,
+          namespace: k8s.namespace,
+          deployment: pair.primary.deployment.metadata.name,
+          selector: pair.primary.selector,
+          retired,
+          timeoutSeconds: k8s.drainTimeoutSeconds,
+          ...(context !== undefined ? { context } : {}),
+        },
+        { dependsOn: [s.workload ?? s.placeholder].filter((r) => r !== undefined) },
+      );
+    }
     const routing = new WeightedRouting(pool, {
       ...common,
       routing: k8s.routing,
@@ -114,6 +138,9 @@ export function declareKubernetes(config: KubernetesStackConfig): Record<string,
             ...(o.placeholder ? { placeholder: o.placeholder.metadata.name } : {}),
             ...(o.workload ? { workload: o.workload.metadata.name } : {}),
             ...(o.dataClaim ? { dataClaim: o.dataClaim.metadata.name } : {}),
+            ...(drains[node]
+              ? { drained: drains[node].id, retired: state.retired?.includes(node) ?? false }
+              : {}),
           },
         ]),
       ),

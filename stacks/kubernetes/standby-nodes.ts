@@ -25,8 +25,10 @@
 // `ceil(share × 1)` = 1 replica) carries the primary Service's selector (`shadowcast.dev/serves:
 // primary`) and so takes traffic beside the primary pods. The Service spreads requests evenly over
 // its ready endpoints, so the standby gets one endpoint's worth, not exactly `share` of the
-// node's traffic; moving the rest is the planner's doing (fewer primary replicas), and this stack
-// neither cordons nor drains the at-risk node. In `node-label` mode, switching to serving changes
+// node's traffic. The node itself is cordoned and drained by the NodeDrain the stack declares
+// for it once it is switched (share 1; stacks/node-drain.ts): its pods are evicted through the
+// Eviction API, which honours the pool's PodDisruptionBudget, and land on the standby's room or
+// other nodes; retired, the node is deleted from the cluster. In `node-label` mode, switching to serving changes
 // the pod template, so the warm pod is replaced (strategy Recreate, same node pool, image cached).
 //
 // Data hand-off: when the node has a `claim` (a PersistentVolumeClaim in the pool's namespace),

@@ -622,3 +622,54 @@ describe('Pulumi.example-aws.yaml', () => {
     );
   });
 });
+
+describe('a switched node: drained by a NodeDrain once its standby is registered, terminated when retired', () => {
+  const NODE_DRAIN = 'shadowcast:aws:NodeDrain';
+  const state = (retired?: string[]) => ({
+    primary: 4,
+    shadow: 0,
+    standby: { 'i-0node1': 0, 'i-0node2': 1 },
+    weights: { primary: 1, shadow: 0 },
+    ...(retired ? { retired } : {}),
+  });
+  const nodes = { 'i-0node1': { zone: 'eu-west-1a' }, 'i-0node2': { zone: 'eu-west-1b' } };
+
+  it('declares one NodeDrain per switched node, with its group, target group, port and the group size', async () => {
+    const d = await declare(config('web', state(), { nodes, aws: { region: 'eu-west-1' } }), 'web');
+    const drains = d.all(NODE_DRAIN);
+    expect(drains.map((r) => r.name)).toEqual(['web-drain-i-0node2']); // not the warm one
+    expect(drains[0]!.custom).toBe(true);
+    expect(drains[0]!.inputs).toEqual({
+      instanceId: 'i-0node2',
+      autoScalingGroup: 'web-primary',
+      targetGroupArns: ['arn:aws:mock:TargetGroup/web-primary'],
+      port: 8080,
+      groupSize: 4,
+      retired: false,
+      timeoutSeconds: 600,
+      region: 'eu-west-1',
+    });
+    // Traffic goes to the standby first: it is registered in the primary target group.
+    expect(d.one(T.registration, 'web-standby-i-0node2').inputs.targetGroupArn).toBe(
+      'arn:aws:mock:TargetGroup/web-primary',
+    );
+    expect(d.out.standby['i-0node2']).toMatchObject({ share: 1 });
+    expect(d.out.standby['i-0node2']!.retired).toBeUndefined();
+  });
+
+  it('marks the NodeDrain retired (terminate, group back to its size) and says so in the outputs', async () => {
+    const cfg = config('web', state(['i-0node2']), { nodes, aws: { drainTimeoutSeconds: 900 } });
+    const d = await declare(cfg, 'web');
+    expect(d.one(NODE_DRAIN, 'web-drain-i-0node2').inputs).toMatchObject({
+      retired: true,
+      timeoutSeconds: 900,
+    });
+    expect(d.out.standby['i-0node2']).toMatchObject({ share: 1, retired: true });
+  });
+
+  it('refuses to retire a node whose standby is not switched', () => {
+    expect(() => config('web', { ...state(['i-0node1']) }, { nodes })).toThrow(
+      /retires i-0node1, which is not switched to its standby \(standby.i-0node1 must be 1\)/,
+    );
+  });
+});

@@ -775,3 +775,49 @@ describe('Pulumi.example-kubernetes.yaml', () => {
     }
   });
 });
+
+describe('declareKubernetes: a switched node, drained by a NodeDrain once its standby serves', () => {
+  const NODE_DRAIN = 'shadowcast:kubernetes:NodeDrain';
+  const cfg = (retired?: string[]) =>
+    config({
+      desired: {
+        pools: {
+          web: {
+            primary: 4,
+            shadow: 0,
+            standby: { 'node-a': 0, 'node-b': 1 },
+            weights: { primary: 1, shadow: 0 },
+            ...(retired ? { retired } : {}),
+          },
+        },
+      },
+      nodes: { 'node-a': { zone: 'zone-a' }, 'node-b': { zone: 'zone-b' } },
+      kubernetes: { namespace: 'shop', gateway: { name: 'gw' }, pools: { web: webSettings } },
+    });
+
+  it('declares one NodeDrain per switched node: the pool’s primary Deployment and pod labels to evict', async () => {
+    const before = created.length;
+    const { outputs } = await declare(cfg());
+    const drains = created.slice(before).filter((r) => r.type === NODE_DRAIN);
+    expect(drains.map((r) => r.name)).toEqual(['web-drain-node-b']);
+    expect(drains[0]!.inputs).toEqual({
+      node: 'node-b',
+      namespace: 'shop',
+      deployment: 'web-primary',
+      selector: { [MANAGED]: 'shadowcast', [POOL]: 'web', [ROLE]: 'primary' },
+      retired: false,
+      timeoutSeconds: 600,
+    });
+    expect(outputs.web!.standby['node-b']).toMatchObject({ serving: true, retired: false });
+    expect(outputs.web!.standby['node-b']!.drained).toBe('web-drain-node-b_id');
+    expect(outputs.web!.standby['node-a']!.drained).toBeUndefined();
+  });
+
+  it('marks it retired: the node is deleted from the cluster', async () => {
+    const before = created.length;
+    const { outputs } = await declare(cfg(['node-b']));
+    const drain = created.slice(before).find((r) => r.type === NODE_DRAIN)!;
+    expect(drain.inputs).toMatchObject({ node: 'node-b', retired: true });
+    expect(outputs.web!.standby['node-b']).toMatchObject({ retired: true });
+  });
+});
