@@ -16,7 +16,8 @@ export const AWS_NODE_DRAIN_TYPE = 'shadowcast:aws:NodeDrain';
 export const KUBERNETES_NODE_DRAIN_TYPE = 'shadowcast:kubernetes:NodeDrain';
 /** How long a drain may take when the stack does not say (the step's own deadline bounds it too). */
 export const DEFAULT_DRAIN_TIMEOUT_S = 600;
-const POLL_MS = 5_000;
+/** Between readings while a drain waits: the Kubernetes API is cheap to ask; AWS's is throttled. */
+const POLL_MS = { kubernetes: 1_000, aws: 2_000 };
 
 interface Common {
   retired: boolean;
@@ -44,14 +45,17 @@ interface Ops<I> {
   retire(inputs: I): Promise<void>;
 }
 
-const timing = (i: Common) => ({ timeoutMs: (i.timeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_S) * 1000, pollMs: POLL_MS });
+const timing = (i: Common, pollMs: number) => ({
+  timeoutMs: (i.timeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_S) * 1000,
+  pollMs,
+});
 
 const awsOps: Ops<AwsNodeDrainInputs> = {
   id: (i) => i.instanceId,
   identity: ['instanceId', 'autoScalingGroup', 'region'],
   async drain(i) {
     const { awsClients, drainInstance } = await import('./node-drain-aws.js');
-    return drainInstance(awsClients(i.region), i, timing(i));
+    return drainInstance(awsClients(i.region), i, timing(i, POLL_MS.aws));
   },
   async undo(i) {
     const { awsClients, restoreInstance } = await import('./node-drain-aws.js');
@@ -77,7 +81,7 @@ const kubernetesOps: Ops<KubernetesNodeDrainInputs> = {
   identity: ['node', 'namespace', 'kubeconfig', 'context'],
   async drain(i) {
     const { drainNode } = await import('./node-drain-kubernetes.js');
-    return drainNode(await kubeConfig(i), i, timing(i));
+    return drainNode(await kubeConfig(i), i, timing(i, POLL_MS.kubernetes));
   },
   async undo(i) {
     const { uncordonNode } = await import('./node-drain-kubernetes.js');

@@ -16,13 +16,17 @@ export const NAMESPACE_RULES: Rule[] = [
   { apiGroups: ['apps'], resources: ['replicasets'], verbs: READ },
   { apiGroups: [''], resources: ['services', 'persistentvolumeclaims'], verbs: MANAGE },
   { apiGroups: [''], resources: ['pods', 'events'], verbs: READ },
+  // A switched node's pods leave through the Eviction API (which honours PodDisruptionBudgets).
+  { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: MANAGE },
   { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: MANAGE },
   { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: MANAGE },
 ];
 
-/** Cluster-scoped: the standby placeholders' PriorityClass; StorageClasses, which the PVC await reads. */
+/** Cluster-scoped: the standby placeholders' PriorityClass; StorageClasses, which the PVC await reads; nodes. */
 export const CLUSTER_RULES: Rule[] = [
   { apiGroups: ['scheduling.k8s.io'], resources: ['priorityclasses'], verbs: MANAGE },
   { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: READ },
+  // A switched node is cordoned (uncordoned on a rollback) and, retired, deleted.
+  { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch', 'delete'] },
 ];
