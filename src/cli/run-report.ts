@@ -129,6 +129,7 @@ function poolInput(p: PoolRunReport, policy: Policy): PoolReportInput {
       },
     };
   } else if (m?.message) out.notes!.push(m.message);
+  if (p.standbys?.length) out.standbys = p.standbys;
   const acc = p.accuracy;
   if (acc && acc.points > 0 && Number.isFinite(acc.mape)) {
     out.accuracy = {

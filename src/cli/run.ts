@@ -8,6 +8,7 @@
 // (a contract: docs/cli.md, "run"), STATE/reports/RUN/{report.html,summary.md} (and latest.*), and
 // with --once STATE/metrics.prom (the /metrics text, for a textfile collector).
 
+import { describeStandbys } from '../report/format.js';
 import { join, relative } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { UsageError } from '../core/errors.js';
@@ -270,7 +271,7 @@ function poolSummary(p: PoolRunReport, policy: Policy, flags: RunFlags): string 
   const out: string[] = [];
   if (p.nodes.length) {
     out.push(
-      `${p.pool}: node risk at ${minute(p.nodes[0]!.at)} UTC (${policy.risk.model === 'built-in' ? 'built-in model' : `model ${policy.risk.model}`}; standby at ${fmt(policy.standby.provision)}, move at ${fmt(policy.standby.transition)} held ${mins(policy.standby.dwellMs)}, both lowered for critical work)`,
+      `${p.pool}: node risk at ${minute(p.nodes[0]!.at)} UTC (${policy.risk.model === 'built-in' ? 'built-in model' : `model ${policy.risk.model}`}; standby at ${fmt(policy.standby.provision)}, switch at ${fmt(policy.standby.transition)} held ${mins(policy.standby.dwellMs)}, both lowered for critical work)`,
       table(
         ['node', 'score', 'blame metric', 'standby', 'thresholds', 'criticality', 'stateless'],
         p.nodes.map((n) => nodeRow(n, policy)),
@@ -345,10 +346,8 @@ function nodeRow(n: NodeReport, policy: Policy): string[] {
 }
 
 function state(s: PoolState): string {
-  const standby = Object.entries(s.standby);
-  const sb = standby.length
-    ? standby.map(([id, share]) => `${id} (${Math.round(share * 100)}% moved)`).join(', ')
-    : 'none';
+  const standby = describeStandbys(s);
+  const sb = standby.length ? standby.join(', ') : 'none';
   return `primary ${s.primary}, shadow ${s.shadow}, standby ${sb}; weights primary ${fmt(s.weights.primary)} / shadow ${fmt(s.weights.shadow)}`;
 }
 

@@ -22,6 +22,11 @@ export interface PoolState {
    * standby is released and the node leaves this list. Absent: none.
    */
   retired?: string[];
+  /**
+   * Where each standby goes, by node id: the zone the planner placed it in (absent: beside its
+   * node, in the node's own zone). The stacks put the standby there.
+   */
+  standbyZones?: Record<string, string>;
   /** Share of the pool's traffic per target; both in [0, 1] and they sum to 1. */
   weights: RouteWeights;
 }

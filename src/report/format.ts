@@ -69,11 +69,27 @@ export function duration(ms: number): string {
   return m % 60 === 0 ? `${m / 60} h` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
 
-/** One pool state on one line: "primary 4, shadow 2, weights 0.9 / 0.1, standby web-p-3 (0% moved)". */
-export function describePool(s: PoolState): string {
-  const standby = Object.entries(s.standby)
+/** A state's standbys in words: `web-p-3 (warm), web-p-5 (switched), web-p-6 (retired)`, by node. */
+export function describeStandbys(s: PoolState): string[] {
+  const retired = new Set(s.retired ?? []);
+  return Object.entries(s.standby)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([id, share]) => `${id} (${pct(share)} moved)`);
+    .map(([id, share]) => {
+      const phase = retired.has(id)
+        ? 'retired'
+        : share >= 1
+          ? 'switched'
+          : share > 0
+            ? `${pct(share)} switched`
+            : 'warm';
+      const zone = s.standbyZones?.[id];
+      return `${id} (${phase}${zone === undefined ? '' : `, in ${zone}`})`;
+    });
+}
+
+/** One pool state on one line: "primary 4, shadow 2, weights 0.9 / 0.1, standby web-p-3 (warm)". */
+export function describePool(s: PoolState): string {
+  const standby = describeStandbys(s);
   const weights = `weights ${num(s.weights.primary)} / ${num(s.weights.shadow)}`;
   return `primary ${s.primary}, shadow ${s.shadow}, ${weights}${standby.length ? `, standby ${standby.join(', ')}` : ''}`;
 }
@@ -97,4 +113,15 @@ export function pageHead(title: string, css: string): string[] {
     '</head>',
     '<body>',
   ];
+}
+
+/** Where a standby is in its lifecycle: warm, serving (its node switched out), replacing (node retired), released. */
+export function standbyPhase(l: {
+  switchedAt?: number;
+  retiredAt?: number;
+  releasedAt?: number;
+}): 'warm' | 'serving' | 'replacing' | 'released' {
+  if (l.releasedAt !== undefined) return 'released';
+  if (l.retiredAt !== undefined) return 'replacing';
+  return l.switchedAt !== undefined ? 'serving' : 'warm';
 }

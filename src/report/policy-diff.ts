@@ -101,7 +101,7 @@ function behaviour(a: Policy, b: Policy, fc?: { base?: PoolForecast; head?: Pool
     const y = thresholdsFor(b.standby, c);
     return x.provision === y.provision && x.transition === y.transition
       ? ''
-      : `${c}: standby at ${pct(x.provision)} → ${pct(y.provision)}, move at ${pct(x.transition)} → ${pct(y.transition)}`;
+      : `${c}: standby at ${pct(x.provision)} → ${pct(y.provision)}, switch at ${pct(x.transition)} → ${pct(y.transition)}`;
   }).filter(Boolean);
   if (standby.length) out.push(`failure probability thresholds (${standby.join('; ')})`);
   if (a.standby.dwellMs !== b.standby.dwellMs) {

@@ -5,7 +5,18 @@
 
 import type { PoolState } from '../core/plan.js';
 import { renderForecastSvg } from './chart.js';
-import { describePool, duration, esc, num, pageHead, pct, utcMinute, utcSecond } from './format.js';
+import {
+  describePool,
+  describeStandbys,
+  duration,
+  esc,
+  num,
+  pageHead,
+  pct,
+  standbyPhase,
+  utcMinute,
+  utcSecond,
+} from './format.js';
 import { RUN_REPORT_CSS } from './run-report-css.js';
 import type {
   AccuracyReport,
@@ -15,6 +26,7 @@ import type {
   PoolReportInput,
   RiskReport,
   RunReportInput,
+  StandbyLifeReport,
 } from './run-report.js';
 import {
   chartTitle,
@@ -123,6 +135,7 @@ async function poolSection(p: PoolReportInput, id: string): Promise<string> {
   out.push(riskPart(p.risk));
   out.push(planPart(p.plan));
   out.push(migrationPart(p.migration));
+  if (p.standbys?.length) out.push(standbyPart(p.standbys));
   out.push('</section>');
   return out.join('\n');
 }
@@ -183,7 +196,7 @@ function riskPart(risk?: RiskReport): string {
   if (risk.model) out.push(`<p class="risk-model">Scored with the ${esc(riskModelLine(risk.model))}.</p>`);
   out.push(
     '<table class="risk">',
-    '<thead><tr><th>node</th><th class="num">score</th><th class="num">provision / move at</th><th>standby</th><th>blame metric</th><th>criticality</th><th>stateless</th><th class="num">held above move</th></tr></thead>',
+    '<thead><tr><th>node</th><th class="num">score</th><th class="num">provision / switch at</th><th>standby</th><th>blame metric</th><th>criticality</th><th>stateless</th><th class="num">held above switch</th></tr></thead>',
     '<tbody>',
   );
   for (const n of risk.nodes) {
@@ -210,6 +223,31 @@ function riskPart(risk?: RiskReport): string {
   return out.join('\n');
 }
 
+/** Each standby's lifecycle: where it went and when it was provisioned, synced, switched in, retired, released. */
+function standbyPart(standbys: readonly StandbyLifeReport[]): string {
+  const when = (t?: number) => (t === undefined ? '—' : `${esc(utcMinute(t))}`);
+  const out = [
+    '<section class="standbys">',
+    '<h3>Standby nodes</h3>',
+    '<table class="standbys">',
+    '<thead><tr><th>node</th><th>zone</th><th>provisioned</th><th>synced</th><th>switched</th><th>retired</th><th>released</th><th>now</th></tr></thead>',
+    '<tbody>',
+  ];
+  for (const l of standbys) {
+    const now = standbyPhase(l);
+    const switched =
+      l.switchedAt === undefined && l.switchRolledBackAt !== undefined
+        ? `rolled back ${when(l.switchRolledBackAt)}`
+        : when(l.switchedAt);
+    out.push(
+      `<tr data-node="${esc(l.node)}" data-phase="${now}"><td>${esc(l.node)}</td><td>${l.zone === undefined ? 'beside the node' : esc(l.zone)}</td>` +
+        `<td>${when(l.provisionedAt)}</td><td>${when(l.syncedAt)}</td><td>${switched}</td><td>${when(l.retiredAt)}</td><td>${when(l.releasedAt)}</td><td>${now}</td></tr>`,
+    );
+  }
+  out.push('</tbody>', '</table>', '</section>');
+  return out.join('\n');
+}
+
 function planPart(plan?: PlanReport): string {
   const out = ['<section class="plan">', '<h3>Plan</h3>'];
   if (!plan) {
@@ -222,7 +260,7 @@ function planPart(plan?: PlanReport): string {
   );
   out.push(
     '<table class="states">',
-    '<thead><tr><th></th><th class="num">primary</th><th class="num">shadow</th><th class="num">weights primary / shadow</th><th>standby (share moved)</th></tr></thead>',
+    '<thead><tr><th></th><th class="num">primary</th><th class="num">shadow</th><th class="num">weights primary / shadow</th><th>standby</th></tr></thead>',
     `<tbody>${stateRow('now', plan.current)}${stateRow('desired', plan.desired)}</tbody>`,
     '</table>',
   );
@@ -266,10 +304,7 @@ function planPart(plan?: PlanReport): string {
 }
 
 function stateRow(label: string, s: PoolState): string {
-  const standby = Object.entries(s.standby)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([id, share]) => `${esc(id)} (${pct(share)})`)
-    .join(', ');
+  const standby = describeStandbys(s).map(esc).join(', ');
   return `<tr><th>${label}</th><td class="num">${s.primary}</td><td class="num">${s.shadow}</td><td class="num">${num(s.weights.primary)} / ${num(s.weights.shadow)}</td><td>${standby || '—'}</td></tr>`;
 }
 

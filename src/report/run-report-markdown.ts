@@ -4,7 +4,7 @@
 // and steps.
 // About 20 lines for one pool and under 60 for three: the HTML report has the rest.
 
-import { duration, esc, md, num, pct, utcMinute, utcSecond } from './format.js';
+import { duration, esc, md, num, pct, standbyPhase, utcMinute, utcSecond } from './format.js';
 import type { PoolReportInput, PoolRunStatus, RunAlert, RunReportInput } from './run-report.js';
 import {
   drifted,
@@ -149,6 +149,19 @@ function planDetails(p: PoolReportInput, maxSteps: number): string[] {
     const more = plan.steps.length - maxSteps;
     if (more > 0) out.push(`| … | | | ${more} more step${more === 1 ? '' : 's'} in the full report |`);
   } else out.push('No steps: the pool is already as it should be.');
+  if (p.standbys?.length) {
+    const when = (t?: number) => (t === undefined ? '—' : utcMinute(t));
+    out.push(
+      '',
+      '| standby for | zone | provisioned | switched | retired | released | now |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    );
+    for (const l of p.standbys) {
+      out.push(
+        `| ${md(l.node)} | ${md(l.zone ?? 'beside the node')} | ${when(l.provisionedAt)} | ${when(l.switchedAt)} | ${when(l.retiredAt)} | ${when(l.releasedAt)} | ${standbyPhase(l)} |`,
+      );
+    }
+  }
   out.push('', '</details>');
   return out;
 }

@@ -71,6 +71,21 @@ export interface PoolReportInput {
   plan?: PlanReport;
   migration?: MigrationReport;
   accuracy?: AccuracyReport;
+  /** Each standby's lifecycle across runs (src/schedule/standby-ledger.ts): live ones and the recently released. */
+  standbys?: StandbyLifeReport[];
+}
+
+/** One standby's lifecycle (epoch ms); absent times have not happened. */
+export interface StandbyLifeReport {
+  node: string;
+  zone?: string;
+  provisionedAt: number;
+  /** When its data was last brought in step with the node's. */
+  syncedAt?: number;
+  switchedAt?: number;
+  switchRolledBackAt?: number;
+  retiredAt?: number;
+  releasedAt?: number;
 }
 
 /** The pool's forecast: a `ForecastResult` (src/schedule/forecast-pool.ts) fits as it is. */

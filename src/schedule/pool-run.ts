@@ -5,6 +5,7 @@
 // the journaled executor under the pool's lock, so a run stopped or killed mid-migration is
 // resumed or rolled back by the next one.
 
+import { advanceLedger, appliedStates, readLedger, type StandbyLife, writeLedger } from './standby-ledger.js';
 import type { Logger } from 'pino';
 import { FakeClock } from '../core/clock.js';
 import { DependencyError, describeError, exitCodeFor } from '../core/errors.js';
@@ -102,6 +103,8 @@ export interface PoolRunReport {
   migration?: MigrationReport;
   /** The pool as the target shows it after the run. */
   actual?: PoolState;
+  /** Each standby's lifecycle (provisioned, switched, retired, released) and zone, across runs. */
+  standbys?: StandbyLife[];
   /** The service graph from traffic metrics and how the pool's risk spreads over it (spec `graph:`). */
   graph?: ServiceGraphReport;
   alerts: Alert[];
@@ -330,6 +333,10 @@ async function planAndApply(
     try {
       report.actual = await after.deployer.current(pool);
       ctx.metrics.capacityOf(pool, 'actual', report.actual);
+      // Each standby's lifecycle: what the migration applied, then what the target shows now.
+      const applied = [...appliedStates(m.records), { at: after.clock.now(), state: report.actual }];
+      report.standbys = advanceLedger(readLedger(ctx.stateDir, pool), applied, pp.desired.standbyZones);
+      writeLedger(ctx.stateDir, pool, report.standbys);
     } finally {
       await after.close?.();
     }

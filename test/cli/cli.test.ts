@@ -212,12 +212,22 @@ describe('run --once (npm start)', () => {
   it('prints the plan: desired state, reasons, then numbered steps with kind, time and reason', () => {
     const out = start.stdout;
     expect(out).toMatch(/storefront: plan at 2023-05-01 00:00 UTC/);
-    expect(out).toMatch(
-      /desired: primary \d+, shadow \d+, standby storefront-p-3 \(0% moved\); weights primary/,
-    );
+    expect(out).toMatch(/desired: primary \d+, shadow \d+, standby storefront-p-3 \(warm\); weights primary/);
     expect(out).toMatch(/#\s+kind\s+not before \(UTC\)\s+reason/);
     expect(out).toMatch(/1\s+provision\s+2023-05-01 00:00\s+provision .*standby for storefront-p-3/);
     expect(out).toMatch(/2\s+warm\s+/);
+  });
+
+  it('keeps the standby’s lifecycle in the state directory, and shows it in the run report', () => {
+    const ledger = JSON.parse(readFileSync(join(cwd, '.shadowcast', 'standbys', 'storefront.json'), 'utf8'));
+    expect(ledger.standbys).toHaveLength(1);
+    expect(ledger.standbys[0].node).toBe('storefront-p-3');
+    // Provisioned by the plan's first step, on the simulated clock.
+    expect(new Date(ledger.standbys[0].provisionedAt).toISOString()).toMatch(/^2023-05-01T00:0\d/);
+    const html = readFileSync(join(cwd, '.shadowcast', 'reports', 'latest.html'), 'utf8');
+    expect(html).toMatch(
+      /<tr data-node="storefront-p-3" data-phase="warm"><td>storefront-p-3<\/td><td>beside the node<\/td><td>2023-05-01 00:0\d<\/td>/,
+    );
   });
 
   it('applies the plan to the simulated fleet only, and says so', () => {

@@ -58,7 +58,7 @@ describe('format', () => {
 
   it('describePool: counts, weights, and standby nodes sorted by id', () => {
     expect(describePool(pool(4, 2, 0.25, { 'b-2': 1, 'a-1': 0 }))).toBe(
-      'primary 4, shadow 2, weights 0.750 / 0.250, standby a-1 (0% moved), b-2 (100% moved)',
+      'primary 4, shadow 2, weights 0.750 / 0.250, standby a-1 (warm), b-2 (switched)',
     );
     expect(describePool(pool(4))).toBe('primary 4, shadow 0, weights 1 / 0');
   });

@@ -169,7 +169,7 @@ describe('runReportHtml: structure', () => {
     expect(idle).toContain(
       "Applied 2 steps, 0 rollbacks, 2 stack updates; 16 min 46 s on the executor's clock",
     );
-    expect(idle).toContain('standby idle-p-3 (0% moved)');
+    expect(idle).toContain('standby idle-p-3 (warm)');
     expect(idle).toContain('No journal records: no timeline.');
     expect(section(page, 'batch')).toContain('<strong>Skipped:</strong> no policy for batch: forecast only');
     expect(section(page, 'video')).toContain('<strong>Busy:</strong> lock held by runner-2 (pid 4242)');
@@ -215,6 +215,51 @@ describe('runReportHtml: structure', () => {
     });
     expect(svg).not.toMatch(/\sid="/);
     expect(html.match(/<svg /g)!.length).toBe(4); // two charts, two timelines
+  });
+});
+
+describe('the standby lifecycle', () => {
+  const standbys = [
+    {
+      node: 'web-p-3',
+      zone: 'zone-b',
+      provisionedAt: T0,
+      switchedAt: T0 + 3_600_000,
+      retiredAt: T0 + 7_200_000,
+      releasedAt: T0 + 7_500_000,
+    },
+    { node: 'web-p-5', provisionedAt: T0 + 3_600_000, switchRolledBackAt: T0 + 7_200_000 },
+    { node: 'web-p-7', zone: 'zone-a', provisionedAt: T0 + 7_200_000, switchedAt: T0 + 7_260_000 },
+  ];
+
+  it('HTML: one row per standby with its zone, each time it reached, and where it is now', async () => {
+    const page = await runReportHtml(runOf([{ ...storefront, standbys }]));
+    const part = section(page, 'storefront');
+    expect(rows(part, 'standbys')).toHaveLength(3);
+    const row = (node: string) => new RegExp(`<tr data-node="${node}"[^]*?</tr>`).exec(part)![0];
+    expect(row('web-p-3')).toContain('data-phase="released"');
+    expect(row('web-p-3').match(/<td>[^<]*<\/td>/g)).toEqual([
+      '<td>web-p-3</td>',
+      '<td>zone-b</td>',
+      '<td>2026-01-05 08:00</td>',
+      '<td>—</td>',
+      '<td>2026-01-05 09:00</td>',
+      '<td>2026-01-05 10:00</td>',
+      '<td>2026-01-05 10:05</td>',
+      '<td>released</td>',
+    ]);
+    expect(row('web-p-5')).toContain('rolled back 2026-01-05 10:00');
+    expect(row('web-p-5')).toContain('<td>beside the node</td>');
+    expect(row('web-p-7')).toContain('data-phase="serving"');
+  });
+
+  it('markdown: the same lifecycle in the pool’s details', () => {
+    const text = runReportMarkdown(runOf([{ ...storefront, standbys }]));
+    expect(text).toContain('| standby for | zone | provisioned | switched | retired | released | now |');
+    expect(text).toContain(
+      '| web-p-3 | zone-b | 2026-01-05 08:00 | 2026-01-05 09:00 | 2026-01-05 10:00 | 2026-01-05 10:05 | released |',
+    );
+    expect(text).toContain('| web-p-7 | zone-a | 2026-01-05 10:00 | 2026-01-05 10:01 | — | — | serving |');
   });
 });
 
