@@ -15,8 +15,18 @@ export function sameState(a: PoolState, b: PoolState): boolean {
     close(a.weights.shadow, b.weights.shadow) &&
     keys.length === Object.keys(b.standby).length &&
     keys.every((k) => Object.hasOwn(b.standby, k) && close(a.standby[k]!, b.standby[k]!)) &&
-    sameList(a.retired, b.retired)
+    sameList(a.retired, b.retired) &&
+    sameZones(a.standbyZones, b.standbyZones)
   );
+}
+
+/** Standby zones as maps (absent = none). */
+function sameZones(
+  a: Readonly<Record<string, string>> = {},
+  b: Readonly<Record<string, string>> = {},
+): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 /** Retired node lists as sets (absent = none). */
@@ -74,11 +84,14 @@ export function withCapacityOf(current: PoolState, target: PoolState): PoolState
   for (const node of Object.keys(target.standby)) if (!Object.hasOwn(standby, node)) standby[node] = 0;
   const retired = [...new Set([...(current.retired ?? []), ...(target.retired ?? [])])];
   for (const node of retired) if (Object.hasOwn(standby, node)) standby[node] = 1;
+  const zones = { ...target.standbyZones, ...current.standbyZones };
+  const placed = Object.keys(standby).filter((n) => zones[n] !== undefined);
   return {
     primary: Math.max(current.primary, target.primary),
     shadow: Math.max(current.shadow, target.shadow),
     standby,
     weights: { ...current.weights },
     ...(retired.length > 0 ? { retired } : {}),
+    ...(placed.length > 0 ? { standbyZones: Object.fromEntries(placed.map((n) => [n, zones[n]!])) } : {}),
   };
 }

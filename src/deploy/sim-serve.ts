@@ -12,6 +12,8 @@ export interface Routing {
   standby: Record<string, number>;
   /** Switched nodes retired for good: their standby serves their slot until it is released. */
   retired?: string[];
+  /** Where each standby was placed (declared; the standby instance runs there). */
+  standbyZones?: Record<string, string>;
 }
 
 export interface UnitsPerInstance {

@@ -8,6 +8,8 @@ import type { Routing } from './sim-serve.js';
 export function routingOf(state: PoolState): Routing {
   const r: Routing = { weights: { ...state.weights }, standby: { ...state.standby } };
   if (state.retired?.length) r.retired = [...state.retired];
+  if (state.standbyZones && Object.keys(state.standbyZones).length)
+    r.standbyZones = { ...state.standbyZones };
   return r;
 }
 
@@ -20,8 +22,14 @@ export function sameRouting(a: Routing, b: Routing): boolean {
     keys.length === Object.keys(b.standby).length &&
     keys.every((k) => a.standby[k] === b.standby[k]) &&
     retired.size === (b.retired ?? []).length &&
-    (b.retired ?? []).every((n) => retired.has(n))
+    (b.retired ?? []).every((n) => retired.has(n)) &&
+    sameMap(a.standbyZones ?? {}, b.standbyZones ?? {})
   );
+}
+
+function sameMap(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 /** Why a state cannot be applied, or undefined when it can. */

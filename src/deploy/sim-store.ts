@@ -281,6 +281,7 @@ function stateOf(s: SimPoolSnapshot): PoolState {
     standby: { ...s.routing.standby },
     weights: { ...s.routing.weights },
     ...(s.routing.retired?.length ? { retired: [...s.routing.retired] } : {}),
+    ...(s.routing.standbyZones ? { standbyZones: { ...s.routing.standbyZones } } : {}),
   };
 }
 

@@ -678,6 +678,7 @@ export class SimFleet implements Deployer, HealthRecord {
       weights: { ...routing.weights },
     };
     if (routing.retired?.length) state.retired = [...routing.retired];
+    if (routing.standbyZones) state.standbyZones = { ...routing.standbyZones };
     return state;
   }
 

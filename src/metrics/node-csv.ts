@@ -21,6 +21,8 @@ export interface NodeRows {
   metrics: Record<string, Float64Array>;
   /** Input line of each sample's first row: increasing in input order, so it leads back there. */
   lines: number[];
+  /** The node's zone, when its source says (a series label). */
+  zone?: string;
 }
 
 /** A node read from a file: each sample's timestamp cell too, for output joined back to the input. */

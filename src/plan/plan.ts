@@ -38,8 +38,9 @@ export interface NodeRisk {
 /** A place a standby node may go. */
 export interface Zone {
   name: string;
-  region: string;
-  /** Instances it can still take. */
+  /** Absent: the pool's one region. */
+  region?: string;
+  /** Instances it can still take (Infinity: not known to be short). */
   spare: number;
   /** Mean failure probability of its nodes lately (historical stability). */
   risk: number;
@@ -65,6 +66,7 @@ export interface PoolInputs {
    * slot at once, whatever their score, and the group's replacement for them lets it go.
    */
   down?: readonly string[];
+  /** Where standbys may go; default: the zones of `nodes` (zonesOf). */
   zones?: readonly Zone[];
   /** Start times of this pool's recent migrations, for the per-hour alert. */
   recentMigrations?: readonly number[];
@@ -85,6 +87,8 @@ export interface PoolPlan {
   reasons: string[];
   /** Where each new standby goes, by node id, and why. */
   placements: Record<string, string>;
+  /** The zone each new standby goes to, when the planner chose one (written into the desired state). */
+  zones: Record<string, string>;
   alerts: string[];
 }
 
@@ -164,6 +168,7 @@ function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget
     steps: [],
     reasons: [],
     placements: {},
+    zones: {},
     alerts: [],
   };
   if (isProtected(p)) {
@@ -213,7 +218,7 @@ function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget
       ? current.weights
       : { primary: round(1 - target.shadowWeight), shadow: target.shadowWeight },
   };
-  desired = fit(desired, current, policy, budget, out);
+  desired = withZones(fit(desired, current, policy, budget, out), { ...out.zones, ...current.standbyZones });
   out.desired = desired;
   // A node whose standby the guardrails trimmed cannot move this time.
   const moving = standby.moving.filter((id) => id in desired.standby);
@@ -379,7 +384,7 @@ function planStandby(p: PoolInputs, now: number, out: PoolPlan): StandbyPlan {
         out.reasons.push(
           `standby for ${n.id}: failure probability ${fmt(score)} ≥ provision threshold ${fmt(th.provision)} (${n.criticality})`,
         );
-        out.placements[n.id] = place(n, p.zones ?? []);
+        placeStandby(n, p, out);
       }
       continue;
     }
@@ -412,12 +417,19 @@ function planStandby(p: PoolInputs, now: number, out: PoolPlan): StandbyPlan {
     out.reasons.push(
       `switch ${n.id} to its standby: failure probability ${fmt(n.score)} ≥ ${fmt(th.transition)} for ${mins(n.aboveTransitionMs)} (dwell ${mins(s.dwellMs)})`,
     );
-    if (current.standby[n.id] === undefined) out.placements[n.id] = place(n, p.zones ?? []);
+    if (current.standby[n.id] === undefined) placeStandby(n, p, out);
   }
   for (const n of fresh.slice(room)) {
     out.reasons.push(`switch of ${n.id} waits: ${policy.migration.maxConcurrent} migration(s) at a time`);
   }
   return { target, moving, retiring, releasing };
+}
+
+/** A new standby's place: in words for the plan, its zone for the desired state. */
+function placeStandby(n: NodeRisk, p: PoolInputs, out: PoolPlan): void {
+  const where = place(n, p.zones ?? zonesOf(p.nodes ?? []));
+  out.placements[n.id] = where.text;
+  if (where.zone !== undefined) out.zones[n.id] = where.zone;
 }
 
 /** A node the risk model does not report (down, or no data), for ordering switches. */
@@ -440,17 +452,49 @@ function rank(c: Criticality): number {
   return RANKS[c] ?? 1;
 }
 
-/** Destination for a node's standby: a zone with room, nearest first, then the most stable. */
-export function place(node: Pick<NodeRisk, 'zone' | 'region'>, zones: readonly Zone[]): string {
+/** Where a standby goes: a zone (absent: beside its node), and why, in words. */
+export interface Placement {
+  zone?: string;
+  text: string;
+}
+
+/**
+ * Destination for a node's standby: a zone with room, nearest first (the node's own, then its
+ * region), then the most stable (lowest mean risk of its nodes), then the roomiest.
+ */
+export function place(node: Pick<NodeRisk, 'zone' | 'region'>, zones: readonly Zone[]): Placement {
   const open = zones.filter((z) => z.spare > 0);
-  if (open.length === 0) return 'beside the node (no zone data)';
-  const distance = (z: Zone) => (z.name === node.zone ? 0 : z.region === node.region ? 1 : 2);
+  if (open.length === 0) return { text: 'beside the node (no zone data)' };
+  const distance = (z: Zone) => (z.name === node.zone ? 0 : (z.region ?? '') === (node.region ?? '') ? 1 : 2);
   const best = [...open].sort(
     (a, b) =>
       distance(a) - distance(b) || a.risk - b.risk || b.spare - a.spare || a.name.localeCompare(b.name),
   )[0]!;
   const why = ['same zone', 'same region', 'other region'][distance(best)];
-  return `${best.name} (${why}, ${best.spare} spare, risk ${fmt(best.risk)})`;
+  const spare = Number.isFinite(best.spare) ? `, ${best.spare} spare` : '';
+  return { zone: best.name, text: `${best.name} (${why}${spare}, risk ${fmt(best.risk)})` };
+}
+
+/**
+ * The zones a pool's nodes are in, from the nodes' own zones: each zone's risk is the mean score
+ * of its nodes; its room is not known (Infinity) unless the caller says.
+ */
+export function zonesOf(nodes: readonly Pick<NodeRisk, 'zone' | 'region' | 'score'>[]): Zone[] {
+  const by = new Map<string, { region?: string; scores: number[] }>();
+  for (const n of nodes) {
+    if (n.zone === undefined) continue;
+    const z = by.get(n.zone) ?? { region: n.region, scores: [] };
+    if (Number.isFinite(n.score)) z.scores.push(n.score);
+    by.set(n.zone, z);
+  }
+  return [...by]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, z]) => ({
+      name,
+      ...(z.region !== undefined ? { region: z.region } : {}),
+      spare: Infinity,
+      risk: z.scores.length ? z.scores.reduce((a, b) => a + b, 0) / z.scores.length : 0,
+    }));
 }
 
 /**
@@ -516,12 +560,26 @@ function fmtCost(v: number): string {
 
 /** The state while growing from `a` towards `b`: the larger of each, standby of both. */
 function grown(a: PoolState, b: PoolState): PoolState {
-  return {
-    primary: Math.max(a.primary, b.primary),
-    shadow: Math.max(a.shadow, b.shadow),
-    standby: { ...a.standby, ...b.standby },
-    weights: a.weights,
-  };
+  return withZones(
+    {
+      primary: Math.max(a.primary, b.primary),
+      shadow: Math.max(a.shadow, b.shadow),
+      standby: { ...a.standby, ...b.standby },
+      weights: a.weights,
+      ...(a.retired ? { retired: a.retired } : {}),
+    },
+    { ...b.standbyZones, ...a.standbyZones },
+  );
+}
+
+/** `s` with the zones of its standbys (from `zones`), and no others; none: no standbyZones at all. */
+export function withZones(s: PoolState, zones: Readonly<Record<string, string>> = {}): PoolState {
+  const { standbyZones: _old, ...rest } = s;
+  const mine = Object.keys(s.standby)
+    .filter((id) => zones[id] !== undefined)
+    .sort()
+    .map((id) => [id, zones[id]!] as const);
+  return mine.length ? { ...rest, standbyZones: Object.fromEntries(mine) } : rest;
 }
 
 /**
@@ -655,7 +713,7 @@ function steps(
   // 5. Decommission what the desired state no longer needs, released standbys included.
   const finalStandby: Record<string, number> = {};
   for (const id of Object.keys(desired.standby)) finalStandby[id] = state.standby[id] ?? desired.standby[id]!;
-  const final: PoolState = {
+  let final: PoolState = {
     primary: desired.primary,
     shadow: desired.shadow,
     standby: finalStandby,
@@ -663,6 +721,7 @@ function steps(
   };
   const stillRetired = (state.retired ?? []).filter((id) => Object.hasOwn(finalStandby, id));
   if (stillRetired.length > 0) final.retired = stillRetired;
+  final = withZones(final, state.standbyZones);
   if (count(final) < count(state)) {
     const released = new Set([...standby.retiring, ...standby.releasing]);
     const what = [

@@ -66,6 +66,8 @@ export function scoreNodeRows(
       rows: rows.length,
     };
     if (last.blame !== undefined) report.blame = last.blame;
+    const zone = spec.zones[n.node] ?? n.zone;
+    if (zone !== undefined) report.zone = zone;
     return report;
   });
 }

@@ -36,11 +36,14 @@ export async function poolNodeRows(spec: ForecastSpec, now: number): Promise<Nod
   const end = Math.floor(now / stepMs) * stepMs;
   const start = end - parseDuration(n.lookback)!;
   const byNode = new Map<string, Map<string, Map<number, number>>>();
+  const zones = new Map<string, string>();
   for (const [metric, query] of Object.entries(n.queries)) {
     const set = await req.source.range(query, start, end, stepMs);
     for (const s of set.series) {
       const node = s.labels?.[n.node_label];
       if (!node) continue;
+      const zone = n.zone_label === undefined ? undefined : s.labels?.[n.zone_label];
+      if (zone) zones.set(node, zone);
       const metrics = byNode.get(node) ?? new Map<string, Map<number, number>>();
       byNode.set(node, metrics);
       const values = metrics.get(metric) ?? new Map<number, number>();
@@ -48,7 +51,7 @@ export async function poolNodeRows(spec: ForecastSpec, now: number): Promise<Nod
       s.timestamps.forEach((t, i) => values.set(t, s.values[i]!));
     }
   }
-  return rowsOf(byNode);
+  return rowsOf(byNode).map((r) => (zones.has(r.node) ? { ...r, zone: zones.get(r.node)! } : r));
 }
 
 /** Nodes by name, each with the union of its metrics' times and NaN where a metric has none. */

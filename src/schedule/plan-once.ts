@@ -4,7 +4,7 @@
 import type { Forecast } from '../core/forecast.js';
 import type { PoolState } from '../core/plan.js';
 import type { Clock } from '../core/seams.js';
-import { type NodeRisk, plan, type Plan, type PoolPlan } from '../plan/plan.js';
+import { type NodeRisk, plan, type Plan, type PoolPlan, type Zone } from '../plan/plan.js';
 import type { Policy } from '../policy/types.js';
 import { nextRun } from './cron.js';
 
@@ -20,6 +20,8 @@ export interface PlanOnceInputs {
   current: PoolState;
   /** Nodes with a standby that the target shows out of service. */
   down?: readonly string[];
+  /** The zones standbys may go to; default: the zones of `nodes` (zonesOf). */
+  zones?: readonly Zone[];
 }
 
 export interface PlannedPool {
@@ -45,6 +47,7 @@ export function planOnce(inputs: PlanOnceInputs, clock: Clock): PlannedPool {
           observed: inputs.observed,
           nodes: inputs.nodes,
           down: inputs.down,
+          ...(inputs.zones ? { zones: inputs.zones } : {}),
         },
       ],
     },

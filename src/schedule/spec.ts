@@ -50,6 +50,13 @@ const NodesSchema = z
     /** ...or, with a Prometheus source, one query per metric, each series naming its node by `node_label`. */
     queries: z.record(z.string().min(1), z.string().min(1)).optional(),
     node_label: z.string().min(1).default('instance'),
+    /**
+     * Each node's zone, for standby placement and zone-loss reserve: listed here by node, or read
+     * from this label of the node's series (e.g. `zone`, or kube-state-metrics'
+     * `label_topology_kubernetes_io_zone`).
+     */
+    zones: z.record(z.string().min(1), z.string().min(1)).default({}),
+    zone_label: z.string().min(1).optional(),
     /** How far back the queries read: the score compares each metric with its own trailing day. */
     lookback: durationText('lookback', 30 * DAY_MS).default('2d'),
     step: durationText('step', HOUR_MS).default('1m'),

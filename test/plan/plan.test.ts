@@ -363,6 +363,25 @@ describe('plan: standby nodes', () => {
     expect(released.steps.at(-1)!.kind).toBe('decommission');
   });
 
+  it('writes each new standby’s zone into the desired state and its steps, from the nodes’ zones', () => {
+    const web = run(pool(6, 1, 0.1), [
+      node('a', 0.75, { zone: 'zone-a' }),
+      node('b', 0.2, { zone: 'zone-b' }),
+      node('c', 0.4, { zone: 'zone-a' }),
+    ]);
+    expect(web.desired.standby).toEqual({ a: 0 });
+    expect(web.desired.standbyZones).toEqual({ a: 'zone-a' });
+    expect(web.placements.a).toBe('zone-a (same zone, risk 0.57)');
+    expect(web.steps[0]!.state.standbyZones).toEqual({ a: 'zone-a' });
+    // Kept while the standby lives, dropped with it.
+    const later = run({ ...pool(6, 1, 0.1, { a: 0 }), standbyZones: { a: 'zone-a' } }, [
+      node('a', 0.1, { zone: 'zone-a', belowReleaseMs: HOUR }),
+    ]);
+    expect(later.desired.standby).toEqual({});
+    expect(later.desired.standbyZones).toBeUndefined();
+    expect(later.steps.at(-1)!.state.standbyZones).toBeUndefined();
+  });
+
   it('places a standby in the nearest zone with room, then the most stable', () => {
     const zones = [
       { name: 'eu-west-1a', region: 'eu-west-1', spare: 0, risk: 0.01 },
@@ -370,8 +389,10 @@ describe('plan: standby nodes', () => {
       { name: 'eu-west-1c', region: 'eu-west-1', spare: 4, risk: 0.05 },
       { name: 'us-east-1a', region: 'us-east-1', spare: 9, risk: 0 },
     ];
-    expect(place({ zone: 'eu-west-1a', region: 'eu-west-1' }, zones)).toMatch(/^eu-west-1c \(same region/);
-    expect(place({ zone: 'eu-west-1b', region: 'eu-west-1' }, zones)).toMatch(/^eu-west-1b \(same zone/);
+    expect(place({ zone: 'eu-west-1a', region: 'eu-west-1' }, zones).text).toMatch(
+      /^eu-west-1c \(same region/,
+    );
+    expect(place({ zone: 'eu-west-1b', region: 'eu-west-1' }, zones).text).toMatch(/^eu-west-1b \(same zone/);
   });
 });
 

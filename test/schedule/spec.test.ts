@@ -21,10 +21,20 @@ describe('parseSpec nodes:', () => {
       criticality: 'normal',
       stateless: true,
       workloads: {},
+      zones: {},
       node_label: 'instance',
       lookback: '2d',
       step: '1m',
     });
+  });
+
+  it('keeps each node’s zone, and the label a live source names zones by', () => {
+    const spec = parseSpec(
+      FILE,
+      `${BASE}nodes:\n  file: n.csv\n  zone_label: label_topology_kubernetes_io_zone\n  zones:\n    web-p-1: eu-west-1a\n`,
+    );
+    expect(spec.nodes?.zones).toEqual({ 'web-p-1': 'eu-west-1a' });
+    expect(spec.nodes?.zone_label).toBe('label_topology_kubernetes_io_zone');
   });
 
   it('keeps per-node workloads', () => {
