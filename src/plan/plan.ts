@@ -182,6 +182,8 @@ function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget
   let target: Sizes;
   let hold = false;
   let needAt = now;
+  /** Demand units the pool must serve at its peak until the next plan (NaN: holding). */
+  let totalNeed = Number.NaN;
   if (!Number.isFinite(observed)) {
     // Metrics vanished: hold the last good capacity, never scale on missing data (docs/design.md, rule 4).
     target = { primary: current.primary, shadow: current.shadow, shadowWeight: current.weights.shadow };
@@ -192,6 +194,7 @@ function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget
     // No forecast: size from what we see, and never shrink on it (docs/design.md, rule 3).
     const head = 1 + policy.capacity.headroomPercent / 100;
     const fromObserved = sizesFor({ primary: observed * head, total: observed * head }, policy);
+    totalNeed = observed * head;
     target = {
       primary: Math.max(current.primary, fromObserved.primary),
       shadow: Math.max(current.shadow, fromObserved.shadow),
@@ -206,9 +209,11 @@ function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget
     const list = needs(p.forecast, observed, policy, now, now + intervalMs + lead);
     const peak = peakNeed(list);
     target = sizesFor({ primary: peak.primary.primary, total: peak.total.total }, policy);
+    totalNeed = Math.max(peak.primary.primary, peak.total.total);
     out.reasons.push(...sizeReasons(policy, peak, target, observed, p.forecast.level));
     needAt = firstNeed(list, current, policy, now);
   }
+  if (Number.isFinite(totalNeed)) target = zoneReserve(p, target, totalNeed, out);
   const standby = planStandby(p, now, out);
   let desired: PoolState = {
     primary: target.primary,
@@ -245,6 +250,52 @@ function shiftsRoutes(current: PoolState, steps: readonly MigrationStep[]): bool
     weights = w;
   }
   return false;
+}
+
+/**
+ * Primary instances held in reserve so that losing one zone does not take the pool below its
+ * need: the policy's `capacity.zoneLoss` says when. `always`: size so that the loss of any one of
+ * the pool's zones (the primaries spread evenly over them) leaves the need served. `at-risk`: only
+ * when a zone's expected loss (the sum of its nodes' failure probabilities, propagated risk
+ * included, in instances) exceeds the headroom the primary has over its need, by the shortfall
+ * rounded to whole instances. The target (an Auto
+ * Scaling group over one subnet a zone, a Deployment spread across zones) puts the extra
+ * instances in every zone, so the healthy ones hold the reserve.
+ */
+function zoneReserve(p: PoolInputs, target: Sizes, totalNeed: number, out: PoolPlan): Sizes {
+  const { capacity } = p.policy;
+  const zones = p.zones ?? zonesOf(p.nodes ?? []);
+  if (capacity.zoneLoss === 'ignore' || zones.length < 2) return target;
+  const units = capacity.unitsPerInstance;
+  const need = (1 - target.shadowWeight) * totalNeed;
+  let primary = target.primary;
+  let why: string;
+  if (capacity.zoneLoss === 'always') {
+    const n = zones.length;
+    const serving = (x: number) => (x - Math.ceil(x / n)) * units;
+    while (serving(primary) < need - 1e-9 && primary < capacity.maxInstances) primary++;
+    why = `so that losing any one of ${n} zones (${zones.map((z) => z.name).join(', ')}) leaves ${fmt(serving(primary))} units serving for a need of ${fmt(need)}`;
+  } else {
+    let worst: { zone: string; loss: number; nodes: number } | undefined;
+    for (const z of zones) {
+      const inZone = (p.nodes ?? []).filter((n) => n.zone === z.name && Number.isFinite(n.score));
+      const loss = inZone.reduce((sum, n) => sum + n.score, 0) * units;
+      if (!worst || loss > worst.loss) worst = { zone: z.name, loss, nodes: inZone.length };
+    }
+    const headroom = primary * units - need;
+    // The shortfall in instances, to the nearest: a zone of healthy nodes (a few thousandths of
+    // risk each) reserves nothing.
+    const extra = worst ? Math.round((worst.loss - headroom) / units) : 0;
+    if (!worst || extra < 1) return target;
+    primary = Math.min(capacity.maxInstances, primary + extra);
+    why = `zone ${worst.zone} could lose ${fmt(worst.loss)} units (${worst.nodes} node${worst.nodes === 1 ? '' : 's'} at risk) and the primary's headroom over its need of ${fmt(need)} is ${fmt(headroom)}`;
+  }
+  if (primary === target.primary) return target;
+  out.reasons.push(
+    `reserve ${primary - target.primary} more primary in the healthy zones: ${why}` +
+      (primary === capacity.maxInstances ? ` (at the maximum, ${capacity.maxInstances})` : ''),
+  );
+  return { ...target, primary };
 }
 
 function sizeReasons(

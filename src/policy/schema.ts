@@ -146,6 +146,10 @@ const CAPACITY = {
     'Provisioning starts this much earlier than provision and shadow.leadTime ask, for the stack update itself and a late boot, like 1m.',
     MAX_STEP_DURATION_MS,
   ),
+  zoneLoss: choice(
+    ['ignore', 'at-risk', 'always'],
+    "Primary instances reserved in the healthy zones against losing one zone: at-risk (the default) when a zone's expected loss from its nodes' failure risk exceeds the headroom; always, so that any one zone can be lost; ignore.",
+  ),
 };
 
 const SHADOW = {
@@ -489,6 +493,7 @@ export const BUILTIN_DEFAULTS = {
     hourlyCost: 0.096,
     provision: '5m',
     launchBuffer: '1m',
+    zoneLoss: 'at-risk',
   },
   shadow: { enabled: true, peakPercent: 100, bufferPercent: 10, minSize: 1, leadTime: '10m' },
   standby: {

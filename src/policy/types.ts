@@ -45,6 +45,7 @@ export interface Policy {
     provisionMs: number;
     /** Provisioning starts this much before the lead time asks: the stack update itself, a late boot, ms. */
     launchBufferMs: number;
+    zoneLoss: 'ignore' | 'at-risk' | 'always';
   };
   shadow: {
     enabled: boolean;

@@ -382,6 +382,56 @@ describe('plan: standby nodes', () => {
     expect(later.steps.at(-1)!.state.standbyZones).toBeUndefined();
   });
 
+  it('reserves primaries in the healthy zones when a zone’s expected loss exceeds the headroom (zoneLoss at-risk)', () => {
+    // Need 500 + 20 % = 600 units, primary 6 of 100 (the shadow disabled): no headroom at all.
+    const noShadow = testPolicy((p) => {
+      p.shadow.enabled = false;
+    });
+    const nodes = [
+      node('a1', 0.1, { zone: 'zone-a' }),
+      node('b1', 0.8, { zone: 'zone-b' }),
+      node('b2', 0.75, { zone: 'zone-b' }),
+      node('c1', 0.05, { zone: 'zone-c' }),
+    ];
+    const web = run(pool(6), nodes, noShadow);
+    expect(web.desired.primary).toBe(8); // zone-b may lose 1.55 instances' worth: 2 more
+    expect(web.reasons).toContain(
+      'reserve 2 more primary in the healthy zones: zone zone-b could lose 155 units (2 nodes at risk) and the primary’s headroom over its need of 600 is 0.00'.replace(
+        '’',
+        "'",
+      ),
+    );
+    // Quiet zones, or no zones at all: nothing reserved.
+    const calm = nodes.map((n) => ({ ...n, score: 0.001 }));
+    expect(run(pool(6), calm, noShadow).desired.primary).toBe(6);
+    expect(
+      run(
+        pool(6),
+        nodes.map((n) => ({ ...n, zone: undefined })),
+        noShadow,
+      ).desired.primary,
+    ).toBe(6);
+    const ignore = testPolicy((p) => {
+      p.shadow.enabled = false;
+      p.capacity.zoneLoss = 'ignore';
+    });
+    expect(run(pool(6), nodes, ignore).desired.primary).toBe(6);
+  });
+
+  it('sizes so that any one zone can be lost (zoneLoss always)', () => {
+    const always = testPolicy((p) => {
+      p.shadow.enabled = false;
+      p.capacity.zoneLoss = 'always';
+    });
+    const nodes = ['a', 'b', 'c'].map((z) => node(`${z}1`, 0.01, { zone: `zone-${z}` }));
+    const web = run(pool(6), nodes, always);
+    // 9 spread over 3 zones: losing one leaves 6, the need of 600 units.
+    expect(web.desired.primary).toBe(9);
+    expect(web.reasons.at(-1)).toBe(
+      'reserve 3 more primary in the healthy zones: so that losing any one of 3 zones (zone-a, zone-b, zone-c) leaves 600 units serving for a need of 600',
+    );
+  });
+
   it('places a standby in the nearest zone with room, then the most stable', () => {
     const zones = [
       { name: 'eu-west-1a', region: 'eu-west-1', spare: 0, risk: 0.01 },
