@@ -16,6 +16,14 @@ function levelOption(): Option {
   return new Option('--level <p>', 'interval coverage, between 0 and 1').default(0.8).argParser(parseLevel);
 }
 
+function parseZones(text: string): string[] {
+  const zones = text.split(',').map((z) => z.trim());
+  if (zones.some((z) => z === '') || new Set(zones).size !== zones.length || zones.length < 2) {
+    throw new UsageError(`--zones "${text}": expected two or more distinct names, comma-separated (a,b,c)`);
+  }
+  return zones;
+}
+
 function parseRate(text: string): number {
   const v = Number(text);
   if (!(v >= 0 && Number.isFinite(v)))
@@ -138,8 +146,13 @@ export function program(): Command {
     .option('--failure-rate <r>', 'random crashes per instance-hour', parseRate, 0)
     .option(
       '--inject <spec...>',
-      'faults: crash@+2d, slow-provisioning@+1d/6h:3, failed-step@+4d, metrics-outage@+5d/2h, missed-event:NAME (quote a NAME with spaces: "missed-event:Black Friday")',
+      'faults: crash@+2d, slow-provisioning@+1d/6h:3, failed-step@+4d, metrics-outage@+5d/2h, zone-outage@+3d/2h:ZONE, missed-event:NAME (quote a NAME with spaces: "missed-event:Black Friday")',
       [] as string[],
+    )
+    .option(
+      '--zones <names>',
+      "zones the pool's instances spread over, comma-separated (e.g. a,b,c)",
+      parseZones,
     )
     .option('--history <d>', 'leading part of the trace used only as forecast history', '14d')
     .addOption(

@@ -50,6 +50,8 @@ export interface SimulateFlags {
   report?: string;
   /** Threads fitting forecasts ahead of the replay (default: one a core). */
   workers?: number;
+  /** Zones the pool's instances spread over (zone-outage faults name one). */
+  zones?: string[];
 }
 
 export async function simulateCommand(flags: SimulateFlags): Promise<void> {
@@ -105,6 +107,14 @@ export async function runSimulate(
     ? await eventsFromFiles(flags.events, ts[0]!, end + policy.forecast.horizonMs, { timezone: flags.tz })
     : [];
   for (const f of faults) {
+    if (f.kind !== 'zone-outage' || flags.zones?.includes(f.zone)) continue;
+    throw new UsageError(
+      flags.zones
+        ? `--inject zone-outage:${f.zone}: the pool has no zone ${f.zone} (--zones ${flags.zones.join(',')})`
+        : `--inject zone-outage:${f.zone}: the pool has no zones: name them with --zones (e.g. --zones a,b,c)`,
+    );
+  }
+  for (const f of faults) {
     if (f.kind !== 'missed-event') continue;
     const kept = events.filter((e) => e.name !== f.name);
     if (kept.length === events.length) {
@@ -133,10 +143,12 @@ export async function runSimulate(
     stabilizationMs: 5 * 60_000,
     faults,
     timeline: flags.timeline !== undefined || flags.report !== undefined,
+    zones: flags.zones,
     fleet: simFleetFactory(pool, policy, {
       seed: flags.seed,
       failures,
       failureRatePerHour: flags.failureRate,
+      ...(flags.zones ? { zones: flags.zones } : {}),
     }),
     onProgress: tty
       ? (who, done, total) =>
@@ -157,6 +169,7 @@ export async function runSimulate(
     failures: failures.length,
     failureRatePerHour: flags.failureRate,
     inject: flags.inject,
+    ...(flags.zones ? { zones: flags.zones } : {}),
   };
   return { result, policy, settings };
 }

@@ -9,6 +9,8 @@ export type Fault =
   | { kind: 'slow-provisioning'; from: number; to: number; factor: number; pool?: string }
   | { kind: 'failed-step'; count?: number; stepId?: string | RegExp; pool?: string; reason?: string }
   | { kind: 'metrics-outage'; from: number; to: number; pool?: string }
+  /** Every instance of the pool in `zone` fails at `from`; until `to` nothing is placed there. */
+  | { kind: 'zone-outage'; zone: string; from: number; to: number; pool: string }
   /** The next `count` updates (default 1) of the pool (or whose step id matches) take `factor` times as long. */
   | { kind: 'slow-update'; factor: number; count?: number; stepId?: string | RegExp; pool?: string };
 
@@ -27,7 +29,7 @@ export class Faults {
   private readonly failedSteps: (FailedStep & { left: number })[] = [];
   private readonly slowUpdates: (SlowUpdate & { left: number })[] = [];
 
-  add(fault: Exclude<Fault, { kind: 'crash' }>): void {
+  add(fault: Exclude<Fault, { kind: 'crash' | 'zone-outage' }>): void {
     switch (fault.kind) {
       case 'slow-provisioning':
         if (!(fault.factor > 0)) {

@@ -22,6 +22,8 @@ export interface SimInstance {
   removedAt?: number;
   /** The failed instance this one replaces, as an auto-scaling group would. */
   readonly replaces?: string;
+  /** The zone it runs in, when the pool has zones. */
+  readonly zone?: string;
 }
 
 /** When the instance stops existing, or Infinity while it lives. */

@@ -41,6 +41,12 @@ export interface SimPoolConfig {
   shadowHourlyCost?: number;
   /** The pool as `snapshot` saved it: its instances, routing and counters instead of `initial`'s. */
   restore?: SimPoolSnapshot;
+  /**
+   * Zones the pool's instances spread over, as an Auto Scaling group over one subnet a zone does:
+   * each new primary or shadow goes to the zone with fewest of its role, a standby to the zone the
+   * state places it in (else its node's); a zone in an outage takes none. Absent: no zones.
+   */
+  zones?: string[];
 }
 
 /**
@@ -124,6 +130,9 @@ interface PoolRuntime {
   routing: (Routing & { from: number })[];
   next: Record<InstanceRole, number>;
   trace: FailureTraceEntry[];
+  zones: string[];
+  /** Zone outages, in start order; `applied` once their instances have failed. */
+  outages: { zone: string; from: number; to: number; applied: boolean }[];
   updates: number;
   updating: boolean;
   listener?: (event: DeployEvent) => void;
@@ -200,6 +209,8 @@ export class SimFleet implements Deployer, HealthRecord {
         ],
         next: { primary: 0, shadow: 0, standby: 0 },
         trace: [],
+        zones: [...(config.zones ?? [])],
+        outages: [],
         updates: 0,
         updating: false,
         version: 0,
@@ -378,6 +389,7 @@ export class SimFleet implements Deployer, HealthRecord {
         failedAt: i.failedAt ?? undefined,
         removedAt: i.removedAt ?? undefined,
         replaces: i.replaces,
+        zone: i.zone,
       };
       rt.byId.set(instance.id, instance);
       if (endOf(instance) === Infinity) {
@@ -392,6 +404,18 @@ export class SimFleet implements Deployer, HealthRecord {
   // ---- Fault injection ------------------------------------------------------------------------
 
   inject(fault: Fault): void {
+    if (fault.kind === 'zone-outage') {
+      const rt = this.runtime(fault.pool);
+      if (!rt.zones.includes(fault.zone)) {
+        throw new Error(
+          `zone outage: pool ${fault.pool} has no zone ${fault.zone} (it has ${rt.zones.join(', ') || 'none'})`,
+        );
+      }
+      rt.outages.push({ zone: fault.zone, from: fault.from, to: fault.to, applied: false });
+      rt.outages.sort((a, b) => a.from - b.from);
+      rt.version++;
+      return;
+    }
     if (fault.kind !== 'crash') return this.faults.add(fault);
     const rt = this.runtime(fault.pool);
     const entry = { at: fault.at, pool: fault.pool, instance: fault.instance ?? 'any' };
@@ -485,6 +509,15 @@ export class SimFleet implements Deployer, HealthRecord {
       for (const l of removalOrder(have, t).slice(0, Math.max(0, have.length - want))) this.remove(rt, l, t);
       if (want !== have.length) changes.push(`${role} ${have.length} -> ${want}`);
     }
+    // The routing first: a new standby goes to the zone it places it in.
+    const now = rt.routing[rt.routing.length - 1]!;
+    const next = routingOf(desired);
+    let routed = '';
+    if (!sameRouting(now, next)) {
+      rt.routing.push({ from: t, ...next });
+      rt.version++;
+      routed = `routing ${describeRouting(next)}`;
+    }
     const standbys = rt.live.filter((l) => l.instance.role === 'standby');
     const covered = new Set<string>();
     for (const l of removalOrder(standbys, t).reverse()) {
@@ -500,13 +533,7 @@ export class SimFleet implements Deployer, HealthRecord {
       this.create(rt, 'standby', t, false, node);
       changes.push(`standby for ${node} requested`);
     }
-    const now = rt.routing[rt.routing.length - 1]!;
-    const next = routingOf(desired);
-    if (!sameRouting(now, next)) {
-      rt.routing.push({ from: t, ...next });
-      rt.version++;
-      changes.push(`routing ${describeRouting(next)}`);
-    }
+    if (routed) changes.push(routed);
     return changes;
   }
 
@@ -521,6 +548,7 @@ export class SimFleet implements Deployer, HealthRecord {
     replaces?: string,
   ): SimInstance {
     const id = `${rt.name}-${PREFIX[role]}-${rt.next[role]++}`;
+    const zone = this.zoneFor(rt, role, requestedAt, standbyFor);
     const boot = role === 'shadow' ? rt.provisionMs.shadow : rt.provisionMs.primary;
     const readyAt = ready ? requestedAt : requestedAt + boot * this.faults.slowFactor(rt.name, requestedAt);
     // Every field present from the start: one object shape keeps the per-minute loops fast.
@@ -534,11 +562,32 @@ export class SimFleet implements Deployer, HealthRecord {
       failedAt: undefined,
       removedAt: undefined,
       replaces,
+      zone,
     };
     rt.live.push({ instance, failAt: this.failAtOf(id, requestedAt), announced: ready });
     rt.byId.set(id, instance);
     rt.version++;
     return instance;
+  }
+
+  /**
+   * Where a new instance goes at t: none without zones; a standby to the zone the state places it
+   * in, else its node's; a primary or shadow to the zone with fewest live ones of its role (the
+   * first listed on a tie). A zone in an outage at t takes nothing while another zone can.
+   */
+  private zoneFor(rt: PoolRuntime, role: InstanceRole, t: number, standbyFor?: string): string | undefined {
+    if (rt.zones.length === 0) return undefined;
+    const down = new Set(rt.outages.filter((o) => o.from <= t && t < o.to).map((o) => o.zone));
+    const up = rt.zones.filter((z) => !down.has(z));
+    const open = up.length > 0 ? up : rt.zones;
+    if (standbyFor !== undefined) {
+      const routing = rt.routing[rt.routing.length - 1]!;
+      const wanted = routing.standbyZones?.[standbyFor] ?? rt.byId.get(standbyFor)?.zone;
+      if (wanted !== undefined && open.includes(wanted)) return wanted;
+    }
+    const count = (z: string) =>
+      rt.live.filter((l) => l.instance.role === role && l.instance.zone === z).length;
+    return open.reduce((best, z) => (count(z) < count(best) ? z : best));
   }
 
   /** When the random process crashes instance `id` (Infinity: never): seeded by its id, so a restored fleet agrees. */
@@ -609,12 +658,21 @@ export class SimFleet implements Deployer, HealthRecord {
       const crashAt = crash?.failAt ?? Infinity;
       const traceAt = rt.trace[0]?.at ?? Infinity;
       const readyAt = ready?.instance.readyAt ?? Infinity;
-      const next = Math.min(crashAt, traceAt, readyAt);
+      const outage = rt.outages.find((o) => !o.applied);
+      const outageAt = outage?.from ?? Infinity;
+      const next = Math.min(crashAt, traceAt, readyAt, outageAt);
       if (next > t) {
         rt.quiet = { version: rt.version, until: next };
         return;
       }
-      if (traceAt === next) {
+      if (outage && outageAt === next) {
+        outage.applied = true;
+        rt.version++;
+        const victims = rt.live.filter(
+          (l) => l.instance.zone === outage.zone && l.instance.requestedAt <= next,
+        );
+        for (const l of victims) this.crash(rt, l, next, `zone ${outage.zone} outage`);
+      } else if (traceAt === next) {
         const entry = rt.trace.shift()!;
         rt.version++;
         const victim = this.traceVictim(rt, entry);

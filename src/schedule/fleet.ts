@@ -38,6 +38,8 @@ export interface SimFleetSettings {
   failureRatePerHour?: number;
   /** One stack update's duration (default: the fleet's, 45 s). */
   updateMs?: number;
+  /** Zones the instances spread over. */
+  zones?: string[];
 }
 
 /** A fresh simulated fleet per call, the pool's instances and prices from its policy. */
@@ -59,6 +61,7 @@ export function simFleetFactory(pool: string, policy: Policy, settings: SimFleet
           shadowProvisionMs: policy.shadow.leadTimeMs,
           hourlyCost: policy.capacity.hourlyCost,
           shadowHourlyCost: policy.shadow.hourlyCost,
+          ...(settings.zones ? { zones: settings.zones } : {}),
         },
       },
     });

@@ -5,6 +5,7 @@
 //   slow-provisioning@+1d/6h:3       instances asked for in that window take 3x as long to be ready
 //   failed-step@+4d:2                the next 2 updates from that time fail (default 1)
 //   metrics-outage@+5d/2h            the demand metric is missing for 2 hours
+//   zone-outage@+3d/2h:b             zone b fails: its instances crash, none goes there for 2 hours
 //   missed-event:NAME                the forecaster is not told of calendar event NAME
 //
 // `when` is an offset from the start of the replay (+90m, +2d3h) or a timestamp (2023-04-20T10:00,
@@ -19,6 +20,7 @@ export type InjectedFault =
   | { kind: 'slow-provisioning'; at: number; until: number; factor: number }
   | { kind: 'failed-step'; at: number; count: number }
   | { kind: 'metrics-outage'; at: number; until: number }
+  | { kind: 'zone-outage'; at: number; until: number; zone: string }
   | { kind: 'missed-event'; name: string };
 
 export const FAULT_KINDS = [
@@ -26,6 +28,7 @@ export const FAULT_KINDS = [
   'slow-provisioning',
   'failed-step',
   'metrics-outage',
+  'zone-outage',
   'missed-event',
 ] as const;
 
@@ -36,7 +39,7 @@ const SPEC = new RegExp(String.raw`^([a-z-]+)(?:@(${WHEN}|[^/:]*)(?:/([^:]*))?)?
 export function parseFault(spec: string, start: number, zone = 'UTC'): InjectedFault {
   const bad = (why: string) =>
     new UsageError(
-      `--inject "${spec}": ${why} (e.g. crash@+2d, slow-provisioning@+1d/6h:3, failed-step@+4d, metrics-outage@+5d/2h, missed-event:NAME)`,
+      `--inject "${spec}": ${why} (e.g. crash@+2d, slow-provisioning@+1d/6h:3, failed-step@+4d, metrics-outage@+5d/2h, zone-outage@+3d/2h:b, missed-event:NAME)`,
     );
   const m = SPEC.exec(spec.trim());
   if (!m) throw bad('expected kind@when[/for][:value]');
@@ -50,7 +53,7 @@ export function parseFault(spec: string, start: number, zone = 'UTC'): InjectedF
   if (!when) throw bad(`${kind} needs a time after @`);
   const at = timeOf(when, start, zone);
   if (at === undefined) throw bad(`"${when}" is neither an offset (+2d3h) nor a timestamp`);
-  const needsSpan = kind === 'slow-provisioning' || kind === 'metrics-outage';
+  const needsSpan = kind === 'slow-provisioning' || kind === 'metrics-outage' || kind === 'zone-outage';
   if (needsSpan !== (span !== undefined))
     throw bad(needsSpan ? `${kind} needs a duration: @when/6h` : `${kind} takes no duration`);
   const length = span === undefined ? 0 : durationOf(span);
@@ -69,6 +72,9 @@ export function parseFault(spec: string, start: number, zone = 'UTC'): InjectedF
         throw bad(`count "${value}" must be a whole number of at least 1`);
       return { kind, at, count };
     }
+    case 'zone-outage':
+      if (!value?.trim()) throw bad('zone-outage names its zone after a colon: zone-outage@+3d/2h:b');
+      return { kind, at, until: at + length, zone: value.trim() };
     default:
       if (value !== undefined) throw bad('metrics-outage takes no value');
       return { kind: 'metrics-outage', at, until: at + length };

@@ -59,6 +59,8 @@ export interface SimulateOptions {
   journal?: JournalWriter;
   /** Threads fitting forecasts ahead of the replay (default 0: on this thread, as needed). */
   fitWorkers?: number;
+  /** Zones the fleet spreads over: the planner places standbys and reserves against zone loss there. */
+  zones?: readonly string[];
 }
 
 /** The arms of a replay, in the order the timeline lists them. */
@@ -280,6 +282,8 @@ class Meter {
       } else if (f.kind === 'metrics-outage') {
         fleet.inject({ kind: 'metrics-outage', from: f.at, to: f.until, pool });
         this.outages.push([f.at, f.until]);
+      } else if (f.kind === 'zone-outage') {
+        fleet.inject({ kind: 'zone-outage', zone: f.zone, from: f.at, to: f.until, pool });
       } else if (f.kind === 'failed-step') this.pending.push(f);
     }
     this.pending.sort((a, b) => a.at - b.at);
@@ -437,6 +441,7 @@ async function replayShadowcast(
         markers.push({ at, kind: 'rollback', label: `${r.migration}: ${r.reason ?? ''}` });
     },
   });
+  const zones = (opts.zones ?? []).map((name) => ({ name, spare: Infinity, risk: 0 }));
   let starts: number[] = [];
   let ongoing = new Set<string>();
   let forecast: Forecast | undefined;
@@ -462,7 +467,15 @@ async function replayShadowcast(
     const observed = outage || known === 0 ? Number.NaN : opts.demand.values[known - 1]!;
     const current = await fleet.current(pool);
     const planned = planOnce(
-      { pool, policy, forecast: outage ? undefined : forecast, observed, nodes: [], current },
+      {
+        pool,
+        policy,
+        forecast: outage ? undefined : forecast,
+        observed,
+        nodes: [],
+        current,
+        ...(zones.length ? { zones } : {}),
+      },
       clock,
     );
     plans++;

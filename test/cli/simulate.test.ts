@@ -3,7 +3,7 @@
 // bad input exits 2 with one line naming what to fix.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -140,6 +140,74 @@ describe('simulate with faults', () => {
     expect(sc.alerts.some((a) => a.startsWith('2023-04-30T00:00Z storefront: demand metric missing'))).toBe(
       true,
     );
+  });
+});
+
+describe('simulate a zone outage: absorbed by primaries reserved in the other zones', () => {
+  /** The shipped policies with capacity.zoneLoss set. */
+  const policies = (zoneLoss: string) => {
+    const d = mkdtempSync(join(tmpdir(), 'shadowcast-zones-'));
+    cpSync(join(root, 'policies'), d, { recursive: true });
+    const file = join(d, 'defaults.yaml');
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(/^capacity:$/m);
+    writeFileSync(file, text.replace(/^capacity:$/m, `capacity:\n  zoneLoss: ${zoneLoss}`));
+    return d;
+  };
+  const zoned = (zoneLoss: string, inject: string[]) => {
+    const r = run([
+      '--pool',
+      'storefront',
+      '--policy',
+      policies(zoneLoss),
+      '--history',
+      '27d',
+      '--zones',
+      'a,b,c',
+      ...(inject.length ? ['--inject', ...inject] : []),
+      '--format',
+      'json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { shadowcast: Json; baselines: Record<string, Json>; settings: Json };
+  };
+  const outage = 'zone-outage@+1d12h/3h:b';
+
+  it('zone b fails for 3 hours: nothing lost with zoneLoss always; lost without the reserve, and by the reactive baseline', () => {
+    const always = zoned('always', [outage]);
+    const ignore = zoned('ignore', [outage]);
+    const calm = zoned('ignore', []);
+    expect(always.settings).toMatchObject({ zones: ['a', 'b', 'c'], inject: [outage] });
+    // The same pool without the outage loses nothing: what is lost below is the zone's.
+    expect(calm.shadowcast.shortfallUnitMinutes).toBe(0);
+    expect(ignore.shadowcast.shortfallUnitMinutes).toBeGreaterThan(0);
+    expect(always.shadowcast.shortfallUnitMinutes).toBe(0);
+    expect(always.baselines.reactive!.shortfallUnitMinutes).toBeGreaterThan(
+      ignore.shadowcast.shortfallUnitMinutes as number,
+    );
+    // The reserve is paid for: more node-hours than without it, fewer than the static baseline's.
+    expect(always.shadowcast.nodeHours).toBeGreaterThan(ignore.shadowcast.nodeHours as number);
+    expect(always.shadowcast.nodeHours).toBeLessThan(always.baselines.static!.nodeHours as number);
+  });
+
+  it('refuses an outage of a zone the pool does not have, and --zones that are not a list', () => {
+    const r = run([
+      '--pool',
+      'storefront',
+      '--history',
+      '27d',
+      '--zones',
+      'a,b',
+      '--inject',
+      'zone-outage@+1d/1h:c',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('zone-outage');
+    expect(r.stderr).toContain('c');
+    const bad = run(['--pool', 'storefront', '--zones', 'a']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--zones "a": expected two or more distinct names');
   });
 });
 

@@ -418,6 +418,58 @@ describe('retiring a switched node', () => {
   });
 });
 
+describe('zones', () => {
+  const zoned = (initial = pool(6), options = {}) => fleetOf(initial, { zones: ['a', 'b', 'c'] }, options);
+  const byZone = (fleet: ReturnType<typeof zoned>['fleet'], t: number) => {
+    const out: Record<string, number> = {};
+    for (const i of fleet.instances('web')) {
+      if (i.role === 'primary' && i.readyAt <= t && (i.failedAt ?? Infinity) > t && i.removedAt === undefined)
+        out[i.zone!] = (out[i.zone!] ?? 0) + 1;
+    }
+    return out;
+  };
+
+  it('spreads primaries evenly over the zones, and puts a standby where the state places it', async () => {
+    const { fleet } = zoned();
+    expect(byZone(fleet, T0)).toEqual({ a: 2, b: 2, c: 2 });
+    await fleet.apply('web', {
+      ...pool(7, 0, undefined, { 'web-p-0': 0 }),
+      standbyZones: { 'web-p-0': 'c' },
+    });
+    const standby = fleet.instances('web').find((i) => i.role === 'standby')!;
+    expect(standby.zone).toBe('c');
+    expect((await fleet.current('web')).standbyZones).toEqual({ 'web-p-0': 'c' });
+    expect(fleet.instances('web').find((i) => i.id === 'web-p-6')!.zone).toBe('a');
+  });
+
+  it('a zone outage fails every instance in the zone; the replacements go to the other zones', async () => {
+    const from = T0 + 30 * MIN;
+    const { fleet, serveAt } = zoned(pool(6), {});
+    fleet.inject({ kind: 'zone-outage', zone: 'b', from, to: from + 2 * 3_600_000, pool: 'web' });
+    expect((await serveAt(from - MIN, 600)).shortfall).toBe(0);
+    // Two of six nodes gone: a third of the demand is lost until the replacements serve.
+    expect((await serveAt(from + MIN, 600)).shortfall).toBeCloseTo(200, 6);
+    const failed = fleet.instances('web').filter((i) => i.failedAt === from);
+    expect(failed.map((i) => i.zone)).toEqual(['b', 'b']);
+    const replacements = fleet.instances('web').filter((i) => i.replaces !== undefined);
+    expect(replacements.map((i) => i.zone).sort()).toEqual(['a', 'c']);
+    const ready = Math.max(...replacements.map((i) => i.readyAt));
+    expect((await serveAt(ready, 600)).shortfall).toBe(0);
+    expect(byZone(fleet, ready)).toEqual({ a: 3, c: 3 });
+    // With a third more than the need spread over the zones, the same outage loses nothing.
+    const spare = zoned(pool(9));
+    spare.fleet.inject({ kind: 'zone-outage', zone: 'b', from, to: from + 2 * 3_600_000, pool: 'web' });
+    expect((await spare.serveAt(from + MIN, 600)).shortfall).toBe(0);
+  });
+
+  it('refuses an outage of a zone the pool does not have', () => {
+    const { fleet } = zoned();
+    expect(() => fleet.inject({ kind: 'zone-outage', zone: 'x', from: T0, to: T0 + 1, pool: 'web' })).toThrow(
+      'zone outage: pool web has no zone x (it has a, b, c)',
+    );
+  });
+});
+
 describe('injected failed steps', () => {
   it('the next N updates fail after taking their time, leaving the pool as it was', async () => {
     const { clock, fleet } = fleetOf(pool(2));
