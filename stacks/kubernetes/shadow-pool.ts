@@ -4,7 +4,8 @@
 // same image as the primary with `shadowRequestShare` of its CPU and memory requests: a lighter,
 // warm replica that takes a small weight of the traffic and grows when the forecast asks.
 //
-// Every pod has a TCP readiness probe on the pool's port, so neither Service nor route sends it
+// Both spread their pods over the cluster's zones (topologySpreadConstraints on
+// topology.kubernetes.io/zone, max skew 1, best effort). Every pod has a TCP readiness probe on the pool's port, so neither Service nor route sends it
 // traffic before it accepts connections, and Pulumi's Deployment await (the stack update finishes
 // once the new pods are Ready) means "applied" also means "serving".
 
@@ -20,6 +21,9 @@ import {
   workloadSelector,
 } from './naming.js';
 import { scaleCpu, scaleMemory } from './quantity.js';
+
+/** The well-known node label the primary and shadow pods spread over. */
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
 /** CPU and memory requests of one pod. */
 export interface Requests {
@@ -113,7 +117,19 @@ export class ShadowPool extends pulumi.ComponentResource {
           selector: { matchLabels: selector },
           template: {
             metadata: { labels: objectLabels(pool, backend, extra, { [SERVES_LABEL]: backend }) },
-            spec: { containers: [appContainer(pool, settings, requests)] },
+            spec: {
+              containers: [appContainer(pool, settings, requests)],
+              // Spread over the zones, so losing one zone loses a share of each pool, never all
+              // of one; best effort (a zone short of room does not hold a rollout back).
+              topologySpreadConstraints: [
+                {
+                  maxSkew: 1,
+                  topologyKey: ZONE_LABEL,
+                  whenUnsatisfiable: 'ScheduleAnyway',
+                  labelSelector: { matchLabels: selector },
+                },
+              ],
+            },
           },
         },
       },

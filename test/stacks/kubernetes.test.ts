@@ -47,6 +47,7 @@ interface PodSpec {
   nodeSelector?: Labels;
   tolerations?: unknown[];
   priorityClassName?: string;
+  topologySpreadConstraints?: unknown[];
   volumes?: { name: string; persistentVolumeClaim: { claimName: string } }[];
 }
 interface Deployment {
@@ -274,6 +275,20 @@ describe('declareKubernetes: gateway routing, placeholder standbys', () => {
     expect(p.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     expect(p.readinessProbe).toEqual({ tcpSocket: { port: 'http' }, periodSeconds: 5, failureThreshold: 3 });
     expect(s.readinessProbe).toEqual(p.readinessProbe);
+  });
+
+  it('spreads the primary and shadow pods over the zones, best effort', () => {
+    for (const role of ['primary', 'shadow']) {
+      const d = run.find<Deployment>(DEPLOYMENT, `web-${role}`);
+      expect(d.spec.template.spec.topologySpreadConstraints).toEqual([
+        {
+          maxSkew: 1,
+          topologyKey: 'topology.kubernetes.io/zone',
+          whenUnsatisfiable: 'ScheduleAnyway',
+          labelSelector: { matchLabels: d.spec.selector.matchLabels },
+        },
+      ]);
+    }
   });
 
   it('selects each Deployment by role, and puts a Service and a PodDisruptionBudget in front of it', () => {
