@@ -20,6 +20,8 @@ export interface NodeReport extends NodeRisk {
   blame?: string;
   /** The standby decision under the policy's thresholds for this node's criticality. */
   state: StandbyState;
+  /** Its own score, when the risk propagated to it over the service graph is higher (`score`). */
+  ownScore?: number;
   /** Time of the last scored row (epoch ms). */
   at: number;
   rows: number;

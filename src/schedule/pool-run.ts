@@ -30,7 +30,7 @@ import { planOnce } from './plan-once.js';
 import { planDocument } from './plan-json.js';
 import { planFrom, type PoolPlanResult } from './plan-pool.js';
 import { forecastSpec } from './run.js';
-import { type ServiceGraphReport, serviceGraphOf } from './service-graph.js';
+import { type ServiceGraphReport, serviceGraphOf, withPropagatedRisk } from './service-graph.js';
 import { migrationRateAlert } from './rate-alert.js';
 import { isLive } from './sources.js';
 import type { ForecastSpec } from './spec.js';
@@ -178,7 +178,16 @@ export async function runPool(
       ctx.metrics.nodes(pool, report.nodes);
     }
     report.graph = await serviceGraphOf(ctx.stateDir, spec, report.nodes, ctx.now());
-    if (report.graph) ctx.metrics.services(pool, report.graph);
+    if (report.graph) {
+      ctx.metrics.services(pool, report.graph);
+      report.nodes = withPropagatedRisk(report.nodes, report.graph.services);
+      for (const n of report.nodes) {
+        if (n.ownScore === undefined) continue;
+        report.notes.push(
+          `${n.id}: failure probability ${n.score.toFixed(2)} propagated over the service graph (its own score ${n.ownScore.toFixed(2)}): planned for at ${n.score.toFixed(2)}`,
+        );
+      }
+    }
     await planAndApply(ctx, spec, policy, report, alert, live, log);
   } catch (err) {
     report.status = 'failed';

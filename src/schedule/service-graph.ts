@@ -11,6 +11,7 @@ import { writeFileAtomically } from '../deploy/sim-store.js';
 import { decayTraffic, trafficObservations, trafficServiceGraph } from '../risk/graph-traffic.js';
 import { formatTrafficState, parseTrafficState } from '../risk/graph-traffic-state.js';
 import { simulatePropagation } from '../risk/propagate.js';
+import type { ServiceGraph } from '../core/graph.js';
 import type { NodeReport } from './node-risk.js';
 import { seriesRequestFor } from './sources.js';
 import type { ForecastSpec } from './spec.js';
@@ -64,26 +65,56 @@ export async function serviceGraphOf(
   });
   writeFileAtomically(file, formatTrafficState(state));
   const { graph, notes } = trafficServiceGraph(state);
-  const service = g.service ?? spec.pool;
+  const r = propagateOver(graph, g.service ?? spec.pool, nodes, g.trials);
+  return { file, edges: state.edges.length, ...r, notes: [...seen.notes, ...notes, ...r.notes] };
+}
+
+/**
+ * The pool's risk spread over a service graph: the pool's service starts at its nodes' highest
+ * failure probability, and each of the pool's nodes the graph names (traffic labelled by node)
+ * at its own, so a node that calls a failing one gets the risk of failing with it.
+ */
+export function propagateOver(
+  graph: ServiceGraph,
+  service: string,
+  nodes: readonly Pick<NodeReport, 'id' | 'score'>[],
+  trials: number,
+): Pick<ServiceGraphReport, 'services' | 'expectedFailed' | 'notes'> {
   const initial = new Float64Array(graph.nodes.length);
-  const at = graph.nodes.findIndex((n) => n.id === service);
-  const notesAll = [...seen.notes, ...notes];
-  if (at < 0) notesAll.push(`service "${service}" is not in the traffic graph: no propagation`);
-  else initial[at] = nodes.reduce((m, n) => Math.max(m, n.score), 0);
-  if (graph.nodes.length === 0 || at < 0) {
-    return { file, edges: state.edges.length, services: [], expectedFailed: 0, notes: notesAll };
+  const index = new Map(graph.nodes.map((n, i) => [n.id, i]));
+  const at = index.get(service);
+  const notes: string[] = [];
+  if (at === undefined) notes.push(`service "${service}" is not in the traffic graph: no propagation`);
+  else initial[at] = nodes.reduce((m, n) => Math.max(m, Number.isFinite(n.score) ? n.score : 0), 0);
+  let seeded = at !== undefined;
+  for (const n of nodes) {
+    const i = index.get(n.id);
+    if (i === undefined || !Number.isFinite(n.score)) continue;
+    initial[i] = Math.max(initial[i]!, n.score);
+    seeded = true;
   }
-  const r = simulatePropagation(graph, initial, g.trials, 1);
+  if (graph.nodes.length === 0 || !seeded) return { services: [], expectedFailed: 0, notes };
+  const r = simulatePropagation(graph, initial, trials, 1);
   const services = graph.nodes
     .map((n, i) => ({ service: n.id, risk: r.risk[i]!, lower: r.lower[i]!, upper: r.upper[i]! }))
     .sort((a, b) => b.risk - a.risk || (a.service < b.service ? -1 : 1));
-  return {
-    file,
-    edges: state.edges.length,
-    services,
-    expectedFailed: r.expectedFailed.mean,
-    notes: notesAll,
-  };
+  return { services, expectedFailed: r.expectedFailed.mean, notes };
+}
+
+/**
+ * The pool's nodes with the risk propagated to them: a node the graph gives a higher failure
+ * probability than its own score (it depends on one likely to fail) is planned for at that
+ * probability, so it gets a standby (and moves) like a node scored that high directly.
+ */
+export function withPropagatedRisk<T extends Pick<NodeReport, 'id' | 'score'>>(
+  nodes: readonly T[],
+  services: readonly ServiceRisk[],
+): (T & { ownScore?: number })[] {
+  const risk = new Map(services.map((s) => [s.service, s.risk]));
+  return nodes.map((n) => {
+    const r = risk.get(n.id);
+    return r !== undefined && r > n.score + 1e-9 ? { ...n, score: r, ownScore: n.score } : n;
+  });
 }
 
 function readIfThere(file: string): string | undefined {
