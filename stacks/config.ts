@@ -44,6 +44,7 @@ const POOL_STATE = z
     weights: z.strictObject({ primary: share('weights.primary'), shadow: share('weights.shadow') }),
     standbyZones: z.record(z.string().min(1), z.string().min(1)).optional(),
     retired: z.array(z.string().min(1)).optional(),
+    standbySync: z.record(z.string().min(1), z.number().int().min(0)).optional(),
   })
   .superRefine((p, ctx) => {
     const sum = p.weights.primary + p.weights.shadow;
@@ -74,6 +75,15 @@ const POOL_STATE = z
           code: 'custom',
           path: ['retired'],
           message: `retires ${node}, which is not switched to its standby (standby.${node} must be 1)`,
+        });
+      }
+    }
+    for (const node of Object.keys(p.standbySync ?? {})) {
+      if (!(node in p.standby)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['standbySync', node],
+          message: `syncs a standby for ${node}, which has none in standby`,
         });
       }
     }

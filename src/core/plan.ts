@@ -27,6 +27,12 @@ export interface PoolState {
    * node, in the node's own zone). The stacks put the standby there.
    */
   standbyZones?: Record<string, string>;
+  /**
+   * The time (epoch ms) each standby's data is to be as of: the stacks take a new snapshot of the
+   * node's data for each new time and restore it on the standby. The planner moves it on every
+   * `standby.sync` while the standby waits, and once more when its node is switched out.
+   */
+  standbySync?: Record<string, number>;
   /** Share of the pool's traffic per target; both in [0, 1] and they sum to 1. */
   weights: RouteWeights;
 }

@@ -42,6 +42,8 @@ export interface StandbyPolicy {
   /** A provisioned standby is released after the score stays below provision - hysteresis this long. */
   releaseMs: number;
   hysteresis: number;
+  /** A warm standby's data is brought in step with its node's this often (ms). */
+  syncMs: number;
   /** Subtracted from both thresholds: a critical workload acts earlier. */
   criticality: Record<Criticality, number>;
 }

@@ -16,15 +16,13 @@ export function sameState(a: PoolState, b: PoolState): boolean {
     keys.length === Object.keys(b.standby).length &&
     keys.every((k) => Object.hasOwn(b.standby, k) && close(a.standby[k]!, b.standby[k]!)) &&
     sameList(a.retired, b.retired) &&
-    sameZones(a.standbyZones, b.standbyZones)
+    sameZones(a.standbyZones, b.standbyZones) &&
+    sameZones(a.standbySync, b.standbySync)
   );
 }
 
 /** Standby zones as maps (absent = none). */
-function sameZones(
-  a: Readonly<Record<string, string>> = {},
-  b: Readonly<Record<string, string>> = {},
-): boolean {
+function sameZones<T>(a: Readonly<Record<string, T>> = {}, b: Readonly<Record<string, T>> = {}): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
@@ -86,6 +84,13 @@ export function withCapacityOf(current: PoolState, target: PoolState): PoolState
   for (const node of retired) if (Object.hasOwn(standby, node)) standby[node] = 1;
   const zones = { ...target.standbyZones, ...current.standbyZones };
   const placed = Object.keys(standby).filter((n) => zones[n] !== undefined);
+  // A standby holds the newest data either state says it was synced to.
+  const synced = Object.keys(standby)
+    .map(
+      (n) =>
+        [n, Math.max(current.standbySync?.[n] ?? -Infinity, target.standbySync?.[n] ?? -Infinity)] as const,
+    )
+    .filter(([, t]) => Number.isFinite(t));
   return {
     primary: Math.max(current.primary, target.primary),
     shadow: Math.max(current.shadow, target.shadow),
@@ -93,5 +98,6 @@ export function withCapacityOf(current: PoolState, target: PoolState): PoolState
     weights: { ...current.weights },
     ...(retired.length > 0 ? { retired } : {}),
     ...(placed.length > 0 ? { standbyZones: Object.fromEntries(placed.map((n) => [n, zones[n]!])) } : {}),
+    ...(synced.length > 0 ? { standbySync: Object.fromEntries(synced) } : {}),
   };
 }

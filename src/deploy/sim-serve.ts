@@ -14,6 +14,8 @@ export interface Routing {
   retired?: string[];
   /** Where each standby was placed (declared; the standby instance runs there). */
   standbyZones?: Record<string, string>;
+  /** The time each standby's data is as of (declared; the fleet keeps no data). */
+  standbySync?: Record<string, number>;
 }
 
 export interface UnitsPerInstance {

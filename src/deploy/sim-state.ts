@@ -10,6 +10,7 @@ export function routingOf(state: PoolState): Routing {
   if (state.retired?.length) r.retired = [...state.retired];
   if (state.standbyZones && Object.keys(state.standbyZones).length)
     r.standbyZones = { ...state.standbyZones };
+  if (state.standbySync && Object.keys(state.standbySync).length) r.standbySync = { ...state.standbySync };
   return r;
 }
 
@@ -23,11 +24,12 @@ export function sameRouting(a: Routing, b: Routing): boolean {
     keys.every((k) => a.standby[k] === b.standby[k]) &&
     retired.size === (b.retired ?? []).length &&
     (b.retired ?? []).every((n) => retired.has(n)) &&
-    sameMap(a.standbyZones ?? {}, b.standbyZones ?? {})
+    sameMap(a.standbyZones ?? {}, b.standbyZones ?? {}) &&
+    sameMap(a.standbySync ?? {}, b.standbySync ?? {})
   );
 }
 
-function sameMap(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+function sameMap<T>(a: Readonly<Record<string, T>>, b: Readonly<Record<string, T>>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }

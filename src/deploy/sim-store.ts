@@ -282,6 +282,7 @@ function stateOf(s: SimPoolSnapshot): PoolState {
     weights: { ...s.routing.weights },
     ...(s.routing.retired?.length ? { retired: [...s.routing.retired] } : {}),
     ...(s.routing.standbyZones ? { standbyZones: { ...s.routing.standbyZones } } : {}),
+    ...(s.routing.standbySync ? { standbySync: { ...s.routing.standbySync } } : {}),
   };
 }
 

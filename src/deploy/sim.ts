@@ -737,6 +737,7 @@ export class SimFleet implements Deployer, HealthRecord {
     };
     if (routing.retired?.length) state.retired = [...routing.retired];
     if (routing.standbyZones) state.standbyZones = { ...routing.standbyZones };
+    if (routing.standbySync) state.standbySync = { ...routing.standbySync };
     return state;
   }
 

@@ -223,7 +223,11 @@ function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget
       ? current.weights
       : { primary: round(1 - target.shadowWeight), shadow: target.shadowWeight },
   };
-  desired = withZones(fit(desired, current, policy, budget, out), { ...out.zones, ...current.standbyZones });
+  desired = withMeta(
+    fit(desired, current, policy, budget, out),
+    { ...out.zones, ...current.standbyZones },
+    syncsFor(p, standby, now),
+  );
   out.desired = desired;
   // A node whose standby the guardrails trimmed cannot move this time.
   const moving = standby.moving.filter((id) => id in desired.standby);
@@ -611,7 +615,7 @@ function fmtCost(v: number): string {
 
 /** The state while growing from `a` towards `b`: the larger of each, standby of both. */
 function grown(a: PoolState, b: PoolState): PoolState {
-  return withZones(
+  return withMeta(
     {
       primary: Math.max(a.primary, b.primary),
       shadow: Math.max(a.shadow, b.shadow),
@@ -620,17 +624,45 @@ function grown(a: PoolState, b: PoolState): PoolState {
       ...(a.retired ? { retired: a.retired } : {}),
     },
     { ...b.standbyZones, ...a.standbyZones },
+    { ...b.standbySync, ...a.standbySync },
   );
 }
 
-/** `s` with the zones of its standbys (from `zones`), and no others; none: no standbyZones at all. */
-export function withZones(s: PoolState, zones: Readonly<Record<string, string>> = {}): PoolState {
-  const { standbyZones: _old, ...rest } = s;
-  const mine = Object.keys(s.standby)
-    .filter((id) => zones[id] !== undefined)
-    .sort()
-    .map((id) => [id, zones[id]!] as const);
-  return mine.length ? { ...rest, standbyZones: Object.fromEntries(mine) } : rest;
+/**
+ * `s` with the zone and sync time of each of its standbys (from `zones` and `syncs`), and no
+ * others; an empty map is left out.
+ */
+export function withMeta(
+  s: PoolState,
+  zones: Readonly<Record<string, string>> = {},
+  syncs: Readonly<Record<string, number>> = {},
+): PoolState {
+  const { standbyZones: _z, standbySync: _s, ...rest } = s;
+  const ids = Object.keys(s.standby).sort();
+  const z = ids.filter((id) => zones[id] !== undefined).map((id) => [id, zones[id]!] as const);
+  const y = ids.filter((id) => syncs[id] !== undefined).map((id) => [id, syncs[id]!] as const);
+  return {
+    ...rest,
+    ...(z.length ? { standbyZones: Object.fromEntries(z) } : {}),
+    ...(y.length ? { standbySync: Object.fromEntries(y) } : {}),
+  };
+}
+
+/**
+ * When each standby of the desired state is to hold its node's data as of: now for a new one, one
+ * whose node switches out in this plan (the hand-off takes the newest data) and one whose last sync
+ * is `standby.sync` old; otherwise the time it has.
+ */
+function syncsFor(p: PoolInputs, standby: StandbyPlan, now: number): Record<string, number> {
+  const had = p.current.standbySync ?? {};
+  const out: Record<string, number> = {};
+  for (const id of Object.keys(standby.target)) {
+    const last = had[id];
+    const fresh = !Object.hasOwn(p.current.standby, id);
+    const due = last === undefined || now - last >= p.policy.standby.syncMs;
+    out[id] = fresh || due || standby.moving.includes(id) ? now : last;
+  }
+  return out;
 }
 
 /**
@@ -721,13 +753,37 @@ function steps(
       'warm',
     );
   }
+  // 1b. Warm standbys whose data is due bring it in step with their nodes' (a new snapshot
+  // restored on each): a stack update that moves no traffic.
+  const due = Object.keys(state.standby).filter(
+    (id) =>
+      (state.standby[id] ?? 0) === 0 &&
+      !standby.moving.includes(id) &&
+      desired.standbySync?.[id] !== undefined &&
+      desired.standbySync[id] !== state.standbySync?.[id],
+  );
+  if (due.length > 0) {
+    const synced = { ...state.standbySync };
+    for (const id of due) synced[id] = desired.standbySync![id]!;
+    state = withMeta(state, state.standbyZones, synced);
+    add(
+      'warm',
+      state,
+      now,
+      0,
+      `sync the standby${due.length > 1 ? 's' : ''} of ${due.join(', ')}: ${due.length > 1 ? 'their' : 'its'} node's data as of ${isoMinute(now)}`,
+      'sync',
+    );
+  }
   // 2. Route weights, in steps no larger than the step size, each baked against the health gate.
   if (Math.abs(desired.weights.shadow - state.weights.shadow) > 1e-9) route(desired.weights.shadow, '');
   // 3. Nodes switch to their standby: one step each, since a node is in service or it is not
   // (its target group, its Service's endpoints); the target drains it (the deregistration delay,
   // evictions that honour PodDisruptionBudgets) and the gate watches the pool without it.
   for (const id of standby.moving) {
-    state = { ...state, standby: { ...state.standby, [id]: 1 } };
+    // The hand-off takes the node's newest data: the switch syncs once more before traffic follows.
+    const synced = { ...state.standbySync, [id]: desired.standbySync?.[id] ?? now };
+    state = withMeta({ ...state, standby: { ...state.standby, [id]: 1 } }, state.standbyZones, synced);
     add(
       'shift',
       state,
@@ -772,7 +828,7 @@ function steps(
   };
   const stillRetired = (state.retired ?? []).filter((id) => Object.hasOwn(finalStandby, id));
   if (stillRetired.length > 0) final.retired = stillRetired;
-  final = withZones(final, state.standbyZones);
+  final = withMeta(final, state.standbyZones, state.standbySync);
   if (count(final) < count(state)) {
     const released = new Set([...standby.retiring, ...standby.releasing]);
     const what = [

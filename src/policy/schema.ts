@@ -190,6 +190,10 @@ const STANDBY = {
   ),
   release: duration('A standby is released after the probability stays low this long.', 30 * DAY_MS),
   hysteresis: num('Released below provision minus this.', { gte: 0, lt: 1 }),
+  sync: duration(
+    "How often a warm standby's data is brought in step with its node's (a new snapshot restored on it), like 15m.",
+    30 * DAY_MS,
+  ),
 };
 
 const gateBound = num('A bound of the metric.', { gte: -MAX_GATE_VALUE, lte: MAX_GATE_VALUE });
@@ -429,7 +433,7 @@ export const ResolvedPolicySchema = z
     ),
     capacity: CAPACITY_RESOLVED.transform((v) => withMs(v, ['provision', 'launchBuffer'])),
     shadow: mapping(SHADOW, 'shadow').transform((v) => withMs(v, ['leadTime'])),
-    standby: STANDBY_RESOLVED.transform((v) => withMs(v, ['dwell', 'release'])),
+    standby: STANDBY_RESOLVED.transform((v) => withMs(v, ['dwell', 'release', 'sync'])),
     risk: mapping(RISK, 'risk')
       .superRefine((risk, ctx) => {
         if (risk.retrainEvery === undefined || risk.labels !== undefined) return;
@@ -501,6 +505,7 @@ export const BUILTIN_DEFAULTS = {
     transition: 0.9,
     dwell: '10m',
     release: '30m',
+    sync: '15m',
     hysteresis: 0.1,
     criticality: { low: -0.05, normal: 0, high: 0.05, critical: 0.1 },
   },

@@ -153,12 +153,12 @@ function planDetails(p: PoolReportInput, maxSteps: number): string[] {
     const when = (t?: number) => (t === undefined ? '—' : utcMinute(t));
     out.push(
       '',
-      '| standby for | zone | provisioned | switched | retired | released | now |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
+      '| standby for | zone | provisioned | synced | switched | retired | released | now |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const l of p.standbys) {
       out.push(
-        `| ${md(l.node)} | ${md(l.zone ?? 'beside the node')} | ${when(l.provisionedAt)} | ${when(l.switchedAt)} | ${when(l.retiredAt)} | ${when(l.releasedAt)} | ${standbyPhase(l)} |`,
+        `| ${md(l.node)} | ${md(l.zone ?? 'beside the node')} | ${when(l.provisionedAt)} | ${when(l.syncedAt)} | ${when(l.switchedAt)} | ${when(l.retiredAt)} | ${when(l.releasedAt)} | ${standbyPhase(l)} |`,
       );
     }
   }

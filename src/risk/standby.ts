@@ -13,6 +13,7 @@ export const STANDBY_DEFAULTS: StandbyPolicy = {
   transition: 0.9,
   dwellMs: 10 * 60_000,
   releaseMs: 30 * 60_000,
+  syncMs: 15 * 60_000,
   hysteresis: 0.1,
   criticality: { low: -0.05, normal: 0, high: 0.05, critical: 0.1 },
 };

@@ -148,7 +148,29 @@ function state(v: unknown): PoolState | string {
     standby: { ...standby },
     weights: { primary: s.weights.primary, shadow: s.weights.shadow },
   };
+  if (s.retired !== undefined) {
+    if (!Array.isArray(s.retired) || !s.retired.every((n) => typeof n === 'string'))
+      return 'expected retired [node, ...]';
+    out.retired = [...s.retired];
+  }
+  if (s.standbyZones !== undefined) {
+    if (!isMapOf(s.standbyZones, 'string')) return 'expected standbyZones {node: zone}';
+    out.standbyZones = { ...s.standbyZones };
+  }
+  if (s.standbySync !== undefined) {
+    if (!isMapOf(s.standbySync, 'number')) return 'expected standbySync {node: epoch ms}';
+    out.standbySync = { ...s.standbySync };
+  }
   return invalidState(out) ?? out;
+}
+
+function isMapOf(v: unknown, type: 'string' | 'number'): boolean {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.values(v).every((x) => typeof x === type && (type === 'string' || Number.isFinite(x)))
+  );
 }
 
 function lineOf(text: string, needle: string): number | undefined {

@@ -1,5 +1,6 @@
-// Each standby's lifecycle across runs, for the run report: when it was provisioned, switched in
-// (its node drained), its node retired, and when it was released, with the zone it went to. A
+// Each standby's lifecycle across runs, for the run report: when it was provisioned, last synced
+// (its data brought in step with its node's), switched in (its node drained), its node retired,
+// and when it was released, with the zone it went to. A
 // run reads the pool's ledger (STATE/standbys/POOL.json), walks the states its migration applied
 // (the journal's step-applied and rollback-done records, in order) and the state the target shows
 // after it, and writes the ledger back. A standby released long ago is dropped: the ledger stays
@@ -17,6 +18,8 @@ export interface StandbyLife {
   /** The zone it went to, when the planner knew one. */
   zone?: string;
   provisionedAt: number;
+  /** The time its data was last brought in step with its node's (the data is as of then). */
+  syncedAt?: number;
   /** When its node was switched out (undone by a rolled-back switch). */
   switchedAt?: number;
   retiredAt?: number;
@@ -46,6 +49,8 @@ export function advanceLedger(
         if (zone !== undefined) l.zone = zone;
         out.push(l);
       }
+      const synced = state.standbySync?.[node];
+      if (synced !== undefined && synced > (l.syncedAt ?? -Infinity)) l.syncedAt = synced;
       if (share >= 1 && l.switchedAt === undefined) l.switchedAt = at;
       if (share < 1 && l.switchedAt !== undefined && l.retiredAt === undefined) {
         delete l.switchedAt;

@@ -87,10 +87,12 @@ function world(failures: FailureTraceEntry[] = []) {
     if (steps.length > 0) result = await executor.start('web', planRecord('web', now, current, steps));
     const next = Math.floor(clock.now() / HOUR) * HOUR + HOUR;
     await clock.sleep(next - clock.now());
+    const { standbySync, ...state } = await fleet.current('web');
     return {
       steps: steps.map((s) => s.id.replace(/^web#\d+:/, '')),
       result,
-      state: await fleet.current('web'),
+      state,
+      synced: standbySync ?? {},
     };
   };
   return { fleet, clock, run, lost: () => shortfall, minutes: () => minutes };
@@ -113,14 +115,19 @@ describe('standby lifecycle on the simulated fleet', () => {
     expect(provisioned.steps).toEqual(['provision', 'warm']);
     expect(provisioned.result!.outcome).toBe('completed');
     expect(provisioned.state).toEqual(state({ [AT_RISK]: 0 }));
+    expect(provisioned.synced).toEqual({ [AT_RISK]: T0 + HOUR }); // its first copy of the node's data
 
-    // Above the transition threshold, but not yet for the dwell time: the node keeps serving.
-    expect(await w.run(0.93, 5 * MIN)).toMatchObject({ steps: [], state: state({ [AT_RISK]: 0 }) });
+    // Above the transition threshold, but not yet for the dwell time: the node keeps serving, and
+    // the standby's data, an hour old (sync every 15 min), is brought in step.
+    const waiting = await w.run(0.93, 5 * MIN);
+    expect(waiting).toMatchObject({ steps: ['sync'], state: state({ [AT_RISK]: 0 }) });
+    expect(waiting.synced).toEqual({ [AT_RISK]: T0 + 2 * HOUR });
 
     const switched = await w.run(0.95, 65 * MIN);
     expect(switched.steps).toEqual([`switch-${AT_RISK}`]);
     expect(switched.result!.outcome).toBe('completed');
     expect(switched.state).toEqual(state({ [AT_RISK]: 1 }));
+    expect(switched.synced).toEqual({ [AT_RISK]: T0 + 3 * HOUR }); // the hand-off takes the newest data
 
     const retired = await w.run(0.97, 125 * MIN);
     expect(retired.steps).toEqual(['retire', 'replace', 'decommission']);

@@ -244,12 +244,29 @@ describe('plan: standby nodes', () => {
     belowReleaseMs: 0,
     ...over,
   });
+  /** Its standbys' data synced just now, unless it says when (the sync steps have a test of their own). */
+  const fresh = (s: PoolState): PoolState =>
+    s.standbySync
+      ? s
+      : {
+          ...s,
+          ...(Object.keys(s.standby).length
+            ? { standbySync: Object.fromEntries(Object.keys(s.standby).map((id) => [id, T0])) }
+            : {}),
+        };
   const run = (current: PoolState, nodes: NodeRisk[], policy: Policy = testPolicy()) =>
     plan(
       {
         intervalMs: 15 * MIN,
         pools: [
-          { pool: 'web', policy, current, forecast: forecastOf(T0, HOUR, [500]), observed: 500, nodes },
+          {
+            pool: 'web',
+            policy,
+            current: fresh(current),
+            forecast: forecastOf(T0, HOUR, [500]),
+            observed: 500,
+            nodes,
+          },
         ],
       },
       clock(),
@@ -278,6 +295,30 @@ describe('plan: standby nodes', () => {
     expect(moves[0]!.reason).toMatch(/^switch b to its standby: drain b and take it out of service/);
     expect(moves[0]!.bakeMs).toBeGreaterThan(0);
     expect(due.reasons.some((r) => r.includes('switch of a waits'))).toBe(true);
+  });
+
+  it('keeps a warm standby’s data in step: a sync step every standby.sync, and one more at the switch', () => {
+    const at = (min: number) => ({
+      ...pool(6, 1, 0.1, { a: 0, b: 0 }),
+      standbySync: { a: T0 - min * MIN, b: T0 - 2 * MIN },
+    });
+    // a last synced 20 min ago (the policy's sync is 15 min): one step brings it in step; b is recent.
+    const due = run(at(20), [node('a', 0.75), node('b', 0.8)]);
+    expect(due.steps.map((st) => [st.id, st.kind])).toEqual([['web#1:sync', 'warm']]);
+    expect(due.steps[0]!.reason).toBe("sync the standby of a: its node's data as of 2026-11-23T00:00Z");
+    expect(due.steps[0]!.state.standbySync).toEqual({ a: T0, b: T0 - 2 * MIN });
+    expect(due.steps[0]!.state.standby).toEqual({ a: 0, b: 0 });
+    expect(due.desired.standbySync).toEqual({ a: T0, b: T0 - 2 * MIN });
+    expect(run(at(10), [node('a', 0.75), node('b', 0.8)]).steps).toEqual([]);
+    // A new standby gets its first copy with its provision; a switch takes the newest data.
+    const grows = run(at(10), [
+      node('a', 0.95, { aboveTransitionMs: HOUR }),
+      node('b', 0.8),
+      node('c', 0.72),
+    ]);
+    expect(grows.steps.map((st) => st.id)).toEqual(['web#1:provision', 'web#2:warm', 'web#3:switch-a']);
+    expect(grows.steps[0]!.state.standbySync).toEqual({ a: T0 - 10 * MIN, b: T0 - 2 * MIN, c: T0 });
+    expect(grows.steps[2]!.state.standbySync).toEqual({ a: T0, b: T0 - 2 * MIN, c: T0 });
   });
 
   it('retires a switched node, waits for its replacement, then releases its standby', () => {
@@ -310,7 +351,7 @@ describe('plan: standby nodes', () => {
           {
             pool: 'web',
             policy: testPolicy(),
-            current: pool(6, 1, 0.1, { a: 0, b: 0, c: 0 }),
+            current: { ...pool(6, 1, 0.1, { a: 0, b: 0, c: 0 }), standbySync: { a: T0, b: T0, c: T0 } },
             forecast: forecastOf(T0, HOUR, [500]),
             observed: 500,
             nodes: [node('b', 0.95, { aboveTransitionMs: 12 * MIN }), node('c', 0.1)],

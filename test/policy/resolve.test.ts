@@ -65,6 +65,7 @@ describe('built-in defaults', () => {
         transition: 0.9,
         dwellMs: 10 * MIN,
         releaseMs: 30 * MIN,
+        syncMs: 15 * MIN,
         hysteresis: 0.1,
         criticality: { low: -0.05, normal: 0, high: 0.05, critical: 0.1 },
       },

@@ -224,6 +224,7 @@ describe('the standby lifecycle', () => {
       node: 'web-p-3',
       zone: 'zone-b',
       provisionedAt: T0,
+      syncedAt: T0 + 3_000_000,
       switchedAt: T0 + 3_600_000,
       retiredAt: T0 + 7_200_000,
       releasedAt: T0 + 7_500_000,
@@ -242,7 +243,7 @@ describe('the standby lifecycle', () => {
       '<td>web-p-3</td>',
       '<td>zone-b</td>',
       '<td>2026-01-05 08:00</td>',
-      '<td>—</td>',
+      '<td>2026-01-05 08:50</td>',
       '<td>2026-01-05 09:00</td>',
       '<td>2026-01-05 10:00</td>',
       '<td>2026-01-05 10:05</td>',
@@ -255,11 +256,15 @@ describe('the standby lifecycle', () => {
 
   it('markdown: the same lifecycle in the pool’s details', () => {
     const text = runReportMarkdown(runOf([{ ...storefront, standbys }]));
-    expect(text).toContain('| standby for | zone | provisioned | switched | retired | released | now |');
     expect(text).toContain(
-      '| web-p-3 | zone-b | 2026-01-05 08:00 | 2026-01-05 09:00 | 2026-01-05 10:00 | 2026-01-05 10:05 | released |',
+      '| standby for | zone | provisioned | synced | switched | retired | released | now |',
     );
-    expect(text).toContain('| web-p-7 | zone-a | 2026-01-05 10:00 | 2026-01-05 10:01 | — | — | serving |');
+    expect(text).toContain(
+      '| web-p-3 | zone-b | 2026-01-05 08:00 | 2026-01-05 08:50 | 2026-01-05 09:00 | 2026-01-05 10:00 | 2026-01-05 10:05 | released |',
+    );
+    expect(text).toContain(
+      '| web-p-7 | zone-a | 2026-01-05 10:00 | — | 2026-01-05 10:01 | — | — | serving |',
+    );
   });
 });
 

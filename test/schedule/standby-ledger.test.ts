@@ -55,6 +55,19 @@ describe('advanceLedger', () => {
     ]);
   });
 
+  it('keeps the newest time the standby’s data was synced to', () => {
+    const sync = (t: number): PoolState => ({ ...s({ a: 0 }), standbySync: { a: t } });
+    const l = advanceLedger(
+      [],
+      [
+        { at: 1 * MIN, state: sync(1 * MIN) },
+        { at: 16 * MIN, state: sync(16 * MIN) },
+        { at: 17 * MIN, state: sync(1 * MIN) }, // a rollback's state that says older: the data stays newer
+      ],
+    );
+    expect(l[0]).toEqual({ node: 'a', provisionedAt: MIN, syncedAt: 16 * MIN });
+  });
+
   it('a rolled-back switch clears the switch time and says when it was rolled back', () => {
     const l = advanceLedger(
       [],
