@@ -2,7 +2,9 @@
 // provider plugin's `shadowcast:aws:NodeDrain` resource does (create, delete, update to retired).
 // The standby is already registered in the node's target group by the stack (its share is 1).
 //
-//   switch   deregister the node from each of its target groups and wait until the group has let
+//   switch   check the hand-off (the snapshot the standby restored is complete, so Pulumi created
+//            it, and holds as many GiB as the node's volume), then
+//            deregister the node from each of its target groups and wait until the group has let
 //            it go (the deregistration delay: in-flight requests finish, no new ones arrive), then
 //            move it to its Auto Scaling group's Standby state, decrementing the group's desired
 //            capacity so that no replacement is launched yet (the standby serves the node's slot).
@@ -39,6 +41,22 @@ export interface AwsNodeTarget {
   port: number;
   /** The group's desired capacity as the stack declares it: restored after a retirement. */
   groupSize: number;
+  /**
+   * The copy of the node's data the standby was given, when the node has a volume: checked before
+   * the node is taken out (the hand-off), so traffic never follows to a standby whose copy is short.
+   */
+  handoff?: { snapshotId: string; snapshotGiB: number; nodeGiB: number };
+}
+
+/** Why the standby's copy cannot take the node's place, or undefined when it can. */
+export function handoffProblem(t: Pick<AwsNodeTarget, 'instanceId' | 'handoff'>): string | undefined {
+  const h = t.handoff;
+  if (!h) return undefined;
+  if (!h.snapshotId) return `hand-off of ${t.instanceId}: the standby has no snapshot of the node's data`;
+  if (!(h.snapshotGiB >= h.nodeGiB)) {
+    return `hand-off of ${t.instanceId}: snapshot ${h.snapshotId} holds ${h.snapshotGiB} GiB, the node's volume ${h.nodeGiB} GiB`;
+  }
+  return undefined;
 }
 
 export interface AwsClients {
@@ -68,6 +86,9 @@ export async function drainInstance(
   const say = timing.onProgress ?? (() => {});
   const start = now();
   const deadline = start + timing.timeoutMs;
+  const problem = handoffProblem(t);
+  if (problem) throw new Error(`${problem}: the node stays in service`);
+  if (t.handoff) say(`hand-off checked: snapshot ${t.handoff.snapshotId}, ${t.handoff.snapshotGiB} GiB`);
   const target = { Id: t.instanceId, Port: t.port };
   const deregistered: AwsDrainReport['deregistered'] = [];
   for (const arn of t.targetGroupArns) {

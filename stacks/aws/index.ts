@@ -37,6 +37,8 @@ export interface AwsStandbyOutputs {
   share: number;
   /** Switched and retired: the node is terminated and its group replaces it. */
   retired?: boolean;
+  /** The time the standby's copy of the node's data is as of (epoch ms), when the planner synced it. */
+  syncedAt?: number;
   /** The copy of the node's data attached to the standby, when the node has a volume. */
   dataVolumeId?: string;
   snapshotId?: string;
@@ -103,7 +105,9 @@ export function declareAws(config: AwsStackConfig): Record<string, pulumi.Output
     const region = config.aws.region ?? new pulumi.Config('aws').get('region');
     const drains: Record<string, AwsNodeDrain> = {};
     for (const { node, retired } of switchedNodes(state)) {
-      const registration = standby.standbys[node]?.registration;
+      const sb = standby.standbys[node];
+      const registration = sb?.registration;
+      const data = sb?.data;
       drains[node] = new AwsNodeDrain(
         `${pool}-drain-${node}`,
         {
@@ -115,6 +119,13 @@ export function declareAws(config: AwsStackConfig): Record<string, pulumi.Output
           retired,
           timeoutSeconds: config.aws.drainTimeoutSeconds,
           ...(region !== undefined ? { region } : {}),
+          ...(data
+            ? {
+                handoff: pulumi
+                  .all([data.snapshot.id, data.snapshot.volumeSize, data.nodeGiB])
+                  .apply(([snapshotId, snapshotGiB, nodeGiB]) => ({ snapshotId, snapshotGiB, nodeGiB })),
+              }
+            : {}),
         },
         { dependsOn: registration ? [registration] : [] },
       );
@@ -183,6 +194,7 @@ function standbyOutputs(s: Standby, retired: readonly string[]): pulumi.Output<[
         subnetId: s.subnetId,
         share: s.share,
         ...(retired.includes(s.node) ? { retired: true } : {}),
+        ...(s.data?.syncedAt !== undefined ? { syncedAt: s.data.syncedAt } : {}),
         ...(dataVolumeId === undefined ? {} : { dataVolumeId, snapshotId }),
       },
     ]);

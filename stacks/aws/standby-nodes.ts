@@ -8,10 +8,14 @@
 //   node's volume --snapshot--> aws.ebs.Snapshot --restore--> aws.ebs.Volume in the standby's zone
 //     --attach (as DATA_DEVICE)--> the standby
 //
-// The snapshot is taken once, when the standby is first declared (the planner provisions it at
-// share 0), and is crash-consistent: what a power cut would leave. It is not retaken on later updates: raising the
-// share must never swap the disk under a standby that already serves. So the standby holds the
-// node's data as of the snapshot, and nothing after it. What that means for the workload:
+// A snapshot is taken for each sync time the state gives the standby (`standbySync`: the planner
+// moves it on every `standby.sync` while the standby waits, and once more with the switch), and is
+// crash-consistent: what a power cut would leave. Each is restored as a new volume attached in
+// place of the last one. Once the standby serves (share 1) the planner moves its sync time no
+// more, so the disk is never swapped under a standby that serves. The switch's NodeDrain checks
+// the hand-off before it takes the node out: the snapshot it restores holds as many GiB as the
+// node's volume. So the standby holds the node's data as of its last sync, and nothing after it.
+// What that means for the workload:
 //
 // - Share 0: the standby is running with the copy attached and takes no traffic. The workload
 //   mounts the device (user data can do it) and, if it keeps state, catches up on writes made
@@ -56,8 +60,15 @@ export interface Standby {
   zone: string;
   subnetId: string;
   instance: aws.ec2.Instance;
-  /** Present when the node has a volume. */
-  data?: { snapshot: aws.ebs.Snapshot; volume: aws.ebs.Volume; attachment: aws.ec2.VolumeAttachment };
+  /** Present when the node has a volume: the copy, and the node's volume size (GiB) it must match. */
+  data?: {
+    snapshot: aws.ebs.Snapshot;
+    volume: aws.ebs.Volume;
+    attachment: aws.ec2.VolumeAttachment;
+    nodeGiB: pulumi.Output<number>;
+    /** The time the copy is as of (the state's standbySync), when the planner set one. */
+    syncedAt?: number;
+  };
   /** Present when the share is above 0. */
   registration?: aws.lb.TargetGroupAttachment;
 }
@@ -103,14 +114,19 @@ export class StandbyNodes extends pulumi.ComponentResource {
 
       const volumeId = config.nodes[node]?.volumeId;
       if (volumeId !== undefined) {
+        // Each sync time is a new snapshot (EBS snapshots are incremental: only the blocks changed
+        // since the last one are copied), restored as a new volume and attached in place of the
+        // old one: the old attachment goes first, as both use the same device.
+        const syncedAt = config.desired.pools[pool]?.standbySync?.[node];
+        const asOf = syncedAt === undefined ? '' : ` as of ${new Date(syncedAt).toISOString()}`;
         const snapshot = new aws.ebs.Snapshot(
           `${id}-data`,
           {
             volumeId,
-            description: `shadowcast ${pool}: data of ${node} (${volumeId}) for its standby`,
+            description: `shadowcast ${pool}: data of ${node} (${volumeId}) for its standby${asOf}`,
             tags,
           },
-          child,
+          { ...child, replaceOnChanges: ['description'] },
         );
         const volume = new aws.ebs.Volume(
           `${id}-data`,
@@ -120,16 +136,26 @@ export class StandbyNodes extends pulumi.ComponentResource {
         const attachment = new aws.ec2.VolumeAttachment(
           `${id}-data`,
           { instanceId: instance.id, volumeId: volume.id, deviceName: DATA_DEVICE },
-          child,
+          { ...child, deleteBeforeReplace: true },
         );
-        standby.data = { snapshot, volume, attachment };
+        const nodeGiB = aws.ebs
+          .getVolumeOutput({ filters: [{ name: 'volume-id', values: [volumeId] }] }, child)
+          .apply((v) => v.size);
+        standby.data = {
+          snapshot,
+          volume,
+          attachment,
+          nodeGiB,
+          ...(syncedAt !== undefined ? { syncedAt } : {}),
+        };
       }
 
       if (share > 0) {
+        // Registered once its newest copy is attached (a switch syncs in the same update).
         standby.registration = new aws.lb.TargetGroupAttachment(
           id,
           { targetGroupArn: args.targetGroup.arn, targetId: instance.id, port: args.port },
-          child,
+          { ...child, dependsOn: standby.data ? [standby.data.attachment] : [] },
         );
       }
       this.standbys[node] = standby;

@@ -19,7 +19,12 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { drainInstance, restoreInstance, retireInstance } from '../../src/deploy/node-drain-aws.js';
+import {
+  drainInstance,
+  handoffProblem,
+  restoreInstance,
+  retireInstance,
+} from '../../src/deploy/node-drain-aws.js';
 
 const TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-primary/0123456789abcdef';
 const NODE = {
@@ -160,6 +165,23 @@ describe('switching an EC2 node out', () => {
     expect(w.calls).toEqual(['DeregisterTargets', 'EnterStandby', 'ExitStandby', 'RegisterTargets']);
     expect(w.lifecycle).toBe('InService');
     expect(w.desired).toBe(4);
+  });
+
+  it('checks the hand-off first: a standby whose copy is smaller than the node’s volume leaves the node in service', async () => {
+    const w = world(0);
+    const short = { ...NODE, handoff: { snapshotId: 'snap-0abc', snapshotGiB: 50, nodeGiB: 100 } };
+    await expect(drainInstance(clients(), short, { timeoutMs: 60_000, pollMs: 1 })).rejects.toThrow(
+      "hand-off of i-0aaa: snapshot snap-0abc holds 50 GiB, the node's volume 100 GiB: the node stays in service",
+    );
+    expect(w.calls).toEqual([]);
+    expect(
+      handoffProblem({ instanceId: 'i-0aaa', handoff: { snapshotId: '', snapshotGiB: 100, nodeGiB: 100 } }),
+    ).toBe("hand-off of i-0aaa: the standby has no snapshot of the node's data");
+    const whole = { ...NODE, handoff: { snapshotId: 'snap-0abc', snapshotGiB: 100, nodeGiB: 100 } };
+    const lines: string[] = [];
+    await drainInstance(clients(), whole, { timeoutMs: 60_000, pollMs: 1, onProgress: (l) => lines.push(l) });
+    expect(lines[0]).toBe('hand-off checked: snapshot snap-0abc, 100 GiB');
+    expect(w.lifecycle).toBe('Standby');
   });
 
   it('retires it: terminated, and the group back to its declared size so that it launches the replacement', async () => {

@@ -41,10 +41,13 @@ await pulumi.runtime.setMocks(
           arnSuffix: `${kind}/${args.name}/0123`,
           dnsName: `${args.name}.elb.example`,
           latestVersion: 1,
+          ...(kind === 'Snapshot' ? { volumeSize: 100 } : {}),
         },
       };
     },
     call(args) {
+      // The node volume a standby's copy is checked against: 100 GiB.
+      if (args.token === 'aws:ebs/getVolume:getVolume') return { ...args.inputs, size: 100 };
       return args.inputs as Record<string, unknown>;
     },
   },
@@ -665,6 +668,28 @@ describe('a switched node: drained by a NodeDrain once its standby is registered
       timeoutSeconds: 900,
     });
     expect(d.out.standby['i-0node2']).toMatchObject({ share: 1, retired: true });
+  });
+
+  it('syncs the copy at each sync time, and checks the hand-off: the snapshot holds as many GiB as the node’s volume', async () => {
+    const at = Date.UTC(2026, 11, 5, 7, 45);
+    const cfg = config(
+      'web',
+      { ...state(), standbySync: { 'i-0node1': at - 900_000, 'i-0node2': at } },
+      { nodes: { ...nodes, 'i-0node2': { zone: 'eu-west-1b', volumeId: 'vol-0abcdef0123456789' } } },
+    );
+    const d = await declare(cfg, 'web');
+    expect(d.one(T.snapshot, 'web-standby-i-0node2-data').inputs.description).toBe(
+      'shadowcast web: data of i-0node2 (vol-0abcdef0123456789) for its standby as of 2026-12-05T07:45:00.000Z',
+    );
+    expect(d.one(NODE_DRAIN, 'web-drain-i-0node2').inputs.handoff).toEqual({
+      snapshotId: 'web-standby-i-0node2-data-id',
+      snapshotGiB: 100,
+      nodeGiB: 100,
+    });
+    expect(d.out.standby['i-0node2']).toMatchObject({ share: 1, syncedAt: at });
+    // A node without a volume has nothing to hand off.
+    const bare = await declare(config('web', state(), { nodes }), 'web');
+    expect(bare.one(NODE_DRAIN, 'web-drain-i-0node2').inputs.handoff).toBeUndefined();
   });
 
   it('refuses to retire a node whose standby is not switched', () => {
