@@ -11,7 +11,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { type StackConfig, StackConfigError, standbyZone } from '../config.js';
 import { KubernetesNodeDrain, switchedNodes } from '../node-drain.js';
-import { parseCpu, parseMemory } from './quantity.js';
+import { parseCpu, parseMemory } from '../../src/core/quantity.js';
 import { ShadowPool, type PoolWorkload } from './shadow-pool.js';
 import { type StandbyNode, StandbyNodes } from './standby-nodes.js';
 import { type PercentWeights, WeightedRouting } from './weighted-routing.js';

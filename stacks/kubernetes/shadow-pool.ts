@@ -20,7 +20,7 @@ import {
   serviceSelector,
   workloadSelector,
 } from './naming.js';
-import { scaleCpu, scaleMemory } from './quantity.js';
+import { scaleCpu, scaleMemory } from '../../src/core/quantity.js';
 
 /** The well-known node label the primary and shadow pods spread over. */
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';

@@ -154,13 +154,13 @@ await pulumi.runtime.setMocks(
 
 type Module = typeof import('../../stacks/kubernetes/index.js');
 let declareKubernetes: Module['declareKubernetes'];
-let quantity: typeof import('../../stacks/kubernetes/quantity.js');
+let quantity: typeof import('../../src/core/quantity.js');
 let naming: typeof import('../../stacks/kubernetes/naming.js');
 let routing: typeof import('../../stacks/kubernetes/weighted-routing.js');
 
 beforeAll(async () => {
   ({ declareKubernetes } = await import('../../stacks/kubernetes/index.js'));
-  quantity = await import('../../stacks/kubernetes/quantity.js');
+  quantity = await import('../../src/core/quantity.js');
   naming = await import('../../stacks/kubernetes/naming.js');
   routing = await import('../../stacks/kubernetes/weighted-routing.js');
 });

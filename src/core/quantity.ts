@@ -1,5 +1,6 @@
 // Kubernetes resource quantities, as far as shadowcast needs them: a pool's CPU and memory
-// requests scaled by a share (the shadow's lighter replica). CPU comes back in whole millicores
+// requests scaled by a share (the shadow's lighter replica), and storage sizes compared (a standby's
+// copy of a node's data must be as large as the node's claim). CPU comes back in whole millicores
 // (the API's precision), memory in whole MiB; both round up, so a scaled request never asks for
 // less than the share. Pure: no Pulumi calls.
 
