@@ -168,6 +168,8 @@ const K8S = z.strictObject({
   host: z.string().min(1).optional(),
   /** placeholder: low-priority pause pods hold room on the standby's node; node-label: a labelled node pool. */
   standby: z.enum(['placeholder', 'node-label']).default('placeholder'),
+  /** A VolumeSnapshotClass: with it, a node's claim is snapshotted at each sync time and the standby restores the newest. */
+  volumeSnapshotClass: z.string().min(1).optional(),
   pools: z.record(name, K8S_POOL),
   labels: EXTRA_TAGS,
   /** Longest a node's switch (cordon, evictions, pods ready elsewhere) may take, in seconds. */

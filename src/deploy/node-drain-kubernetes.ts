@@ -2,7 +2,8 @@
 // provider plugin's `shadowcast:kubernetes:NodeDrain` resource does (create, delete, update to
 // retired), through the Kubernetes API.
 //
-//   switch   cordon the node (spec.unschedulable), evict the pool's pods on it through the
+//   switch   check the hand-off (the VolumeSnapshot the standby restores is ready to use, and as
+//            large as the node's claim), cordon the node (spec.unschedulable), evict the pool's pods on it through the
 //            Eviction API, which refuses (429) while a PodDisruptionBudget would be broken: the
 //            eviction is retried until it is allowed or the step's time is up; then wait until
 //            none of the pool's pods is left on the node and its Deployment has every replica
@@ -17,10 +18,12 @@ import {
   ApiException,
   AppsV1Api,
   CoreV1Api,
+  CustomObjectsApi,
   type KubeConfig,
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import { parseMemory } from '../core/quantity.js';
 
 /** The node to switch out, and the pool workload whose pods must leave it. */
 export interface KubeNodeTarget {
@@ -30,6 +33,11 @@ export interface KubeNodeTarget {
   deployment: string;
   /** Labels of its pods. */
   selector: Record<string, string>;
+  /**
+   * The hand-off, when the standby restores the node's claim from a VolumeSnapshot: before the
+   * node is cordoned, the snapshot must be ready to use and restore at least the claim's size.
+   */
+  handoff?: { volumeSnapshot: string; claim: string };
 }
 
 export interface DrainTiming {
@@ -68,6 +76,8 @@ export async function drainNode(
   const late = (what: string) =>
     new Error(`drain of ${t.node} timed out after ${Math.round((now() - start) / 1000)} s: ${what}`);
 
+  if (t.handoff)
+    await checkHandoff(kc, t, t.handoff, { deadline, now, sleep, say, late, pollMs: timing.pollMs });
   await core.patchNode({ name: t.node, body: { spec: { unschedulable: true } } }, MERGE_PATCH());
   say(`cordoned ${t.node}`);
   const labelSelector = Object.entries(t.selector)
@@ -125,6 +135,62 @@ export async function drainNode(
   }
   say(`${t.node} drained: ${evicted.length} pod(s) ready elsewhere`);
   return { evicted, refusals, durationMs: now() - start };
+}
+
+/** Waits until the VolumeSnapshot is ready to use, then checks it restores the claim's size. */
+async function checkHandoff(
+  kc: KubeConfig,
+  t: KubeNodeTarget,
+  h: { volumeSnapshot: string; claim: string },
+  w: {
+    deadline: number;
+    now: () => number;
+    sleep: (ms: number) => Promise<void>;
+    say: (line: string) => void;
+    late: (what: string) => Error;
+    pollMs: number;
+  },
+): Promise<void> {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  const what = `VolumeSnapshot ${t.namespace}/${h.volumeSnapshot}`;
+  let status: { readyToUse?: boolean; restoreSize?: string; error?: { message?: string } } = {};
+  for (;;) {
+    try {
+      const snap = (await custom.getNamespacedCustomObject({
+        group: 'snapshot.storage.k8s.io',
+        version: 'v1',
+        namespace: t.namespace,
+        plural: 'volumesnapshots',
+        name: h.volumeSnapshot,
+      })) as { status?: typeof status };
+      status = snap.status ?? {};
+    } catch (err) {
+      throw apiError(`hand-off of ${t.node}: reading ${what}`, err);
+    }
+    if (status.error?.message)
+      throw new Error(`hand-off of ${t.node}: ${what} failed: ${status.error.message}`);
+    if (status.readyToUse === true) break;
+    if (w.now() + w.pollMs > w.deadline)
+      throw w.late(`${what} is not ready to use: the node stays in service`);
+    w.say(`waiting for ${what} to be ready to use`);
+    await w.sleep(w.pollMs);
+  }
+  let claimSize: string | undefined;
+  try {
+    const pvc = await core.readNamespacedPersistentVolumeClaim({ name: h.claim, namespace: t.namespace });
+    claimSize = pvc.status?.capacity?.storage ?? pvc.spec?.resources?.requests?.storage;
+  } catch (err) {
+    throw apiError(`hand-off of ${t.node}: reading claim ${h.claim}`, err);
+  }
+  const restore = parseMemory(status.restoreSize ?? '');
+  const need = parseMemory(claimSize ?? '');
+  if (restore === undefined || need === undefined || restore < need) {
+    throw new Error(
+      `hand-off of ${t.node}: ${what} restores ${status.restoreSize ?? 'no size'}, the claim ${h.claim} holds ${claimSize ?? 'no size'}: the node stays in service`,
+    );
+  }
+  w.say(`hand-off checked: ${what} ready, ${status.restoreSize}`);
 }
 
 /** Undo a switch: the node takes pods again. */

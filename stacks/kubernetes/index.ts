@@ -43,6 +43,8 @@ export interface KubernetesStandbyOutputs {
   dataClaim?: pulumi.Output<string>;
   /** Pod labels selecting exactly the standby workload's pods. */
   selector: Record<string, string>;
+  /** The newest VolumeSnapshot of the node's claim, when its data is synced by snapshots. */
+  snapshot?: string;
   /** Once switched: the node's NodeDrain (cordoned, its pods evicted), and whether it is retired. */
   drained?: pulumi.Output<string>;
   retired?: boolean;
@@ -86,9 +88,16 @@ export function declareKubernetes(config: KubernetesStackConfig): Record<string,
         share,
         ...(info?.zone !== undefined ? { nodeZone: info.zone } : {}),
         ...(info?.claim !== undefined ? { claim: info.claim } : {}),
+        ...(state.standbySync?.[node] !== undefined ? { syncedAt: state.standbySync[node] } : {}),
       };
     });
-    const standby = new StandbyNodes(pool, { ...common, mode: k8s.standby, settings, nodes });
+    const standby = new StandbyNodes(pool, {
+      ...common,
+      mode: k8s.standby,
+      ...(k8s.volumeSnapshotClass !== undefined ? { volumeSnapshotClass: k8s.volumeSnapshotClass } : {}),
+      settings,
+      nodes,
+    });
     // Each switched node: cordoned and its pods evicted once its standby serves (it is declared
     // after the standby's workload), uncordoned if the switch is rolled back, deleted when retired.
     const context = new pulumi.Config('kubernetes').get('context');
@@ -104,6 +113,14 @@ export function declareKubernetes(config: KubernetesStackConfig): Record<string,
           selector: pair.primary.selector,
           retired,
           timeoutSeconds: k8s.drainTimeoutSeconds,
+          ...(s.snapshot && s.dataClaim && nodes.find((x) => x.node === node)?.claim
+            ? {
+                handoff: {
+                  volumeSnapshot: s.snapshot.name,
+                  claim: nodes.find((x) => x.node === node)!.claim!,
+                },
+              }
+            : {}),
           ...(context !== undefined ? { context } : {}),
         },
         { dependsOn: [s.workload ?? s.placeholder].filter((r) => r !== undefined) },
@@ -141,6 +158,7 @@ export function declareKubernetes(config: KubernetesStackConfig): Record<string,
             ...(drains[node]
               ? { drained: drains[node].id, retired: state.retired?.includes(node) ?? false }
               : {}),
+            ...(o.snapshot ? { snapshot: o.snapshot.name } : {}),
           },
         ]),
       ),

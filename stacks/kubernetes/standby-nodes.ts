@@ -87,12 +87,16 @@ export interface StandbyNode {
   share: number;
   /** PersistentVolumeClaim holding the node's data, in the pool's namespace. */
   claim?: string;
+  /** The time the standby's copy of the claim is to be as of (the state's standbySync). */
+  syncedAt?: number;
 }
 
 export interface StandbyNodesArgs {
   pool: string;
   namespace: string;
   mode: KubernetesSettings['standby'];
+  /** With it, a node's claim is copied by VolumeSnapshots of this class at each sync time. */
+  volumeSnapshotClass?: string;
   settings: KubernetesPoolSettings;
   nodes: StandbyNode[];
   labels?: Record<string, string>;
@@ -108,8 +112,10 @@ export interface StandbyObjects {
   workload?: k8s.apps.v1.Deployment;
   /** Whether the workload carries the primary Service's selector (share > 0). */
   serving: boolean;
-  /** The clone of the node's claim the serving workload mounts. */
+  /** The copy of the node's claim the serving workload mounts. */
   dataClaim?: k8s.core.v1.PersistentVolumeClaim;
+  /** The newest VolumeSnapshot of the node's claim (with a volumeSnapshotClass and a sync time). */
+  snapshot?: { resource: k8s.apiextensions.CustomResource; name: string };
   /** Labels that select exactly the standby workload's pods. */
   selector: Record<string, string>;
 }
@@ -189,6 +195,13 @@ export class StandbyNodes extends pulumi.ComponentResource {
     const serving = share > 0;
     const selector = { ...workloadSelector(pool, 'standby', node), [STANDBY_KIND_LABEL]: 'workload' };
     const objects: StandbyObjects = { zone, share, serving, selector };
+    if (
+      standby.claim !== undefined &&
+      args.volumeSnapshotClass !== undefined &&
+      standby.syncedAt !== undefined
+    ) {
+      objects.snapshot = this.snapshotClaim(args, standby, extra);
+    }
 
     if (mode === 'placeholder') {
       const name = objectName(pool, 'placeholder', node);
@@ -232,7 +245,7 @@ export class StandbyNodes extends pulumi.ComponentResource {
 
     if (mode === 'node-label' || serving) {
       if (serving && standby.claim !== undefined) {
-        objects.dataClaim = this.cloneClaim(args, standby, extra);
+        objects.dataClaim = this.cloneClaim(args, standby, extra, objects.snapshot);
       }
       const name = objectName(pool, 'standby', node);
       const labels = objectLabels(pool, 'standby', extra, { ...shadows, [STANDBY_KIND_LABEL]: 'workload' });
@@ -285,11 +298,47 @@ export class StandbyNodes extends pulumi.ComponentResource {
     return objects;
   }
 
-  /** A clone of the node's claim: same storage class, access and volume modes, at least its size. */
+  /**
+   * A VolumeSnapshot of the node's claim as of its sync time: a new one (a new name) for each time
+   * the planner moves it on, the last one deleted once the new one is declared.
+   */
+  private snapshotClaim(
+    args: StandbyNodesArgs,
+    standby: StandbyNode,
+    extra: Record<string, string>,
+  ): { resource: k8s.apiextensions.CustomResource; name: string } {
+    const { pool, namespace } = args;
+    const stamp = new Date(standby.syncedAt!).toISOString().slice(0, 16).replace(/[-T:]/g, '');
+    const name = `${objectName(pool, 'standby', standby.node)}-${stamp}`.slice(0, 253);
+    const resource = new k8s.apiextensions.CustomResource(
+      objectName(pool, 'standby', standby.node, 'snapshot'),
+      {
+        apiVersion: 'snapshot.storage.k8s.io/v1',
+        kind: 'VolumeSnapshot',
+        metadata: {
+          name,
+          namespace,
+          labels: objectLabels(pool, 'standby', extra, { [K8S_LABELS.shadows]: labelValue(standby.node) }),
+        },
+        spec: {
+          volumeSnapshotClassName: args.volumeSnapshotClass,
+          source: { persistentVolumeClaimName: standby.claim },
+        },
+      },
+      { parent: this },
+    );
+    return { resource, name };
+  }
+
+  /**
+   * A copy of the node's claim: same storage class, access and volume modes, at least its size;
+   * restored from its newest VolumeSnapshot when there is one, else a CSI clone of the claim.
+   */
   private cloneClaim(
     args: StandbyNodesArgs,
     standby: StandbyNode,
     extra: Record<string, string>,
+    snapshot?: { resource: k8s.apiextensions.CustomResource; name: string },
   ): k8s.core.v1.PersistentVolumeClaim {
     const { pool, namespace } = args;
     const { node, claim } = standby;
@@ -327,10 +376,12 @@ export class StandbyNodes extends pulumi.ComponentResource {
           storageClassName: source.spec.storageClassName,
           volumeMode: source.spec.volumeMode,
           resources: { requests: { storage: size } },
-          dataSource: { kind: 'PersistentVolumeClaim', name: claim! },
+          dataSource: snapshot
+            ? { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: snapshot.name }
+            : { kind: 'PersistentVolumeClaim', name: claim! },
         },
       },
-      { parent: this },
+      { parent: this, ...(snapshot ? { dependsOn: [snapshot.resource] } : {}) },
     );
   }
 }

@@ -74,6 +74,46 @@ describe('switching a Kubernetes node out', () => {
     );
   });
 
+  it('checks the hand-off first: waits for the VolumeSnapshot to be ready, and refuses one smaller than the claim', async () => {
+    const c = cluster();
+    c.snapshots = new Map([
+      ['web-standby-node-a-202612050745', { readyAfter: 3, restoreSize: '10Gi' }],
+      ['small', { readyAfter: 0, restoreSize: '5Gi' }],
+    ]);
+    c.claims = new Map([['node-a-data', '10Gi']]);
+    const kc = await apiServer(c);
+    const lines: string[] = [];
+    const handoff = { volumeSnapshot: 'web-standby-node-a-202612050745', claim: 'node-a-data' };
+    await drainNode(
+      kc,
+      { ...TARGET, handoff },
+      { timeoutMs: 10_000, pollMs: 5, onProgress: (l) => lines.push(l) },
+    );
+    expect(lines.slice(0, 4)).toEqual([
+      'waiting for VolumeSnapshot shop/web-standby-node-a-202612050745 to be ready to use',
+      'waiting for VolumeSnapshot shop/web-standby-node-a-202612050745 to be ready to use',
+      'hand-off checked: VolumeSnapshot shop/web-standby-node-a-202612050745 ready, 10Gi',
+      'cordoned node-a',
+    ]);
+    const c2 = cluster();
+    c2.snapshots = new Map([['small', { readyAfter: 0, restoreSize: '5Gi' }]]);
+    c2.claims = new Map([['node-a-data', '10Gi']]);
+    await fake!.close();
+    const kc2 = await apiServer(c2);
+    await expect(
+      drainNode(
+        kc2,
+        { ...TARGET, handoff: { volumeSnapshot: 'small', claim: 'node-a-data' } },
+        { timeoutMs: 10_000, pollMs: 5 },
+      ),
+    ).rejects.toThrow(
+      'hand-off of node-a: VolumeSnapshot shop/small restores 5Gi, the claim node-a-data holds 10Gi: the node stays in service',
+    );
+    // Nothing was touched: the node still takes pods.
+    expect(c2.nodes.get('node-a')!.unschedulable).toBe(false);
+    expect(c2.calls.some((x) => x.startsWith('PATCH'))).toBe(false);
+  });
+
   it('retires the node by deleting it; a node already gone counts as retired', async () => {
     const c = cluster();
     const kc = await apiServer(c);

@@ -828,6 +828,56 @@ describe('declareKubernetes: a switched node, drained by a NodeDrain once its st
     expect(outputs.web!.standby['node-a']!.drained).toBeUndefined();
   });
 
+  it('with a VolumeSnapshotClass: a snapshot of the claim per sync time, restored for the hand-off and checked by the drain', async () => {
+    const at = Date.UTC(2026, 11, 5, 7, 45);
+    const synced = config({
+      desired: {
+        pools: {
+          web: {
+            primary: 4,
+            shadow: 0,
+            standby: { 'node-a': 0, 'node-b': 1 },
+            standbySync: { 'node-a': at - 900_000, 'node-b': at },
+            weights: { primary: 1, shadow: 0 },
+          },
+        },
+      },
+      nodes: { 'node-a': { zone: 'zone-a' }, 'node-b': { zone: 'zone-b', claim: 'node-b-data' } },
+      kubernetes: {
+        namespace: 'shop',
+        gateway: { name: 'gw' },
+        volumeSnapshotClass: 'csi-hostpath-snapclass',
+        pools: { web: webSettings },
+      },
+    });
+    const before = created.length;
+    const { outputs } = await declare(synced);
+    const mine = created.slice(before);
+    const snaps = mine.filter((r) => r.type === 'kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshot');
+    expect(snaps.map((r) => r.name)).toEqual(['web-standby-node-b-snapshot']); // node-a has no claim
+    expect(snaps[0]!.inputs).toMatchObject({
+      apiVersion: 'snapshot.storage.k8s.io/v1',
+      kind: 'VolumeSnapshot',
+      metadata: { name: 'web-standby-node-b-202612050745', namespace: 'shop' },
+      spec: {
+        volumeSnapshotClassName: 'csi-hostpath-snapclass',
+        source: { persistentVolumeClaimName: 'node-b-data' },
+      },
+    });
+    const pvc = mine.find((r) => r.type === PVC && r.name === 'web-standby-node-b-data')!.inputs as Pvc;
+    expect(pvc.spec.dataSource).toEqual({
+      apiGroup: 'snapshot.storage.k8s.io',
+      kind: 'VolumeSnapshot',
+      name: 'web-standby-node-b-202612050745',
+    });
+    const drain = mine.find((r) => r.type === NODE_DRAIN)!;
+    expect((drain.inputs as { handoff: unknown }).handoff).toEqual({
+      volumeSnapshot: 'web-standby-node-b-202612050745',
+      claim: 'node-b-data',
+    });
+    expect(outputs.web!.standby['node-b']!.snapshot).toBe('web-standby-node-b-202612050745');
+  });
+
   it('marks it retired: the node is deleted from the cluster', async () => {
     const before = created.length;
     const { outputs } = await declare(cfg(['node-b']));

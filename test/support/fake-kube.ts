@@ -23,6 +23,10 @@ export interface Cluster {
   pdbRefusals: number;
   replicas: number;
   calls: string[];
+  /** VolumeSnapshots by name: ready to use after this many more reads, restoring this size. */
+  snapshots?: Map<string, { readyAfter: number; restoreSize: string }>;
+  /** PersistentVolumeClaims by name, with their capacity. */
+  claims?: Map<string, string>;
 }
 
 export interface FakeKube {
@@ -82,6 +86,31 @@ export async function fakeKube(cluster: Cluster): Promise<FakeKube> {
       cluster.pods = cluster.pods.filter((p) => p !== pod);
       cluster.pods.push({ name: `web-new-${replacement++}`, node: to, app: pod.app, readyAfter: 3 });
       return json(res, 201, { kind: 'Eviction', apiVersion: 'policy/v1' });
+    }
+    if (
+      (m = /^\/apis\/snapshot\.storage\.k8s\.io\/v1\/namespaces\/shop\/volumesnapshots\/([^/]+)$/.exec(
+        url.pathname,
+      ))
+    ) {
+      const snap = cluster.snapshots?.get(m[1]!);
+      if (!snap) return status(res, 404, `volumesnapshots.snapshot.storage.k8s.io "${m[1]}" not found`);
+      snap.readyAfter = Math.max(0, snap.readyAfter - 1);
+      return json(res, 200, {
+        apiVersion: 'snapshot.storage.k8s.io/v1',
+        kind: 'VolumeSnapshot',
+        metadata: { name: m[1], namespace: 'shop' },
+        status: { readyToUse: snap.readyAfter === 0, restoreSize: snap.restoreSize },
+      });
+    }
+    if ((m = /^\/api\/v1\/namespaces\/shop\/persistentvolumeclaims\/([^/]+)$/.exec(url.pathname))) {
+      const size = cluster.claims?.get(m[1]!);
+      if (size === undefined) return status(res, 404, `persistentvolumeclaims "${m[1]}" not found`);
+      return json(res, 200, {
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: m[1], namespace: 'shop' },
+        spec: { resources: { requests: { storage: size } } },
+        status: { capacity: { storage: size } },
+      });
     }
     if (/^\/apis\/apps\/v1\/namespaces\/shop\/deployments\/web$/.test(url.pathname)) {
       for (const p of cluster.pods) p.readyAfter = Math.max(0, p.readyAfter - 1);
