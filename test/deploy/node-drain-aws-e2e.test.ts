@@ -10,24 +10,19 @@
 // Needs the engine (npm run engine); skips with one line without it, fails in CI
 // (SHADOWCAST_E2E_REQUIRED=1).
 
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { LocalWorkspace, type Stack } from '@pulumi/pulumi/automation/index.js';
+import type { Stack } from '@pulumi/pulumi/automation/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveBackend } from '../../src/deploy/pulumi-config.js';
 import { AwsNodeDrain } from '../../stacks/node-drain.js';
 import { type FakeAws, fakeAws } from '../support/fake-aws.js';
+import { type PluginStack, pluginStack } from '../support/plugin-stack.js';
 import { pulumiCli } from '../support/pulumi-cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MINUTES = 60_000;
 const NODE = 'i-0aaaabbbbcccc0001';
 const TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-primary/0123456789abcdef';
 const cli = pulumiCli('aws node drain e2e');
 
 describe.skipIf(!cli)(`an AWS NodeDrain through the engine (${cli ?? 'no CLI'})`, () => {
-  let root: string;
   let aws: FakeAws;
   let stack: Stack;
   let declared: { retired: boolean; snapshotGiB: number } | undefined;
@@ -48,35 +43,21 @@ describe.skipIf(!cli)(`an AWS NodeDrain through the engine (${cli ?? 'no CLI'})`
     return { drained: drain.id };
   };
 
+  let made: PluginStack | undefined;
   beforeAll(async () => {
-    await mkdir(join(ROOT, '.shadowcast'), { recursive: true });
-    root = await mkdtemp(join(ROOT, '.shadowcast', 'aws-drain-e2e-'));
     aws = await fakeAws(NODE, 'web-primary', { drainingReads: 1, desired: 4 });
-    const plugin = (await import(join(ROOT, 'dist', 'src', 'deploy', 'provider-plugin.js'))) as {
-      pluginShim: (stateDir: string) => Promise<string>;
-    };
-    const shim = await plugin.pluginShim(join(root, 'state'));
-    const workDir = join(root, 'work');
-    await mkdir(workDir);
-    stack = await LocalWorkspace.createOrSelectStack(
-      { stackName: 'drain', projectName: 'shadowcast-aws-drain-e2e', program },
-      {
-        workDir,
-        envVars: {
-          ...resolveBackend({ stateDir: join(root, 'state') }).envVars,
-          PATH: `${shim}${delimiter}${process.env.PATH ?? ''}`,
-          AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: aws.url,
-          AWS_ENDPOINT_URL_AUTO_SCALING: aws.url,
-          AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
-          AWS_SECRET_ACCESS_KEY: 'fake-secret-for-a-local-fake',
-          AWS_EC2_METADATA_DISABLED: 'true',
-        },
-      },
-    );
+    made = await pluginStack('shadowcast-aws-drain-e2e', program, {
+      AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: aws.url,
+      AWS_ENDPOINT_URL_AUTO_SCALING: aws.url,
+      AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
+      AWS_SECRET_ACCESS_KEY: 'fake-secret-for-a-local-fake',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    stack = made.stack;
   }, MINUTES);
   afterAll(async () => {
     await aws?.close();
-    await rm(root, { recursive: true, force: true });
+    await made?.remove();
   }, MINUTES);
 
   it(

@@ -9,22 +9,18 @@
 // Needs the engine (npm run engine); skips with one line without it, fails in CI
 // (SHADOWCAST_E2E_REQUIRED=1).
 
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { LocalWorkspace, type Stack } from '@pulumi/pulumi/automation/index.js';
+import { join } from 'node:path';
+import type { Stack } from '@pulumi/pulumi/automation/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveBackend } from '../../src/deploy/pulumi-config.js';
 import { KubernetesNodeDrain } from '../../stacks/node-drain.js';
 import { cluster, type Cluster, type FakeKube, fakeKube } from '../support/fake-kube.js';
+import { type PluginStack, pluginStack } from '../support/plugin-stack.js';
 import { pulumiCli } from '../support/pulumi-cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MINUTES = 60_000;
 const cli = pulumiCli('node drain e2e');
 
 describe.skipIf(!cli)(`a Kubernetes NodeDrain through the engine (${cli ?? 'no CLI'})`, () => {
-  let root: string;
   let kubeconfig: string;
   let fake: FakeKube;
   let c: Cluster;
@@ -46,34 +42,18 @@ describe.skipIf(!cli)(`a Kubernetes NodeDrain through the engine (${cli ?? 'no C
     return { drained: drain.id };
   };
 
+  let made: PluginStack | undefined;
   beforeAll(async () => {
-    await mkdir(join(ROOT, '.shadowcast'), { recursive: true });
-    root = await mkdtemp(join(ROOT, '.shadowcast', 'node-drain-e2e-'));
-    kubeconfig = join(root, 'kubeconfig');
+    made = await pluginStack('shadowcast-node-drain-e2e', program);
+    stack = made.stack;
+    kubeconfig = join(made.root, 'kubeconfig');
     c = cluster(2);
     fake = await fakeKube(c);
     fake.writeKubeconfig(kubeconfig);
-    // The plugin the engine starts: the built module (vitest runs TypeScript the engine cannot).
-    const plugin = (await import(join(ROOT, 'dist', 'src', 'deploy', 'provider-plugin.js'))) as {
-      pluginShim: (stateDir: string) => Promise<string>;
-    };
-    const shim = await plugin.pluginShim(join(root, 'state'));
-    const workDir = join(root, 'work');
-    await mkdir(workDir);
-    stack = await LocalWorkspace.createOrSelectStack(
-      { stackName: 'drain', projectName: 'shadowcast-node-drain-e2e', program },
-      {
-        workDir,
-        envVars: {
-          ...resolveBackend({ stateDir: join(root, 'state') }).envVars,
-          PATH: `${shim}${delimiter}${process.env.PATH ?? ''}`,
-        },
-      },
-    );
   }, MINUTES);
   afterAll(async () => {
     await fake?.close();
-    await rm(root, { recursive: true, force: true });
+    await made?.remove();
   }, MINUTES);
 
   it(

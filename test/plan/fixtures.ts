@@ -3,6 +3,7 @@
 
 import type { Forecast } from '../../src/core/forecast.js';
 import type { PoolState } from '../../src/core/plan.js';
+import type { NodeRisk } from '../../src/plan/plan.js';
 import { builtinPolicy } from '../../src/policy/resolve.js';
 import type { Policy } from '../../src/policy/types.js';
 
@@ -29,4 +30,18 @@ export function forecastOf(start: number, stepMs: number, mean: number[], spread
 
 export function pool(primary: number, shadow = 0, ws = 0, standby: Record<string, number> = {}): PoolState {
   return { primary, shadow, standby, weights: { primary: 1 - ws, shadow: ws } };
+}
+
+/** A node as the risk model sees it: normal, stateless, one unit of load, no dwell, unless `over` says. */
+export function nodeRisk(id: string, score: number, over: Partial<NodeRisk> = {}): NodeRisk {
+  return {
+    id,
+    score,
+    criticality: 'normal',
+    stateless: true,
+    load: 1,
+    aboveTransitionMs: 0,
+    belowReleaseMs: 0,
+    ...over,
+  };
 }

@@ -5,7 +5,7 @@ import type { PoolState } from '../../src/core/plan.js';
 import { count, cost, type NodeRisk, place, plan, type PoolInputs, units } from '../../src/plan/plan.js';
 import { needs } from '../../src/plan/size.js';
 import type { Policy } from '../../src/policy/types.js';
-import { forecastOf, HOUR, MIN, pool, T0, testPolicy } from './fixtures.js';
+import { forecastOf, HOUR, MIN, nodeRisk, pool, T0, testPolicy } from './fixtures.js';
 
 const clock = () => new FakeClock(T0);
 
@@ -234,16 +234,7 @@ describe('plan: without a forecast', () => {
 });
 
 describe('plan: standby nodes', () => {
-  const node = (id: string, score: number, over: Partial<NodeRisk> = {}): NodeRisk => ({
-    id,
-    score,
-    criticality: 'normal',
-    stateless: true,
-    load: 1,
-    aboveTransitionMs: 0,
-    belowReleaseMs: 0,
-    ...over,
-  });
+  const node = nodeRisk;
   /** Its standbys' data synced just now, unless it says when (the sync steps have a test of their own). */
   const fresh = (s: PoolState): PoolState =>
     s.standbySync

@@ -4,10 +4,10 @@
 
 import { describe, expect, it } from 'vitest';
 import type { ServiceGraph } from '../../src/core/graph.js';
-import { plan, type NodeRisk } from '../../src/plan/plan.js';
+import { plan } from '../../src/plan/plan.js';
 import { propagateOver, withPropagatedRisk } from '../../src/schedule/service-graph.js';
 import { FakeClock } from '../../src/core/clock.js';
-import { forecastOf, HOUR, pool, T0, testPolicy } from '../plan/fixtures.js';
+import { forecastOf, HOUR, nodeRisk, pool, T0, testPolicy } from '../plan/fixtures.js';
 
 /** Nodes in order; `calls` as [caller, callee, weight]. */
 function graphOf(ids: string[], calls: [string, string, number][]): ServiceGraph {
@@ -33,15 +33,7 @@ function graphOf(ids: string[], calls: [string, string, number][]): ServiceGraph
   };
 }
 
-const node = (id: string, score: number): NodeRisk => ({
-  id,
-  score,
-  criticality: 'normal',
-  stateless: true,
-  load: 1,
-  aboveTransitionMs: 0,
-  belowReleaseMs: 0,
-});
+const node = (id: string, score: number) => nodeRisk(id, score);
 
 describe('propagated risk on the pool’s nodes', () => {
   // web-p-1 sends all its calls to web-p-3 (a cache on the node at risk); web-p-2 calls nothing.
