@@ -69,8 +69,18 @@ export function atAnEnd(final: PoolState, outcome: 'completed' | 'rolled_back'):
   );
 }
 
-/** A fresh state directory holding the plan and its forecast; `demand` units every hour. */
-export function migrationState(demand = 500, bakeMs = 120_000): string {
+/** A migration to run: the pool's state before it, and its steps (`at`: minutes after T0). */
+export interface MigrationFixture {
+  start: PoolState;
+  steps: readonly { id: string; kind: string; at: number; state: PoolState; reason: string }[];
+}
+
+/** A fresh state directory holding the plan (STEPS, unless `fixture`) and its forecast; `demand` units every hour. */
+export function migrationState(
+  demand = 500,
+  bakeMs = 120_000,
+  fixture: MigrationFixture = { start: START, steps: STEPS },
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'shadowcast-migrate-'));
   const iso = (t: number) => new Date(t).toISOString();
   mkdirSync(join(dir, 'plans', POOL), { recursive: true });
@@ -80,12 +90,12 @@ export function migrationState(demand = 500, bakeMs = 120_000): string {
     at: iso(T0),
     mode: 'apply',
     intervalMs: 15 * MIN,
-    current: START,
-    desired: STEPS.at(-1)!.state,
+    current: fixture.start,
+    desired: fixture.steps.at(-1)!.state,
     reasons: ['fixture'],
     placements: {},
     alerts: [],
-    steps: STEPS.map((s) => ({
+    steps: fixture.steps.map((s) => ({
       id: s.id,
       kind: s.kind,
       notBefore: iso(T0 + s.at * MIN),

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/deploy/journal.js';
 import { history, type MigrationHistory } from '../../src/schedule/history.js';
+import type { PoolState } from '../../src/core/plan.js';
 import {
   apply,
   type CliRun,
@@ -20,6 +21,7 @@ import {
   migrationState,
   pooled,
   POOL,
+  state,
   STEPS,
 } from '../../bench/migration-fixture.js';
 
@@ -183,5 +185,45 @@ describe('fault matrix: every step × every fault ends fully migrated or fully r
     expect(readdirSync(join(c.dir, 'locks'))).toEqual([]);
     expect(readJournal(join(c.dir, 'journal', `${POOL}.jsonl`)).notes).toEqual([]);
     expect(existsSync(join(c.dir, 'sim', `${POOL}.json`))).toBe(true);
+  });
+});
+
+describe('fault matrix: a node switch whose drain or deregistration fails is rolled back, the node in service', () => {
+  // storefront-p-1 has a warm standby; the one step switches it out (on a real target, its
+  // NodeDrain drains or deregisters it in this update, and the gate watches the pool without it).
+  const NODE = 'storefront-p-1';
+  const start: PoolState = { ...state(4, 0, 0), standby: { [NODE]: 0 } };
+  const fixture = {
+    start,
+    steps: [
+      {
+        id: `${POOL}#1:switch-${NODE}`,
+        kind: 'shift',
+        at: 0,
+        state: { ...start, standby: { [NODE]: 1 } },
+        reason: `switch ${NODE} to its standby: drain ${NODE} and take it out of service`,
+      },
+    ],
+  };
+  it.each([
+    { what: 'a failed drain: the switch update fails', fault: 'update-failure', reason: /update failed/ },
+    {
+      what: 'a failed deregistration: the gate fails after it',
+      fault: 'gate-failure',
+      reason: /health gate failed/,
+    },
+  ])('$what', async ({ fault, reason }) => {
+    const dir = migrationState(300, 120_000, fixture);
+    const r = await apply(dir, '--inject', `step=1:${fault}`);
+    expect(r.code, r.stderr).toBe(1);
+    const m = (await history(dir, POOL)).migrations[0]!;
+    expect(m.outcome).toBe('rolled_back');
+    expect(m.steps[0]!.status).toBe('failed');
+    expect(m.steps[0]!.reason).toMatch(reason);
+    // The node serves again: its standby back to warm, the node neither removed nor failed.
+    expect(fleetState(dir).standby).toEqual({ [NODE]: 0 });
+    const node = fleetFile(dir).fleet.instances.find((i) => i.id === NODE)!;
+    expect(node.removedAt ?? null).toBeNull();
+    expect(node.failedAt ?? null).toBeNull();
   });
 });
