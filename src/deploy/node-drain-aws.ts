@@ -18,6 +18,7 @@
 
 import {
   AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
   EnterStandbyCommand,
   ExitStandbyCommand,
@@ -152,8 +153,12 @@ export async function restoreInstance(c: AwsClients, t: AwsNodeTarget): Promise<
   }
 }
 
-/** Retire: terminate the node, and the group back to its declared size (its replacement launches). */
-export async function retireInstance(c: AwsClients, t: AwsNodeTarget): Promise<void> {
+/**
+ * Retire: terminate the node, set the group back to its declared size (its replacement launches),
+ * and wait until the group has that many instances in service, so that the standby serving the
+ * node's slot is released only once the replacement serves.
+ */
+export async function retireInstance(c: AwsClients, t: AwsNodeTarget, timing?: DrainTiming): Promise<void> {
   const state = await lifecycle(c, t.instanceId);
   if (state !== undefined && !state.startsWith('Terminat')) {
     await call(`terminating ${t.instanceId}`, () =>
@@ -174,6 +179,28 @@ export async function retireInstance(c: AwsClients, t: AwsNodeTarget): Promise<v
       }),
     ),
   );
+  if (!timing) return;
+  const now = timing.now ?? Date.now;
+  const sleep = timing.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const start = now();
+  for (;;) {
+    const out = await call(`reading ${t.autoScalingGroup}`, () =>
+      c.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [t.autoScalingGroup] })),
+    );
+    const serving = (out.AutoScalingGroups?.[0]?.Instances ?? []).filter(
+      (i) => i.LifecycleState === 'InService',
+    );
+    if (serving.length >= t.groupSize) return;
+    if (now() + timing.pollMs > start + timing.timeoutMs) {
+      throw new Error(
+        `retirement of ${t.instanceId}: ${t.autoScalingGroup} has ${serving.length} of ${t.groupSize} instances in service after ${Math.round((now() - start) / 1000)} s; its standby keeps serving`,
+      );
+    }
+    timing.onProgress?.(
+      `${t.autoScalingGroup}: ${serving.length} of ${t.groupSize} in service; waiting for the replacement`,
+    );
+    await sleep(timing.pollMs);
+  }
 }
 
 /** The instance's lifecycle state in its Auto Scaling group; undefined when it is in none. */

@@ -63,7 +63,7 @@ const awsOps: Ops<AwsNodeDrainInputs> = {
   },
   async retire(i) {
     const { awsClients, retireInstance } = await import('./node-drain-aws.js');
-    await retireInstance(awsClients(i.region), i);
+    await retireInstance(awsClients(i.region), i, timing(i, POLL_MS.aws));
   },
 };
 

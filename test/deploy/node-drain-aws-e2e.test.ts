@@ -117,10 +117,17 @@ describe.skipIf(!cli)(`an AWS NodeDrain through the engine (${cli ?? 'no CLI'})`
       expect(up.summary.resourceChanges).toMatchObject({ update: 1 });
       expect(aws.state.lifecycle).toBeUndefined();
       expect(aws.state.desired).toBe(4);
-      expect(aws.state.calls.slice(-2)).toEqual([
+      // The update returns once the replacement serves: the standby may then be released.
+      expect(aws.state.inService).toBe(4);
+      const retire = aws.state.calls.slice(
+        aws.state.calls.lastIndexOf('AutoScaling:DescribeAutoScalingInstances') + 1,
+      );
+      expect(retire.slice(0, 2)).toEqual([
         'AutoScaling:TerminateInstanceInAutoScalingGroup',
         'AutoScaling:SetDesiredCapacity',
       ]);
+      expect(retire.length).toBeGreaterThan(2);
+      expect(new Set(retire.slice(2))).toEqual(new Set(['AutoScaling:DescribeAutoScalingGroups']));
       declared = undefined;
       const calls = aws.state.calls.length;
       await stack.up();

@@ -5,6 +5,7 @@
 
 import {
   AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
   EnterStandbyCommand,
   ExitStandbyCommand,
@@ -40,6 +41,9 @@ interface World {
   target: { state: 'healthy' | 'draining' | 'unused'; drainingReads: number };
   lifecycle: string | undefined;
   desired: number;
+  /** In service; a launched instance comes in service after `launchReads` reads of the group. */
+  inService: number;
+  launching: number[];
   calls: string[];
 }
 
@@ -50,11 +54,13 @@ afterEach(() => {
   asg.reset();
 });
 
-function world(drainingReads = 3, refuseStandby = false): World {
+function world(drainingReads = 3, refuseStandby = false, launchReads = 2): World {
   const w: World = {
     target: { state: 'healthy', drainingReads },
     lifecycle: 'InService',
     desired: 4,
+    inService: 4,
+    launching: [],
     calls: [],
   };
   elb.on(DeregisterTargetsCommand).callsFake(() => {
@@ -88,12 +94,14 @@ function world(drainingReads = 3, refuseStandby = false): World {
     expect(input.ShouldDecrementDesiredCapacity).toBe(true);
     w.lifecycle = 'Standby';
     w.desired--;
+    w.inService--;
     return {};
   });
   asg.on(ExitStandbyCommand).callsFake(() => {
     w.calls.push('ExitStandby');
     w.lifecycle = 'InService';
     w.desired++;
+    w.inService++;
     return {};
   });
   asg.on(TerminateInstanceInAutoScalingGroupCommand).callsFake(() => {
@@ -104,7 +112,18 @@ function world(drainingReads = 3, refuseStandby = false): World {
   asg.on(SetDesiredCapacityCommand).callsFake((input: { DesiredCapacity: number }) => {
     w.calls.push(`SetDesiredCapacity ${input.DesiredCapacity}`);
     w.desired = input.DesiredCapacity;
+    while (w.inService + w.launching.length < w.desired) w.launching.push(launchReads);
     return {};
+  });
+  asg.on(DescribeAutoScalingGroupsCommand).callsFake(() => {
+    w.launching = w.launching.map((r) => r - 1);
+    w.inService += w.launching.filter((r) => r <= 0).length;
+    w.launching = w.launching.filter((r) => r > 0);
+    const Instances = Array.from({ length: w.inService }, (_, i) => ({
+      InstanceId: `i-${i}`,
+      LifecycleState: 'InService',
+    }));
+    return { AutoScalingGroups: [{ AutoScalingGroupName: NODE.autoScalingGroup, Instances }] };
   });
   return w;
 }
@@ -182,6 +201,31 @@ describe('switching an EC2 node out', () => {
     await drainInstance(clients(), whole, { timeoutMs: 60_000, pollMs: 1, onProgress: (l) => lines.push(l) });
     expect(lines[0]).toBe('hand-off checked: snapshot snap-0abc, 100 GiB');
     expect(w.lifecycle).toBe('Standby');
+  });
+
+  it('retiring waits until the replacement is in service, so the standby is released only then', async () => {
+    const w = world(0, false, 3);
+    await drainInstance(clients(), NODE, { timeoutMs: 60_000, pollMs: 1 });
+    const lines: string[] = [];
+    await retireInstance(clients(), NODE, { timeoutMs: 60_000, pollMs: 1, onProgress: (l) => lines.push(l) });
+    expect(w.inService).toBe(4);
+    expect(lines).toEqual([
+      'web-primary: 3 of 4 in service; waiting for the replacement',
+      'web-primary: 3 of 4 in service; waiting for the replacement',
+    ]);
+  });
+
+  it('a replacement that never comes fails the retirement in time, and says the standby stays', async () => {
+    const w = world(0, false, 1_000_000);
+    await drainInstance(clients(), NODE, { timeoutMs: 60_000, pollMs: 1 });
+    let t = 0;
+    const clock = { now: () => t, sleep: async (ms: number) => void (t += ms) };
+    await expect(
+      retireInstance(clients(), NODE, { timeoutMs: 600_000, pollMs: 60_000, ...clock }),
+    ).rejects.toThrow(
+      'retirement of i-0aaa: web-primary has 3 of 4 instances in service after 600 s; its standby keeps serving',
+    );
+    expect(w.desired).toBe(4);
   });
 
   it('retires it: terminated, and the group back to its declared size so that it launches the replacement', async () => {

@@ -14,6 +14,9 @@ export interface FakeAwsState {
   /** Its lifecycle state in the group; undefined once it left. */
   lifecycle: string | undefined;
   desired: number;
+  /** Instances in service in the group; new ones (up to desired) come in service a few reads later. */
+  inService: number;
+  launching: { readsLeft: number }[];
   /** Actions in order, e.g. `ElasticLoadBalancingV2:DeregisterTargets`. */
   calls: string[];
 }
@@ -37,6 +40,8 @@ export async function fakeAws(
     target: { state: 'healthy', drainingReads },
     lifecycle: 'InService',
     desired: opts.desired ?? 4,
+    inService: opts.desired ?? 4,
+    launching: [],
     calls: [],
   };
   const reply = (ns: string, action: string, result = '') =>
@@ -75,17 +80,33 @@ export async function fakeAws(
       case 'EnterStandby':
         if (form.get('ShouldDecrementDesiredCapacity') === 'true') state.desired--;
         state.lifecycle = 'Standby';
+        state.inService--;
         return { code: 200, body: reply(ASG, action, '<Activities></Activities>') };
       case 'ExitStandby':
         state.desired++;
         state.lifecycle = 'InService';
+        state.inService++;
         return { code: 200, body: reply(ASG, action, '<Activities></Activities>') };
       case 'TerminateInstanceInAutoScalingGroup':
         state.lifecycle = undefined;
         return { code: 200, body: reply(ASG, action, '') };
       case 'SetDesiredCapacity':
         state.desired = Number(form.get('DesiredCapacity'));
+        while (state.inService + state.launching.length < state.desired)
+          state.launching.push({ readsLeft: 2 });
         return { code: 200, body: reply(ASG, action) };
+      case 'DescribeAutoScalingGroups': {
+        for (const l of state.launching) l.readsLeft--;
+        state.inService += state.launching.filter((l) => l.readsLeft <= 0).length;
+        state.launching = state.launching.filter((l) => l.readsLeft > 0);
+        const members = Array.from(
+          { length: state.inService },
+          (_, i) =>
+            `<member><InstanceId>i-${String(i).padStart(17, '0')}</InstanceId><AvailabilityZone>eu-west-1a</AvailabilityZone><LifecycleState>InService</LifecycleState><HealthStatus>Healthy</HealthStatus><ProtectedFromScaleIn>false</ProtectedFromScaleIn></member>`,
+        ).join('');
+        const groupXml = `<member><AutoScalingGroupName>${group}</AutoScalingGroupName><MinSize>0</MinSize><MaxSize>10</MaxSize><DesiredCapacity>${state.desired}</DesiredCapacity><DefaultCooldown>300</DefaultCooldown><AvailabilityZones><member>eu-west-1a</member></AvailabilityZones><HealthCheckType>EC2</HealthCheckType><CreatedTime>2026-01-01T00:00:00Z</CreatedTime><Instances>${members}</Instances></member>`;
+        return { code: 200, body: reply(ASG, action, `<AutoScalingGroups>${groupXml}</AutoScalingGroups>`) };
+      }
       default:
         return {
           code: 400,
