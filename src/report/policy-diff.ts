@@ -105,7 +105,20 @@ function behaviour(a: Policy, b: Policy, fc?: { base?: PoolForecast; head?: Pool
   }).filter(Boolean);
   if (standby.length) out.push(`failure probability thresholds (${standby.join('; ')})`);
   if (a.standby.dwellMs !== b.standby.dwellMs) {
-    out.push(`work moves after the score holds for ${mins(a.standby.dwellMs)} → ${mins(b.standby.dwellMs)}`);
+    out.push(
+      `a node is switched out after the score holds for ${mins(a.standby.dwellMs)} → ${mins(b.standby.dwellMs)}`,
+    );
+  }
+  if (a.standby.syncMs !== b.standby.syncMs) {
+    out.push(`a warm standby's data is synced every ${mins(a.standby.syncMs)} → ${mins(b.standby.syncMs)}`);
+  }
+  if (a.capacity.zoneLoss !== b.capacity.zoneLoss) {
+    const what = {
+      ignore: 'nothing reserved',
+      'at-risk': 'reserved when a zone is at risk',
+      always: 'any one zone can be lost',
+    };
+    out.push(`against losing a zone: ${what[a.capacity.zoneLoss]} → ${what[b.capacity.zoneLoss]}`);
   }
   const g = (p: Policy) =>
     `at most ${p.guardrails.maxTotalInstances} instances and $${p.guardrails.maxHourlyCost.toFixed(2)}/h`;

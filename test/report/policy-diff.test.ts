@@ -49,6 +49,23 @@ describe('policy diff markdown', () => {
     );
   });
 
+  it('says what the standby and zone settings change', () => {
+    const a = set('standby:\n  sync: 15m\n');
+    const b = set('capacity:\n  zoneLoss: always\nstandby:\n  sync: 5m\n  dwell: 20m\n');
+    const text = policyDiffMarkdown({
+      baseLabel: 'a',
+      headLabel: 'b',
+      base: a,
+      head: b,
+      forecasts: new Map(),
+    });
+    expect(text).toContain("a warm standby's data is synced every 15 min → 5 min");
+    expect(text).toContain(
+      'against losing a zone: reserved when a zone is at risk → any one zone can be lost',
+    );
+    expect(text).toContain('a node is switched out after the score holds for 10 min → 20 min');
+  });
+
   it('says so when nothing changes', () => {
     expect(
       policyDiffMarkdown({ baseLabel: 'a', headLabel: 'b', base, head: base, forecasts: new Map() }),
