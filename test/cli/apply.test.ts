@@ -368,12 +368,18 @@ describe('plan', () => {
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toMatch(/storefront {2}completed/);
 
-    // Planned again from what the target now has: nothing left to do.
+    // Planned again from what the target now has: nothing left to provision. The standby's data
+    // was copied when the plan was made, over 15 min (standby.sync) of simulated time ago: one
+    // step brings it in step, and nothing else.
     const again = await runCli(['plan', '--pool', POOL, '--state', dir, '--format', 'json']);
     expect(again.code, again.stderr).toBe(0);
     const [doc] = JSON.parse(again.stdout);
-    expect(doc).toMatchObject({ pool: POOL, target: 'sim', preview: null, steps: [] });
+    expect(doc).toMatchObject({ pool: POOL, target: 'sim', preview: null });
+    expect(doc.steps.map((s: { id: string; kind: string }) => [s.id, s.kind])).toEqual([
+      [`${POOL}#1:sync`, 'warm'],
+    ]);
     expect(doc.current.standby).toEqual({ 'storefront-p-3': 0 });
+    expect(doc.current.standbySync['storefront-p-3']).toBe(Date.parse(plan.at));
   });
 
   it('exits 2 for --target pulumi without its stack template, before forecasting anything', async () => {
