@@ -10,11 +10,8 @@ import { WEIGHT_EPSILON } from '../src/core/plan.js';
 export const TARGETS = ['aws', 'kubernetes', 'local'] as const;
 export type Target = (typeof TARGETS)[number];
 
-/** A pool as the stack declares it: the planner's PoolState, plus where each standby goes. */
-export interface StackPoolState extends PoolState {
-  /** Zone per standby node (the planner's placement); absent: the shadowed node's own zone. */
-  standbyZones?: Record<string, string>;
-}
+/** A pool as the stack declares it: the planner's PoolState (standbyZones: where each standby goes). */
+export type StackPoolState = PoolState;
 
 export interface StackDesiredState extends DesiredState {
   pools: Record<string, StackPoolState>;
