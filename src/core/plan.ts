@@ -84,3 +84,23 @@ export const WEIGHT_EPSILON = 1e-9;
 export function emptyPool(): PoolState {
   return { primary: 0, shadow: 0, standby: {}, weights: { primary: 1, shadow: 0 } };
 }
+
+/**
+ * `s` with the zone and sync time of each of its standbys (from `zones` and `syncs`), and no
+ * others; an empty map is left out.
+ */
+export function withStandbyMeta(
+  s: PoolState,
+  zones: Readonly<Record<string, string>> = {},
+  syncs: Readonly<Record<string, number>> = {},
+): PoolState {
+  const { standbyZones: _z, standbySync: _s, ...rest } = s;
+  const ids = Object.keys(s.standby).sort();
+  const z = ids.filter((id) => zones[id] !== undefined).map((id) => [id, zones[id]!] as const);
+  const y = ids.filter((id) => syncs[id] !== undefined).map((id) => [id, syncs[id]!] as const);
+  return {
+    ...rest,
+    ...(z.length ? { standbyZones: Object.fromEntries(z) } : {}),
+    ...(y.length ? { standbySync: Object.fromEntries(y) } : {}),
+  };
+}

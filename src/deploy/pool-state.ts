@@ -2,7 +2,7 @@
 // target, read back, shows the state asked for. And which route target a change gives more
 // traffic, since traffic may only move onto capacity that serves (docs/design.md, rule 5).
 
-import { type PoolState, WEIGHT_EPSILON } from '../core/plan.js';
+import { type PoolState, WEIGHT_EPSILON, withStandbyMeta } from '../core/plan.js';
 
 /** Same counts, same standby nodes and shares, same weights (within rounding). */
 export function sameState(a: PoolState, b: PoolState): boolean {
@@ -16,19 +16,22 @@ export function sameState(a: PoolState, b: PoolState): boolean {
     keys.length === Object.keys(b.standby).length &&
     keys.every((k) => Object.hasOwn(b.standby, k) && close(a.standby[k]!, b.standby[k]!)) &&
     sameList(a.retired, b.retired) &&
-    sameZones(a.standbyZones, b.standbyZones) &&
-    sameZones(a.standbySync, b.standbySync)
+    sameMap(a.standbyZones, b.standbyZones) &&
+    sameMap(a.standbySync, b.standbySync)
   );
 }
 
 /** Standby zones as maps (absent = none). */
-function sameZones<T>(a: Readonly<Record<string, T>> = {}, b: Readonly<Record<string, T>> = {}): boolean {
+export function sameMap<T>(
+  a: Readonly<Record<string, T>> = {},
+  b: Readonly<Record<string, T>> = {},
+): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
-/** Retired node lists as sets (absent = none). */
-function sameList(a: readonly string[] = [], b: readonly string[] = []): boolean {
+/** Node lists as sets (absent = none). */
+export function sameList(a: readonly string[] = [], b: readonly string[] = []): boolean {
   const set = new Set(a);
   return set.size === new Set(b).size && b.every((x) => set.has(x));
 }
@@ -82,22 +85,18 @@ export function withCapacityOf(current: PoolState, target: PoolState): PoolState
   for (const node of Object.keys(target.standby)) if (!Object.hasOwn(standby, node)) standby[node] = 0;
   const retired = [...new Set([...(current.retired ?? []), ...(target.retired ?? [])])];
   for (const node of retired) if (Object.hasOwn(standby, node)) standby[node] = 1;
-  const zones = { ...target.standbyZones, ...current.standbyZones };
-  const placed = Object.keys(standby).filter((n) => zones[n] !== undefined);
   // A standby holds the newest data either state says it was synced to.
-  const synced = Object.keys(standby)
-    .map(
-      (n) =>
-        [n, Math.max(current.standbySync?.[n] ?? -Infinity, target.standbySync?.[n] ?? -Infinity)] as const,
-    )
-    .filter(([, t]) => Number.isFinite(t));
-  return {
-    primary: Math.max(current.primary, target.primary),
-    shadow: Math.max(current.shadow, target.shadow),
-    standby,
-    weights: { ...current.weights },
-    ...(retired.length > 0 ? { retired } : {}),
-    ...(placed.length > 0 ? { standbyZones: Object.fromEntries(placed.map((n) => [n, zones[n]!])) } : {}),
-    ...(synced.length > 0 ? { standbySync: Object.fromEntries(synced) } : {}),
-  };
+  const synced = { ...target.standbySync };
+  for (const [n, t] of Object.entries(current.standbySync ?? {})) synced[n] = Math.max(t, synced[n] ?? t);
+  return withStandbyMeta(
+    {
+      primary: Math.max(current.primary, target.primary),
+      shadow: Math.max(current.shadow, target.shadow),
+      standby,
+      weights: { ...current.weights },
+      ...(retired.length > 0 ? { retired } : {}),
+    },
+    { ...target.standbyZones, ...current.standbyZones },
+    synced,
+  );
 }

@@ -3,6 +3,7 @@
 // for the event log.
 
 import { type PoolState, WEIGHT_EPSILON } from '../core/plan.js';
+import { sameList, sameMap } from './pool-state.js';
 import type { Routing } from './sim-serve.js';
 
 export function routingOf(state: PoolState): Routing {
@@ -15,23 +16,14 @@ export function routingOf(state: PoolState): Routing {
 }
 
 export function sameRouting(a: Routing, b: Routing): boolean {
-  const keys = Object.keys(a.standby);
-  const retired = new Set(a.retired ?? []);
   return (
     a.weights.primary === b.weights.primary &&
     a.weights.shadow === b.weights.shadow &&
-    keys.length === Object.keys(b.standby).length &&
-    keys.every((k) => a.standby[k] === b.standby[k]) &&
-    retired.size === (b.retired ?? []).length &&
-    (b.retired ?? []).every((n) => retired.has(n)) &&
-    sameMap(a.standbyZones ?? {}, b.standbyZones ?? {}) &&
-    sameMap(a.standbySync ?? {}, b.standbySync ?? {})
+    sameMap(a.standby, b.standby) &&
+    sameList(a.retired, b.retired) &&
+    sameMap(a.standbyZones, b.standbyZones) &&
+    sameMap(a.standbySync, b.standbySync)
   );
-}
-
-function sameMap<T>(a: Readonly<Record<string, T>>, b: Readonly<Record<string, T>>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 /** Why a state cannot be applied, or undefined when it can. */

@@ -11,7 +11,13 @@
 import { isoMinute } from '../core/duration.js';
 import type { Forecast } from '../core/forecast.js';
 import type { Criticality } from '../core/graph.js';
-import type { MigrationPlan, MigrationStep, PoolState, StepKind } from '../core/plan.js';
+import {
+  type MigrationPlan,
+  type MigrationStep,
+  type PoolState,
+  type StepKind,
+  withStandbyMeta,
+} from '../core/plan.js';
 import { thresholdsFor } from '../core/risk.js';
 import type { Clock } from '../core/seams.js';
 import type { Policy } from '../policy/types.js';
@@ -159,7 +165,9 @@ interface Budget {
   cost: number;
 }
 
-function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget): PoolPlan {
+function planPool(given: PoolInputs, now: number, intervalMs: number, budget: Budget): PoolPlan {
+  // The zones standbys and the zone-loss reserve are planned over, derived once.
+  const p = given.zones ? given : { ...given, zones: zonesOf(given.nodes ?? []) };
   const { policy, current } = p;
   const out: PoolPlan = {
     pool: p.pool,
@@ -223,7 +231,7 @@ function planPool(p: PoolInputs, now: number, intervalMs: number, budget: Budget
       ? current.weights
       : { primary: round(1 - target.shadowWeight), shadow: target.shadowWeight },
   };
-  desired = withMeta(
+  desired = withStandbyMeta(
     fit(desired, current, policy, budget, out),
     { ...out.zones, ...current.standbyZones },
     syncsFor(p, standby, now),
@@ -268,7 +276,7 @@ function shiftsRoutes(current: PoolState, steps: readonly MigrationStep[]): bool
  */
 function zoneReserve(p: PoolInputs, target: Sizes, totalNeed: number, out: PoolPlan): Sizes {
   const { capacity } = p.policy;
-  const zones = p.zones ?? zonesOf(p.nodes ?? []);
+  const zones = p.zones ?? [];
   if (capacity.zoneLoss === 'ignore' || zones.length < 2) return target;
   const units = capacity.unitsPerInstance;
   const need = (1 - target.shadowWeight) * totalNeed;
@@ -482,7 +490,7 @@ function planStandby(p: PoolInputs, now: number, out: PoolPlan): StandbyPlan {
 
 /** A new standby's place: in words for the plan, its zone for the desired state. */
 function placeStandby(n: NodeRisk, p: PoolInputs, out: PoolPlan): void {
-  const where = place(n, p.zones ?? zonesOf(p.nodes ?? []));
+  const where = place(n, p.zones ?? []);
   out.placements[n.id] = where.text;
   if (where.zone !== undefined) out.zones[n.id] = where.zone;
 }
@@ -615,7 +623,7 @@ function fmtCost(v: number): string {
 
 /** The state while growing from `a` towards `b`: the larger of each, standby of both. */
 function grown(a: PoolState, b: PoolState): PoolState {
-  return withMeta(
+  return withStandbyMeta(
     {
       primary: Math.max(a.primary, b.primary),
       shadow: Math.max(a.shadow, b.shadow),
@@ -626,26 +634,6 @@ function grown(a: PoolState, b: PoolState): PoolState {
     { ...b.standbyZones, ...a.standbyZones },
     { ...b.standbySync, ...a.standbySync },
   );
-}
-
-/**
- * `s` with the zone and sync time of each of its standbys (from `zones` and `syncs`), and no
- * others; an empty map is left out.
- */
-export function withMeta(
-  s: PoolState,
-  zones: Readonly<Record<string, string>> = {},
-  syncs: Readonly<Record<string, number>> = {},
-): PoolState {
-  const { standbyZones: _z, standbySync: _s, ...rest } = s;
-  const ids = Object.keys(s.standby).sort();
-  const z = ids.filter((id) => zones[id] !== undefined).map((id) => [id, zones[id]!] as const);
-  const y = ids.filter((id) => syncs[id] !== undefined).map((id) => [id, syncs[id]!] as const);
-  return {
-    ...rest,
-    ...(z.length ? { standbyZones: Object.fromEntries(z) } : {}),
-    ...(y.length ? { standbySync: Object.fromEntries(y) } : {}),
-  };
 }
 
 /**
@@ -765,7 +753,7 @@ function steps(
   if (due.length > 0) {
     const synced = { ...state.standbySync };
     for (const id of due) synced[id] = desired.standbySync![id]!;
-    state = withMeta(state, state.standbyZones, synced);
+    state = withStandbyMeta(state, state.standbyZones, synced);
     add(
       'warm',
       state,
@@ -783,7 +771,7 @@ function steps(
   for (const id of standby.moving) {
     // The hand-off takes the node's newest data: the switch syncs once more before traffic follows.
     const synced = { ...state.standbySync, [id]: desired.standbySync?.[id] ?? now };
-    state = withMeta({ ...state, standby: { ...state.standby, [id]: 1 } }, state.standbyZones, synced);
+    state = withStandbyMeta({ ...state, standby: { ...state.standby, [id]: 1 } }, state.standbyZones, synced);
     add(
       'shift',
       state,
@@ -828,7 +816,7 @@ function steps(
   };
   const stillRetired = (state.retired ?? []).filter((id) => Object.hasOwn(finalStandby, id));
   if (stillRetired.length > 0) final.retired = stillRetired;
-  final = withMeta(final, state.standbyZones, state.standbySync);
+  final = withStandbyMeta(final, state.standbyZones, state.standbySync);
   if (count(final) < count(state)) {
     const released = new Set([...standby.retiring, ...standby.releasing]);
     const what = [

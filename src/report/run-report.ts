@@ -14,6 +14,7 @@ import type { StandbyPolicy } from '../core/risk.js';
 import type { Series } from '../core/series.js';
 import type { JournalRecord } from '../deploy/journal.js';
 import type { NodeReport } from '../schedule/node-risk.js';
+import type { StandbyLife } from '../schedule/standby-ledger.js';
 
 export { runReportHtml } from './run-report-html.js';
 export { runReportMarkdown, type MarkdownOptions } from './run-report-markdown.js';
@@ -75,18 +76,8 @@ export interface PoolReportInput {
   standbys?: StandbyLifeReport[];
 }
 
-/** One standby's lifecycle (epoch ms); absent times have not happened. */
-export interface StandbyLifeReport {
-  node: string;
-  zone?: string;
-  provisionedAt: number;
-  /** When its data was last brought in step with the node's. */
-  syncedAt?: number;
-  switchedAt?: number;
-  switchRolledBackAt?: number;
-  retiredAt?: number;
-  releasedAt?: number;
-}
+/** One standby's lifecycle (epoch ms), as the ledger keeps it; absent times have not happened. */
+export type StandbyLifeReport = StandbyLife;
 
 /** The pool's forecast: a `ForecastResult` (src/schedule/forecast-pool.ts) fits as it is. */
 export interface ForecastReport {

@@ -103,12 +103,11 @@ export function declareAws(config: AwsStackConfig): Record<string, pulumi.Output
     // once its standby is registered in the target group; registered again if the switch is rolled
     // back; terminated, with the group back to its size, when retired.
     const region = config.aws.region ?? new pulumi.Config('aws').get('region');
-    const drains: Record<string, AwsNodeDrain> = {};
     for (const { node, retired } of switchedNodes(state)) {
       const sb = standby.standbys[node];
       const registration = sb?.registration;
       const data = sb?.data;
-      drains[node] = new AwsNodeDrain(
+      new AwsNodeDrain(
         `${pool}-drain-${node}`,
         {
           instanceId: node,

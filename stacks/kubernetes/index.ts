@@ -104,6 +104,7 @@ export function declareKubernetes(config: KubernetesStackConfig): Record<string,
     const drains: Record<string, KubernetesNodeDrain> = {};
     for (const { node, retired } of switchedNodes(state)) {
       const s = standby.nodes[node]!;
+      const claim = nodes.find((x) => x.node === node)?.claim;
       drains[node] = new KubernetesNodeDrain(
         `${pool}-drain-${node}`,
         {
@@ -113,13 +114,8 @@ export function declareKubernetes(config: KubernetesStackConfig): Record<string,
           selector: pair.primary.selector,
           retired,
           timeoutSeconds: k8s.drainTimeoutSeconds,
-          ...(s.snapshot && s.dataClaim && nodes.find((x) => x.node === node)?.claim
-            ? {
-                handoff: {
-                  volumeSnapshot: s.snapshot.name,
-                  claim: nodes.find((x) => x.node === node)!.claim!,
-                },
-              }
+          ...(s.snapshot && s.dataClaim && claim !== undefined
+            ? { handoff: { volumeSnapshot: s.snapshot.name, claim } }
             : {}),
           ...(context !== undefined ? { context } : {}),
         },

@@ -793,7 +793,11 @@ describe('Pulumi.example-kubernetes.yaml', () => {
 
 describe('declareKubernetes: a switched node, drained by a NodeDrain once its standby serves', () => {
   const NODE_DRAIN = 'shadowcast:kubernetes:NodeDrain';
-  const cfg = (retired?: string[]) =>
+  /** node-a warm, node-b switched; `retired`, sync times, node-b's claim and a snapshot class as given. */
+  const cfg = (
+    retired?: string[],
+    data: { standbySync?: Record<string, number>; claim?: string; volumeSnapshotClass?: string } = {},
+  ) =>
     config({
       desired: {
         pools: {
@@ -803,11 +807,20 @@ describe('declareKubernetes: a switched node, drained by a NodeDrain once its st
             standby: { 'node-a': 0, 'node-b': 1 },
             weights: { primary: 1, shadow: 0 },
             ...(retired ? { retired } : {}),
+            ...(data.standbySync ? { standbySync: data.standbySync } : {}),
           },
         },
       },
-      nodes: { 'node-a': { zone: 'zone-a' }, 'node-b': { zone: 'zone-b' } },
-      kubernetes: { namespace: 'shop', gateway: { name: 'gw' }, pools: { web: webSettings } },
+      nodes: {
+        'node-a': { zone: 'zone-a' },
+        'node-b': { zone: 'zone-b', ...(data.claim ? { claim: data.claim } : {}) },
+      },
+      kubernetes: {
+        namespace: 'shop',
+        gateway: { name: 'gw' },
+        ...(data.volumeSnapshotClass ? { volumeSnapshotClass: data.volumeSnapshotClass } : {}),
+        pools: { web: webSettings },
+      },
     });
 
   it('declares one NodeDrain per switched node: the pool’s primary Deployment and pod labels to evict', async () => {
@@ -830,25 +843,10 @@ describe('declareKubernetes: a switched node, drained by a NodeDrain once its st
 
   it('with a VolumeSnapshotClass: a snapshot of the claim per sync time, restored for the hand-off and checked by the drain', async () => {
     const at = Date.UTC(2026, 11, 5, 7, 45);
-    const synced = config({
-      desired: {
-        pools: {
-          web: {
-            primary: 4,
-            shadow: 0,
-            standby: { 'node-a': 0, 'node-b': 1 },
-            standbySync: { 'node-a': at - 900_000, 'node-b': at },
-            weights: { primary: 1, shadow: 0 },
-          },
-        },
-      },
-      nodes: { 'node-a': { zone: 'zone-a' }, 'node-b': { zone: 'zone-b', claim: 'node-b-data' } },
-      kubernetes: {
-        namespace: 'shop',
-        gateway: { name: 'gw' },
-        volumeSnapshotClass: 'csi-hostpath-snapclass',
-        pools: { web: webSettings },
-      },
+    const synced = cfg(undefined, {
+      standbySync: { 'node-a': at - 900_000, 'node-b': at },
+      claim: 'node-b-data',
+      volumeSnapshotClass: 'csi-hostpath-snapclass',
     });
     const before = created.length;
     const { outputs } = await declare(synced);
