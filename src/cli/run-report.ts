@@ -55,14 +55,18 @@ export async function writeRunReport(
     { path: join(latest, 'latest.md'), content: latestMarkdown },
     { path: join(latest, 'latest.json'), content: json },
   ]);
-  await prune(latest, keep);
+  await prune(latest, keep, run.runId);
   return files;
 }
 
-/** Keeps the newest `keep` run directories (their names sort by time); a scheduled runner writes one per firing. */
-async function prune(dir: string, keep: number): Promise<void> {
-  const runs = (await readdir(dir)).filter((n) => n.startsWith('run-')).sort();
-  for (const old of runs.slice(0, Math.max(0, runs.length - keep))) {
+/**
+ * Keeps this run's directory and the newest `keep` − 1 others; a scheduled runner writes one per
+ * firing. Names sort by their start second, and two runs in one second differ only by a random
+ * suffix, so the run just written is kept by name, never by where it sorts.
+ */
+async function prune(dir: string, keep: number, current: string): Promise<void> {
+  const others = (await readdir(dir)).filter((n) => n.startsWith('run-') && n !== current).sort();
+  for (const old of others.slice(0, Math.max(0, others.length - Math.max(0, keep - 1)))) {
     await rm(join(dir, old), { recursive: true, force: true });
   }
 }
