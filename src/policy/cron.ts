@@ -1,40 +1,45 @@
-// Checks a 5-field cron expression (minute hour day-of-month month day-of-week) the way the
-// scheduler will read it, so a policy with a schedule that would never fire, or fire wrongly, is
-// refused in review rather than at run time. Only checks: running cron is the scheduler's job.
+// Checks a 5-field cron expression (minute hour day-of-month month day-of-week) with the library
+// the scheduler fires it with (croner), so a policy whose schedule would never fire, or that the
+// scheduler would read differently, is refused in review rather than at run time.
 
-const FIELDS = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day-of-month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: 'jan feb mar apr may jun jul aug sep oct nov dec' },
-  { name: 'day-of-week', min: 0, max: 7, names: 'sun mon tue wed thu fri sat' },
-] as const;
+import { Cron } from 'croner';
 
 const SHAPE = 'minute hour day-of-month month day-of-week, like "*/15 * * * *"';
 
-/** An item as a complaint quotes it: JSON-escaped and cut short, so a message stays one line. */
-const q = (item: string) => JSON.stringify(item.length > 40 ? `${item.slice(0, 40)}…` : item);
+/** A date the "never fires" check starts from: any fixed one does (no wall clock in a check). */
+const FROM = new Date(Date.UTC(2000, 0, 1));
 
-function value(text: string, field: (typeof FIELDS)[number]): number | undefined {
-  if (/^\d+$/.test(text)) return Number(text);
-  if (!('names' in field)) return undefined;
-  const i = field.names.split(' ').indexOf(text.toLowerCase());
-  return i < 0 ? undefined : i + field.min;
-}
+const FIELDS = [
+  { name: 'minute', range: '0-59' },
+  { name: 'hour', range: '0-23' },
+  { name: 'day-of-month', range: '1-31' },
+  { name: 'month', range: '1-12' },
+  { name: 'day-of-week', range: '0-7' },
+] as const;
 
-function itemProblem(item: string, field: (typeof FIELDS)[number]): string | undefined {
-  const [range = '', step, ...extra] = item.split('/');
-  if (extra.length || (step !== undefined && !/^[1-9]\d*$/.test(step)))
-    return `${field.name} ${q(item)}: a step is "/N" with N a whole number of at least 1`;
-  if (range === '*') return undefined;
-  const ends = range.split('-');
-  if (ends.length > 2 || ends.some((e) => e === ''))
-    return `${field.name} ${q(item)} is not a value, a range a-b or *`;
-  const [lo, hi] = ends.map((e) => value(e, field));
-  const out = (v: number | undefined) => v === undefined || v < field.min || v > field.max;
-  if (out(lo) || (ends.length === 2 && out(hi)))
-    return `${field.name} ${q(item)} is outside ${field.min}-${field.max}`;
-  if (hi !== undefined && hi < lo!) return `${field.name} ${q(item)}: the range runs backwards`;
+const compile = (parts: readonly string[]) => new Cron(parts.join(' '), { paused: true, mode: '5-part' });
+
+/** croner's own words, one line, without its class-name prefix. */
+const oneLine = (err: unknown) =>
+  String((err as Error).message)
+    .replace(/^CronPattern:\s*/, '')
+    .replace(/\s+/g, ' ')
+    .slice(0, 200);
+
+/** Which field croner refuses, each tried alone, in the policy's terms (croner counts day and month from 0 in its messages). */
+function fieldProblem(parts: readonly string[]): string | undefined {
+  for (const [i, part] of parts.entries()) {
+    const alone = parts.map((p, j) => (j === i ? p : '*'));
+    try {
+      compile(alone);
+    } catch (err) {
+      const field = FIELDS[i]!;
+      const quoted = JSON.stringify(part.length > 40 ? `${part.slice(0, 40)}…` : part);
+      const why = oneLine(err);
+      if (/^Invalid value/.test(why)) return `${field.name} ${quoted} is outside ${field.range}`;
+      return `${field.name} ${quoted}: ${why}`;
+    }
+  }
   return undefined;
 }
 
@@ -42,11 +47,13 @@ function itemProblem(item: string, field: (typeof FIELDS)[number]): string | und
 export function cronProblem(expr: string): string | undefined {
   const parts = expr.trim().split(/\s+/).filter(Boolean);
   if (parts.length !== 5) return `needs 5 fields (${SHAPE}); it has ${parts.length}`;
-  for (const [i, part] of parts.entries()) {
-    for (const item of part.split(',')) {
-      const problem = itemProblem(item, FIELDS[i]!);
-      if (problem) return problem;
-    }
+  let job: Cron;
+  try {
+    job = compile(parts);
+  } catch (err) {
+    return fieldProblem(parts) ?? oneLine(err);
   }
+  // Croner looks years ahead for a matching day: "0 0 31 2 *" (31 February) has none.
+  if (!job.nextRun(FROM)) return `"${parts.join(' ')}" never fires (no date matches every field)`;
   return undefined;
 }

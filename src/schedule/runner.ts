@@ -1,11 +1,11 @@
-// The run loop: every pool of this runner's shard on its policy's cron schedule (node-cron, in the
+// The run loop: every pool of this runner's shard on its policy's cron schedule (croner, in the
 // policy's time zone), or all of them once. A pool's run never overlaps its previous run (a firing
 // that finds it still going is skipped and logged); pools take turns for the CPU, `concurrency`
 // at a time; one failing pool never stops the others. stop() (SIGTERM, SIGINT) starts no new
 // run, lets a migration pause at its next step boundary, and resolves once every run has ended.
 
 import { randomBytes } from 'node:crypto';
-import cron, { type ScheduledTask } from 'node-cron';
+import { Cron } from 'croner';
 import { UsageError } from '../core/errors.js';
 import type { Policy } from '../policy/types.js';
 import { type PoolRunContext, type PoolRunReport, runPool } from './pool-run.js';
@@ -67,7 +67,7 @@ export function newRunId(now: number): string {
 
 export class Runner {
   private readonly abort = new AbortController();
-  private readonly tasks: ScheduledTask[] = [];
+  private readonly tasks: Cron[] = [];
   private readonly running = new Set<Promise<unknown>>();
   private readonly busy = new Set<string>();
   private queue: (() => void)[] = [];
@@ -106,25 +106,24 @@ export class Runner {
     const log = this.o.context.log;
     for (const spec of this.specs) {
       const { cron: expr, timezone } = this.o.policies.get(spec.pool)!.policy.schedule;
-      const task = cron.schedule(expr, () => this.fire(spec), {
-        timezone,
-        name: spec.pool,
-        noOverlap: true,
-        logger: {
-          info: () => {},
-          debug: () => {},
-          warn: (m) => log.warn({ event: 'scheduler', pool: spec.pool }, String(m)),
-          error: (m) => log.error({ event: 'scheduler', pool: spec.pool }, String(m)),
+      // protect: a firing while the previous run (the promise fire returns) is still going is
+      // skipped, and said so.
+      const task = new Cron(
+        expr,
+        {
+          timezone,
+          mode: '5-part',
+          protect: () =>
+            log.warn(
+              { event: 'overlap', pool: spec.pool },
+              `${spec.pool}: scheduled run skipped: the previous run is still going`,
+            ),
+          catch: (err) => log.error({ event: 'scheduler', pool: spec.pool }, String(err)),
         },
-      });
-      task.on('execution:overlap', () =>
-        log.warn(
-          { event: 'overlap', pool: spec.pool },
-          `${spec.pool}: scheduled run skipped: the previous run is still going`,
-        ),
+        () => this.fire(spec),
       );
       this.tasks.push(task);
-      const next = task.getNextRun();
+      const next = task.nextRun();
       log.info(
         { event: 'scheduled', pool: spec.pool, cron: expr, timezone, next: next?.toISOString() },
         `${spec.pool}: scheduled "${expr}" (${timezone}); next run ${next?.toISOString() ?? 'never'}`,
@@ -136,7 +135,7 @@ export class Runner {
   /** Starts nothing new; a migration under way pauses at its next step boundary; resolves when all runs ended. */
   async stop(reason: string): Promise<void> {
     if (!this.abort.signal.aborted) this.abort.abort(reason);
-    for (const t of this.tasks) await t.destroy();
+    for (const t of this.tasks) t.stop();
     this.tasks.length = 0;
     const waiting = this.queue;
     this.queue = [];

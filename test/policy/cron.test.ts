@@ -1,4 +1,5 @@
-// The 5-field cron check behind schedule.cron: what it accepts and the reason it gives otherwise.
+// The 5-field cron check behind schedule.cron: croner (the scheduler's own library) decides; the
+// check names the field it refuses, and refuses a schedule that never fires.
 
 import { describe, expect, it } from 'vitest';
 import { cronProblem } from '../../src/policy/cron.js';
@@ -27,13 +28,14 @@ describe('cronProblem', () => {
     ['* * 0 * *', 'day-of-month "0" is outside 1-31'],
     ['* * * 13 *', 'month "13" is outside 1-12'],
     ['* * * * 8', 'day-of-week "8" is outside 0-7'],
-    ['* * * * funday', 'day-of-week "funday" is outside 0-7'],
-    ['*/0 * * * *', 'minute "*/0": a step is "/N" with N a whole number of at least 1'],
-    ['1/2/3 * * * *', 'minute "1/2/3": a step is "/N" with N a whole number of at least 1'],
-    ['30-10 * * * *', 'minute "30-10": the range runs backwards'],
-    ['1-2-3 * * * *', 'minute "1-2-3" is not a value, a range a-b or *'],
-    ['0,,5 * * * *', 'minute "" is not a value, a range a-b or *'],
-    ['? * * * *', 'minute "?" is outside 0-59'],
+    ['* * * * funday', 'day-of-week "funday": configuration entry 5 (funday) contains illegal characters.'],
+    ['*/0 * * * *', 'minute "*/0": Syntax error, illegal stepping: 0'],
+    ['1/2/3 * * * *', 'minute "1/2/3": Syntax error, illegal stepping: \'1/2/3\''],
+    ['30-10 * * * *', 'minute "30-10": From value is larger than to value: \'30-10\''],
+    ['1-2-3 * * * *', 'minute "1-2-3": Syntax error, illegal range: \'1-2-3\''],
+    ['0,,5 * * * *', 'minute "0,,5": configuration entry minute () is empty, check for trailing spaces.'],
+    ['0 0 31 2 *', '"0 0 31 2 *" never fires (no date matches every field)'],
+    ['0 0 30 2 *', '"0 0 30 2 *" never fires (no date matches every field)'],
   ])('refuses %j: %s', (expr, problem) => {
     expect(cronProblem(expr)).toBe(problem);
   });
