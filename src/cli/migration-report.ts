@@ -6,10 +6,11 @@ import type { JournalRecord } from '../deploy/journal.js';
 import { describeState } from '../deploy/pool-state.js';
 import type { MigrationHistory } from '../schedule/history.js';
 import { table } from './output.js';
+import { spokenDuration } from '../core/time-format.js';
 
 export function migrationBlock(m: MigrationHistory): string {
   const when = m.endedAt
-    ? `${minute(m.startedAt)} to ${minute(m.endedAt)} UTC (${duration(m.durationMs!)})`
+    ? `${minute(m.startedAt)} to ${minute(m.endedAt)} UTC (${spokenDuration(m.durationMs!)})`
     : `started ${minute(m.startedAt)} UTC`;
   const out = [
     `${m.id}  ${m.pool}  ${m.outcome.replace('_', ' ')}${m.rollbackFailed ? ' (rollback failed)' : ''}  ${when}`,
@@ -31,7 +32,7 @@ export function migrationBlock(m: MigrationHistory): string {
             s.status,
             String(s.applied),
             ...(fleet ? [String(s.fleetUpdates ?? '-')] : []),
-            s.durationMs === undefined ? '-' : duration(s.durationMs),
+            s.durationMs === undefined ? '-' : spokenDuration(s.durationMs),
             s.reason ?? '',
           ]),
           [1, 2, 3, fleet ? 7 : 6],
@@ -50,7 +51,7 @@ export function planSteps(steps: readonly MigrationStep[]): string {
       String(i + 1),
       s.kind,
       minute(new Date(s.notBefore).toISOString()),
-      duration(s.bakeMs),
+      spokenDuration(s.bakeMs),
       describeState(s.state),
       s.reason,
     ]),
@@ -66,14 +67,6 @@ export function progressLine(r: JournalRecord, steps: number): string {
 
 export function minute(iso: string): string {
   return iso.slice(0, 16).replace('T', ' ');
-}
-
-export function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
 
 function indent(text: string): string {

@@ -33,6 +33,7 @@ import { writeForecastFiles } from './forecast.js';
 import { fmt, table, writeAtomically } from './output.js';
 import { graphLine, writeRunReport } from './run-report.js';
 import { RunFailed } from './run-failed.js';
+import { spokenDuration } from '../core/time-format.js';
 
 export interface RunFlags extends PulumiTargetFlags {
   once: boolean;
@@ -271,7 +272,7 @@ function poolSummary(p: PoolRunReport, policy: Policy, flags: RunFlags): string 
   const out: string[] = [];
   if (p.nodes.length) {
     out.push(
-      `${p.pool}: node risk at ${minute(p.nodes[0]!.at)} UTC (${policy.risk.model === 'built-in' ? 'built-in model' : `model ${policy.risk.model}`}; standby at ${fmt(policy.standby.provision)}, switch at ${fmt(policy.standby.transition)} held ${mins(policy.standby.dwellMs)}, both lowered for critical work)`,
+      `${p.pool}: node risk at ${minute(p.nodes[0]!.at)} UTC (${policy.risk.model === 'built-in' ? 'built-in model' : `model ${policy.risk.model}`}; standby at ${fmt(policy.standby.provision)}, switch at ${fmt(policy.standby.transition)} held ${spokenDuration(policy.standby.dwellMs)}, both lowered for critical work)`,
       table(
         ['node', 'score', 'blame metric', 'standby', 'thresholds', 'criticality', 'stateless'],
         p.nodes.map((n) => nodeRow(n, policy)),
@@ -282,7 +283,7 @@ function poolSummary(p: PoolRunReport, policy: Policy, flags: RunFlags): string 
   }
   if (p.accuracy && p.accuracy.points > 0) {
     out.push(
-      `${p.pool}: forecast accuracy over the last ${mins(policy.forecast.errorWindowMs)}: ${p.accuracy.mape.toFixed(1)}% mean absolute error on ${p.accuracy.points} points, ${Math.round(p.accuracy.coverage * 100)}% inside the interval`,
+      `${p.pool}: forecast accuracy over the last ${spokenDuration(policy.forecast.errorWindowMs)}: ${p.accuracy.mape.toFixed(1)}% mean absolute error on ${p.accuracy.points} points, ${Math.round(p.accuracy.coverage * 100)}% inside the interval`,
     );
   }
   if (p.graph) out.push(graphLine(p.pool, p.graph), '');
@@ -290,7 +291,7 @@ function poolSummary(p: PoolRunReport, policy: Policy, flags: RunFlags): string 
   if (planned) {
     const pp = planned.pool;
     out.push(
-      `${p.pool}: plan at ${minute(planned.plan.at)} UTC (next run in ${mins(planned.intervalMs)}, policy mode ${policy.mode})`,
+      `${p.pool}: plan at ${minute(planned.plan.at)} UTC (next run in ${spokenDuration(planned.intervalMs)}, policy mode ${policy.mode})`,
       `  now:     ${state(pp.current)}`,
       `  desired: ${state(pp.desired)}`,
       '  reasons:',
@@ -318,7 +319,7 @@ function poolSummary(p: PoolRunReport, policy: Policy, flags: RunFlags): string 
       const a = appliedOf(m.records);
       out.push(
         '',
-        `${p.pool}: ${target}: ${m.recovered ? 'recovered an unfinished migration: ' : ''}${a.passed} of ${a.steps} steps applied, ${a.rollbacks} rollback${a.rollbacks === 1 ? '' : 's'}, ${a.updates} stack update${a.updates === 1 ? '' : 's'}, ${duration(a.end - a.start)} on the ${flags.target === 'sim' ? 'simulated' : 'wall'} clock (${minute(a.start)} to ${minute(a.end)} UTC): ${m.outcome.replace('_', ' ')}`,
+        `${p.pool}: ${target}: ${m.recovered ? 'recovered an unfinished migration: ' : ''}${a.passed} of ${a.steps} steps applied, ${a.rollbacks} rollback${a.rollbacks === 1 ? '' : 's'}, ${a.updates} stack update${a.updates === 1 ? '' : 's'}, ${spokenDuration(a.end - a.start)} on the ${flags.target === 'sim' ? 'simulated' : 'wall'} clock (${minute(a.start)} to ${minute(a.end)} UTC): ${m.outcome.replace('_', ' ')}`,
       );
     }
     if (p.actual) out.push(`  fleet after: ${state(p.actual)}`);
@@ -353,14 +354,4 @@ function state(s: PoolState): string {
 
 function minute(t: number): string {
   return new Date(t).toISOString().slice(0, 16).replace('T', ' ');
-}
-
-function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-}
-
-function mins(ms: number): string {
-  const m = Math.round(ms / 60_000);
-  return m >= 120 && m % 60 === 0 ? `${m / 60} h` : `${m} min`;
 }

@@ -4,6 +4,7 @@
 // like `99999w` must be bad input, not a loop or an allocation without end.
 
 import { UsageError } from './errors.js';
+import { formatDuration } from './time-format.js';
 
 const UNITS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 604800e3 };
 export const DAY_MS = 86_400_000;
@@ -26,18 +27,6 @@ export function parseDuration(text: string): number | undefined {
   if (!m) return undefined;
   const ms = Number(m[1]) * UNITS[m[2]!.toLowerCase()]!;
   return Number.isFinite(ms) && ms <= MAX_DURATION_MS ? ms : undefined;
-}
-
-/** A limit as people write it: "366d", "7d", "12h", "90s". */
-export function formatDuration(ms: number): string {
-  for (const [unit, size] of [
-    ['d', DAY_MS],
-    ['h', 3_600_000],
-    ['m', 60_000],
-  ] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms / 1000}s`;
 }
 
 /** Text as a message may quote it: one line, not overlong. */
@@ -101,9 +90,4 @@ function stepsWithinSpan(text: string, steps: number, stepMs: number): number {
   throw new UsageError(
     `horizon ${quoted(text)} reaches ${Math.round((steps * stepMs) / (365.25 * DAY_MS))} years ahead at this series' step, more than the limit of 1000 years`,
   );
-}
-
-/** A time to the minute, UTC, as reasons and alerts print it: 2026-11-23T10:15Z. */
-export function isoMinute(t: number): string {
-  return new Date(t).toISOString().slice(0, 16) + 'Z';
 }

@@ -6,6 +6,7 @@
 
 import type { GateBreach, GateResult, HealthGate, MetricSource } from '../core/seams.js';
 import type { HealthGateRule } from '../policy/types.js';
+import { iso } from '../core/time-format.js';
 
 export interface MetricsGateOptions {
   source: MetricSource;
@@ -73,10 +74,6 @@ export class MetricsThresholdGate implements HealthGate {
     if (first !== undefined) return { pass: false, reason: first.reason, breaches };
     return { pass: true };
   }
-}
-
-function iso(t: number): string {
-  return new Date(t).toISOString();
 }
 
 function fmt(v: number): string {

@@ -4,6 +4,7 @@
 
 import type { GateBreach, GateResult, HealthGate } from '../core/seams.js';
 import type { HealthSignals } from './sim-serve.js';
+import { iso } from '../core/time-format.js';
 
 /** One gate rule: the step fails when `metric` goes above `max` or below `min` during the window. */
 export interface HealthRule {
@@ -61,7 +62,6 @@ function lowerBound(list: readonly SignalSample[], t: number): number {
   return lo;
 }
 
-const iso = (t: number) => new Date(t).toISOString();
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4))));
 
 export class SimHealthGate implements HealthGate {

@@ -21,6 +21,7 @@ import {
   type ServeResult,
 } from './sim-serve.js';
 import { describe, describeRouting, invalidState, routingOf, sameRouting } from './sim-state.js';
+import { iso } from '../core/time-format.js';
 
 export type { Fault } from './sim-faults.js';
 
@@ -773,5 +774,4 @@ function removalOrder(tracked: Tracked[], t: number): Tracked[] {
 
 const idNumber = (id: string) => Number(id.slice(id.lastIndexOf('-') + 1));
 
-const iso = (t: number) => new Date(t).toISOString();
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

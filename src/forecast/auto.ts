@@ -19,6 +19,7 @@ import { applyCalibration, type Calibration, calibrationFromFolds } from './cali
 import { fitHistory } from './history.js';
 import { isNonNegative } from './quantile.js';
 import { failureMessage } from './wasm.js';
+import { iso } from '../core/time-format.js';
 
 export type { ModelSelection };
 
@@ -276,10 +277,6 @@ function copySelection(s: ModelSelection): ModelSelection {
 
 function describeStep(s: { stepMs: number; stepMonths?: number }): string {
   return s.stepMonths ? `${s.stepMonths} month(s)` : `${s.stepMs} ms`;
-}
-
-function iso(t: number): string {
-  return new Date(t).toISOString();
 }
 
 /** Weights proportional to 1/MASE^2 (equal when nothing was scored). */

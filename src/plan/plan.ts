@@ -8,7 +8,7 @@
 // metrics vanish the pool holds its last good capacity. Guardrails cap every step, not just the
 // end state, across all pools together.
 
-import { isoMinute } from '../core/duration.js';
+import { formatDuration, isoMinute } from '../core/time-format.js';
 import type { Forecast } from '../core/forecast.js';
 import type { Criticality } from '../core/graph.js';
 import {
@@ -455,7 +455,7 @@ function planStandby(p: PoolInputs, now: number, out: PoolPlan): StandbyPlan {
       target[n.id] = share; // not low for long enough yet
     } else if (share !== undefined) {
       out.reasons.push(
-        `release standby of ${n.id}: below ${fmt(th.provision - s.hysteresis)} for ${mins(n.belowReleaseMs)}`,
+        `release standby of ${n.id}: below ${fmt(th.provision - s.hysteresis)} for ${formatDuration(n.belowReleaseMs)}`,
       );
     }
   }
@@ -478,7 +478,7 @@ function planStandby(p: PoolInputs, now: number, out: PoolPlan): StandbyPlan {
   for (const n of fresh.slice(0, room)) {
     const th = thresholdsFor(s, n.criticality);
     out.reasons.push(
-      `switch ${n.id} to its standby: failure probability ${fmt(n.score)} ≥ ${fmt(th.transition)} for ${mins(n.aboveTransitionMs)} (dwell ${mins(s.dwellMs)})`,
+      `switch ${n.id} to its standby: failure probability ${fmt(n.score)} ≥ ${fmt(th.transition)} for ${formatDuration(n.aboveTransitionMs)} (dwell ${formatDuration(s.dwellMs)})`,
     );
     if (current.standby[n.id] === undefined) placeStandby(n, p, out);
   }
@@ -737,7 +737,7 @@ function steps(
       state,
       at + lead,
       0,
-      `wait until the new instances are ready and warm (lead time ${mins(lead)})`,
+      `wait until the new instances are ready and warm (lead time ${formatDuration(lead)})`,
       'warm',
     );
   }
@@ -879,8 +879,4 @@ function round(v: number): number {
 function fmt(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
-}
-
-function mins(ms: number): string {
-  return ms % 3_600_000 === 0 && ms > 0 ? `${ms / 3_600_000}h` : `${Math.round(ms / 60_000)}m`;
 }

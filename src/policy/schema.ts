@@ -7,7 +7,8 @@
 
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { DAY_MS, durationProblem, formatDuration, MAX_HORIZON_MS, parseDuration } from '../core/duration.js';
+import { DAY_MS, durationProblem, MAX_HORIZON_MS, parseDuration } from '../core/duration.js';
+import { formatDuration } from '../core/time-format.js';
 
 /** A forecast's history window: at most three years, as a live source's lookback. */
 const MAX_HISTORY_MS = 1098 * DAY_MS;

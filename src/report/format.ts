@@ -45,30 +45,6 @@ export function pct(v: number): string {
   return `${Number((v * 100).toFixed(1))}%`;
 }
 
-/** "2026-01-05 08:00" (UTC). */
-export function utcMinute(t: number): string {
-  if (!Number.isFinite(t)) return '—';
-  return new Date(t).toISOString().slice(0, 16).replace('T', ' ');
-}
-
-/** "2026-01-05 08:00:45" (UTC). */
-export function utcSecond(t: number): string {
-  if (!Number.isFinite(t)) return '—';
-  return new Date(t).toISOString().slice(0, 19).replace('T', ' ');
-}
-
-/** "850 ms", "3.1 s", "45 s", "2 min", "2 min 05 s", "1 h 02 min". */
-export function duration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
-  const s = Math.round(ms / 1000);
-  if (s < 3600)
-    return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-  const m = Math.round(s / 60);
-  return m % 60 === 0 ? `${m / 60} h` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
-}
-
 /** A state's standbys in words: `web-p-3 (warm), web-p-5 (switched), web-p-6 (retired)`, by node. */
 export function describeStandbys(s: PoolState): string[] {
   const retired = new Set(s.retired ?? []);

@@ -5,7 +5,7 @@
 // take; when standby nodes are provisioned and work moves, per criticality; what the guardrails
 // allow. Pure: the caller loads the two policy sets and forecasts.
 
-import { isoMinute } from '../core/duration.js';
+import { isoMinute, spokenDuration } from '../core/time-format.js';
 import type { Forecast } from '../core/forecast.js';
 import { CRITICALITIES } from '../core/graph.js';
 import { thresholdsFor } from '../core/risk.js';
@@ -106,11 +106,13 @@ function behaviour(a: Policy, b: Policy, fc?: { base?: PoolForecast; head?: Pool
   if (standby.length) out.push(`failure probability thresholds (${standby.join('; ')})`);
   if (a.standby.dwellMs !== b.standby.dwellMs) {
     out.push(
-      `a node is switched out after the score holds for ${mins(a.standby.dwellMs)} → ${mins(b.standby.dwellMs)}`,
+      `a node is switched out after the score holds for ${spokenDuration(a.standby.dwellMs)} → ${spokenDuration(b.standby.dwellMs)}`,
     );
   }
   if (a.standby.syncMs !== b.standby.syncMs) {
-    out.push(`a warm standby's data is synced every ${mins(a.standby.syncMs)} → ${mins(b.standby.syncMs)}`);
+    out.push(
+      `a warm standby's data is synced every ${spokenDuration(a.standby.syncMs)} → ${spokenDuration(b.standby.syncMs)}`,
+    );
   }
   if (a.capacity.zoneLoss !== b.capacity.zoneLoss) {
     const what = {
@@ -167,7 +169,7 @@ function onForecast(p: Policy, f: PoolForecast) {
 function shiftTime(p: Policy): { text: string } {
   const steps = Math.ceil(1 / p.migration.stepSize - 1e-9);
   return {
-    text: `${steps} steps of ${pct(p.migration.stepSize)} × ${mins(p.migration.bakeMs)} bake = ${mins(steps * p.migration.bakeMs)}`,
+    text: `${steps} steps of ${pct(p.migration.stepSize)} × ${spokenDuration(p.migration.bakeMs)} bake = ${spokenDuration(steps * p.migration.bakeMs)}`,
   };
 }
 
@@ -186,8 +188,4 @@ function sign(v: number): string {
 
 function money(v: number): string {
   return `${v >= 0 ? '+' : '−'}$${Math.abs(v).toFixed(2)}`;
-}
-
-function mins(ms: number): string {
-  return ms % 3_600_000 === 0 && ms > 0 ? `${ms / 3_600_000} h` : `${Math.round(ms / 60_000)} min`;
 }

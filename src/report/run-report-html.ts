@@ -5,18 +5,8 @@
 
 import type { PoolState } from '../core/plan.js';
 import { renderForecastSvg } from './chart.js';
-import {
-  describePool,
-  describeStandbys,
-  duration,
-  esc,
-  num,
-  pageHead,
-  pct,
-  standbyPhase,
-  utcMinute,
-  utcSecond,
-} from './format.js';
+import { spokenDuration, utcMinute, utcSecond } from '../core/time-format.js';
+import { describePool, describeStandbys, esc, num, pageHead, pct, standbyPhase } from './format.js';
 import { RUN_REPORT_CSS } from './run-report-css.js';
 import type {
   AccuracyReport,
@@ -79,7 +69,7 @@ function header(input: RunReportInput): string {
   const facts: [string, string][] = [
     ['Started', `${esc(utcSecond(input.startedAt))} UTC`],
     ['Finished', `${esc(utcSecond(input.finishedAt))} UTC`],
-    ['Took', esc(duration(input.finishedAt - input.startedAt))],
+    ['Took', esc(spokenDuration(input.finishedAt - input.startedAt))],
     ['Mode', input.mode === 'once' ? 'once (<code>run --once</code>)' : 'scheduled'],
     ['Target', input.target === 'sim' ? 'simulated fleet' : 'Pulumi stacks'],
     ['Alerts', `<a href="#alerts">${alerts}</a>`],
@@ -97,7 +87,7 @@ function header(input: RunReportInput): string {
       `<td class="num">${risk ? `${risk.atRisk.length} of ${risk.total}` : '—'}</td>`,
       `<td class="num">${p.plan ? p.plan.steps.length : '—'}</td>`,
       `<td>${m ? esc(m.outcome) : p.migration?.summary ? 'simulated' : '—'}</td>`,
-      `<td class="num">${esc(duration(p.durationMs))}</td>`,
+      `<td class="num">${esc(spokenDuration(p.durationMs))}</td>`,
       '</tr>',
     ].join('');
   });
@@ -123,7 +113,7 @@ function header(input: RunReportInput): string {
 async function poolSection(p: PoolReportInput, id: string): Promise<string> {
   const out = [
     `<section class="pool" id="${id}" data-pool="${esc(p.pool)}" data-status="${p.status}">`,
-    `<h2>${esc(p.pool)} <span class="badge status-${p.status}">${p.status}</span> <small class="notes">took ${esc(duration(p.durationMs))}</small></h2>`,
+    `<h2>${esc(p.pool)} <span class="badge status-${p.status}">${p.status}</span> <small class="notes">took ${esc(spokenDuration(p.durationMs))}</small></h2>`,
   ];
   if (p.error !== undefined) {
     const what = p.status === 'failed' ? 'Failed' : p.status === 'busy' ? 'Busy' : 'Skipped';
@@ -214,7 +204,7 @@ function riskPart(risk?: RiskReport): string {
         `<td>${n.blame !== undefined ? esc(n.blame) : '—'}</td>`,
         `<td>${esc(n.criticality)}</td>`,
         `<td>${n.stateless ? 'yes' : 'no'}</td>`,
-        `<td class="num">${n.aboveTransitionMs > 0 ? esc(duration(n.aboveTransitionMs)) : '—'}</td>`,
+        `<td class="num">${n.aboveTransitionMs > 0 ? esc(spokenDuration(n.aboveTransitionMs)) : '—'}</td>`,
         '</tr>',
       ].join(''),
     );
@@ -254,7 +244,7 @@ function planPart(plan?: PlanReport): string {
     out.push('<p class="empty">No plan for this pool in this run.</p>');
     return [...out, '</section>'].join('\n');
   }
-  const next = plan.intervalMs !== undefined ? `, next plan in ${esc(duration(plan.intervalMs))}` : '';
+  const next = plan.intervalMs !== undefined ? `, next plan in ${esc(spokenDuration(plan.intervalMs))}` : '';
   out.push(
     `<p>Made at ${esc(utcMinute(plan.at))} UTC, policy mode <code>${esc(plan.mode)}</code>${next}.</p>`,
   );
@@ -293,7 +283,7 @@ function planPart(plan?: PlanReport): string {
       '<tbody>',
       ...plan.steps.map(
         (s, i) =>
-          `<tr data-step="${esc(s.id)}"><td class="num">${i + 1}</td><td>${esc(s.kind)}</td><td class="nowrap">${esc(utcMinute(s.notBefore))}</td><td class="num">${s.bakeMs > 0 ? esc(duration(s.bakeMs)) : 'none'}</td><td>${esc(s.reason)}</td></tr>`,
+          `<tr data-step="${esc(s.id)}"><td class="num">${i + 1}</td><td>${esc(s.kind)}</td><td class="nowrap">${esc(utcMinute(s.notBefore))}</td><td class="num">${s.bakeMs > 0 ? esc(spokenDuration(s.bakeMs)) : 'none'}</td><td>${esc(s.reason)}</td></tr>`,
       ),
       '</tbody>',
       '</table>',
@@ -314,7 +304,7 @@ function migrationPart(m?: MigrationReport): string {
   if (m?.summary) {
     const a = m.summary;
     out.push(
-      `<p class="apply-summary">Applied ${a.applied} step${a.applied === 1 ? '' : 's'}, ${a.rollbacks} rollback${a.rollbacks === 1 ? '' : 's'}, ${a.updates} stack update${a.updates === 1 ? '' : 's'}; ${esc(duration(a.end - a.start))} on the executor's clock (${esc(utcMinute(a.start))} to ${esc(utcMinute(a.end))} UTC). Pool after: ${esc(describePool(a.final))}.</p>`,
+      `<p class="apply-summary">Applied ${a.applied} step${a.applied === 1 ? '' : 's'}, ${a.rollbacks} rollback${a.rollbacks === 1 ? '' : 's'}, ${a.updates} stack update${a.updates === 1 ? '' : 's'}; ${esc(spokenDuration(a.end - a.start))} on the executor's clock (${esc(utcMinute(a.start))} to ${esc(utcMinute(a.end))} UTC). Pool after: ${esc(describePool(a.final))}.</p>`,
     );
     if (a.alerts?.length) {
       out.push(`<ul class="alerts">${a.alerts.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`);
@@ -331,7 +321,7 @@ function migrationPart(m?: MigrationReport): string {
   const ids = summary.migrations.map((x) => `<code>${esc(x.id)}</code>`).join(', ');
   const why = summary.reason !== undefined ? ` Reason: ${esc(summary.reason)}.` : '';
   out.push(
-    `<p class="outcome">Migration ${ids || '(none started)'}: <strong>${esc(summary.outcome)}</strong>; ${summary.stepsPassed} of ${summary.steps} step${summary.steps === 1 ? '' : 's'} passed their gate, ${summary.rollbacks} rollback${summary.rollbacks === 1 ? '' : 's'}, ${esc(duration(summary.durationMs ?? NaN))} from first record to last.${why}</p>`,
+    `<p class="outcome">Migration ${ids || '(none started)'}: <strong>${esc(summary.outcome)}</strong>; ${summary.stepsPassed} of ${summary.steps} step${summary.steps === 1 ? '' : 's'} passed their gate, ${summary.rollbacks} rollback${summary.rollbacks === 1 ? '' : 's'}, ${esc(spokenDuration(summary.durationMs ?? NaN))} from first record to last.${why}</p>`,
   );
   out.push(
     `<figure class="timeline">${migrationTimelineSvg(m.records)}<figcaption>One lane per step, from its intent to its gate; rollbacks on their own lane; hover a marker for its record.</figcaption></figure>`,
@@ -344,7 +334,7 @@ function migrationPart(m?: MigrationReport): string {
     '<tbody>',
     ...m.records.map((r) => {
       const step = r.step ? `#${r.step.index} ${esc(r.step.kind)}` : '—';
-      const took = r.durationMs !== undefined ? esc(duration(r.durationMs)) : '';
+      const took = r.durationMs !== undefined ? esc(spokenDuration(r.durationMs)) : '';
       return `<tr data-kind="${esc(r.kind)}"><td class="nowrap">${esc(utcSecond(Date.parse(r.at)))}</td><td class="nowrap">${esc(r.kind)}</td><td class="nowrap">${step}</td><td class="num">${took}</td><td>${esc(r.reason ?? '')}</td></tr>`;
     }),
     '</tbody>',

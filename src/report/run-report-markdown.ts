@@ -4,7 +4,8 @@
 // and steps.
 // About 20 lines for one pool and under 60 for three: the HTML report has the rest.
 
-import { duration, esc, md, num, pct, standbyPhase, utcMinute, utcSecond } from './format.js';
+import { spokenDuration, utcMinute, utcSecond } from '../core/time-format.js';
+import { esc, md, num, pct, standbyPhase } from './format.js';
 import type { PoolReportInput, PoolRunStatus, RunAlert, RunReportInput } from './run-report.js';
 import {
   drifted,
@@ -69,7 +70,7 @@ function heading(input: RunReportInput, options: MarkdownOptions): string[] {
   const facts = [
     input.mode === 'once' ? 'run --once' : 'scheduled run',
     input.target === 'sim' ? 'on the simulated fleet' : 'on Pulumi stacks',
-    `${utcSecond(input.startedAt)} → ${utcSecond(input.finishedAt).slice(11)} UTC (${duration(input.finishedAt - input.startedAt)})`,
+    `${utcSecond(input.startedAt)} → ${utcSecond(input.finishedAt).slice(11)} UTC (${spokenDuration(input.finishedAt - input.startedAt)})`,
     `${alerts} alert${alerts === 1 ? '' : 's'}`,
   ];
   if (options.reportUrl !== undefined) facts.push(`[full report](${linkTarget(options.reportUrl)})`);
@@ -92,7 +93,7 @@ function poolTable(pools: readonly PoolReportInput[]): string[] {
       p.plan ? String(p.plan.steps.length) : '—',
       migrationCell(p),
       accuracyCell(p),
-      duration(p.durationMs),
+      spokenDuration(p.durationMs),
     ];
   });
   return [

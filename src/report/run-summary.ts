@@ -15,7 +15,7 @@ import type {
   RiskReport,
   RunReportInput,
 } from './run-report.js';
-import { utcMinute } from './format.js';
+import { utcMinute } from '../core/time-format.js';
 
 export type RunStatus = 'ok' | 'failed' | 'partial';
 

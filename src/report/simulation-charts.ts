@@ -10,7 +10,8 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { ARMS, type Arm } from '../schedule/simulate.js';
 import { renderVegaLiteSvg, timeTicks } from './chart.js';
-import { esc, num, utcMinute } from './format.js';
+import { utcMinute } from '../core/time-format.js';
+import { esc, num } from './format.js';
 import type { Buckets } from './simulation-buckets.js';
 import type { TimelineMarker } from './simulation-report.js';
 

@@ -16,7 +16,8 @@ import {
   type Timeline,
   type TimelineMarker,
 } from '../schedule/simulate.js';
-import { duration, esc, num, pageHead, utcMinute } from './format.js';
+import { spokenDuration, utcMinute } from '../core/time-format.js';
+import { esc, num, pageHead } from './format.js';
 import { RUN_REPORT_CSS } from './run-report-css.js';
 import { type Buckets, bucketTimeline, MAX_BUCKETS } from './simulation-buckets.js';
 import { ARM_NAMES, cellBuckets, markerGroups, simulationSvgs } from './simulation-charts.js';
@@ -109,7 +110,7 @@ function header(input: SimulationReportInput, title: string): string {
   const facts: [string, string][] = [
     ['Pool', `<code>${esc(r.pool)}</code>`],
     ['Replayed', `${esc(utcMinute(r.start))} to ${esc(utcMinute(r.end))} UTC`],
-    ['Minutes', `${r.minutes} (${esc(duration(r.minutes * 60_000))})`],
+    ['Minutes', `${r.minutes} (${esc(spokenDuration(r.minutes * 60_000))})`],
     ['Plans', plans],
     ['Forecast fits', String(sc.refits)],
     ['Model', `<code>${esc(sc.model)}</code>`],
@@ -182,9 +183,9 @@ async function chartsSection(b: Buckets, markers: readonly TimelineMarker[]): Pr
     );
     return out.join('\n');
   }
-  const bucket = b.bucketMinutes === 1 ? 'one minute' : `${esc(duration(b.bucketMinutes * 60_000))}`;
+  const bucket = b.bucketMinutes === 1 ? 'one minute' : `${esc(spokenDuration(b.bucketMinutes * 60_000))}`;
   const groups = markerGroups(b, markers);
-  const span = esc(duration(cellBuckets(b) * b.bucketMinutes * 60_000));
+  const span = esc(spokenDuration(cellBuckets(b) * b.bucketMinutes * 60_000));
   const inside = groups.reduce((n, g) => n + g.markers.length, 0);
   const kinds = (k: TimelineMarker['kind']) =>
     groups.filter((g) => g.kind === k).reduce((n, g) => n + g.markers.length, 0);

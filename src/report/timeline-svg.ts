@@ -5,7 +5,8 @@
 // record's time and reason, for a reader who hovers. Pure and deterministic.
 
 import type { JournalRecord, RecordKind } from '../deploy/journal.js';
-import { esc, utcSecond } from './format.js';
+import { utcSecond } from '../core/time-format.js';
+import { esc } from './format.js';
 
 export interface TimelineOptions {
   /** Whole image width in pixels; default 900. */

@@ -2,7 +2,8 @@
 // history is long enough for the model, fit, predict. Used by `forecast` and by `run`.
 
 import { readInput } from '../metrics/read-input.js';
-import { formatDuration, parseHorizon } from '../core/duration.js';
+import { parseHorizon } from '../core/duration.js';
+import { formatDuration } from '../core/time-format.js';
 import { InputError, UsageError } from '../core/errors.js';
 import type { CalendarEvent } from '../core/events.js';
 import type { Forecast } from '../core/forecast.js';

@@ -4,6 +4,7 @@
 import type { Policy } from '../policy/types.js';
 import type { NodeReport } from './node-risk.js';
 import type { PlannedPool } from './plan-once.js';
+import { iso } from '../core/time-format.js';
 
 export function planDocument(
   pool: string,
@@ -42,8 +43,4 @@ export function planDocument(
       at: iso(n.at),
     })),
   };
-}
-
-function iso(t: number): string {
-  return new Date(t).toISOString();
 }

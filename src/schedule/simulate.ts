@@ -6,7 +6,7 @@
 // (N+k, sized on the history's peak). All three pay for instances from the moment they are asked
 // for and serve only with instances that are ready.
 
-import { isoMinute } from '../core/duration.js';
+import { isoMinute } from '../core/time-format.js';
 import type { CalendarEvent } from '../core/events.js';
 import type { Forecast } from '../core/forecast.js';
 import type { PoolState } from '../core/plan.js';
