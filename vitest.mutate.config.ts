@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: [
+      'test/core/pool-state.test.ts',
       'test/deploy/executor.test.ts',
       'test/deploy/journal.test.ts',
       'test/deploy/lock.test.ts',

@@ -8,7 +8,7 @@ import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PoolState } from '../src/core/plan.js';
-import { sameState } from '../src/deploy/pool-state.js';
+import { sameState } from '../src/core/pool-state.js';
 import type { SimStoreFile } from '../src/deploy/sim-store.js';
 import { repoRoot } from './common.js';
 

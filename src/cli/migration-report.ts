@@ -3,7 +3,7 @@
 
 import type { MigrationStep } from '../core/plan.js';
 import type { JournalRecord } from '../deploy/journal.js';
-import { describeState } from '../deploy/pool-state.js';
+import { describeState } from '../core/pool-state.js';
 import type { MigrationHistory } from '../schedule/history.js';
 import { table } from './output.js';
 import { spokenDuration } from '../core/time-format.js';

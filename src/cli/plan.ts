@@ -7,7 +7,7 @@
 
 import { join, relative } from 'node:path';
 import { DependencyError, UsageError } from '../core/errors.js';
-import { describeState } from '../deploy/pool-state.js';
+import { describeState } from '../core/pool-state.js';
 import { loadPolicyDir } from '../policy/load.js';
 import { planFile } from '../schedule/plan-file.js';
 import { planPool } from '../schedule/plan-pool.js';

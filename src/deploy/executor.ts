@@ -15,15 +15,8 @@ import type { ApplyResult, Clock, Deployer, GateResult, HealthGate } from '../co
 import type { HookName, StepHooks } from './hooks.js';
 import type { JournalRecord, JournalWriter, NewRecord, PlanRecord, StepRef } from './journal.js';
 import { type MigrationStatus, type Outcome, type Recovery, recoveryFor, scheduled } from './migrations.js';
-import {
-  describeState,
-  type Gain,
-  gains,
-  needsCapacityFirst,
-  rollbackTarget,
-  sameState,
-  withCapacityOf,
-} from './pool-state.js';
+import { describeState, sameState } from '../core/pool-state.js';
+import { type Gain, gains, needsCapacityFirst, rollbackTarget, withCapacityOf } from './transitions.js';
 import { thisProcess } from './process.js';
 import type { Readiness } from './readiness.js';
 

@@ -4,7 +4,7 @@
 
 import type { MigrationStep, PoolState } from '../core/plan.js';
 import type { JournalRecord, PlanRecord, StepRef } from './journal.js';
-import { sameState } from './pool-state.js';
+import { sameState } from '../core/pool-state.js';
 import type { ProcessId } from './process.js';
 
 export type Outcome = 'completed' | 'rolled_back' | 'in_progress';

@@ -33,7 +33,7 @@ import {
   type StaleLockCheck,
   staleOnThisHost,
 } from './pulumi-locks.js';
-import { describe, invalidState } from './sim-state.js';
+import { describeState, parsePoolState, poolStateProblem, sameState } from '../core/pool-state.js';
 
 export { readStackTemplate, type StackSettings } from './pulumi-config.js';
 export type { PulumiDriver } from './pulumi-driver.js';
@@ -302,8 +302,8 @@ export class PulumiDeployer implements Deployer {
     const emit = (k: DeployEvent['kind'], text: string) =>
       options.onEvent?.({ at: this.clock.now(), pool, kind: k, message: text });
 
-    if (kind === 'rollback') emit('rollback', `rolling back to ${describe(desired)}`);
-    const invalid = invalidState(desired);
+    if (kind === 'rollback') emit('rollback', `rolling back to ${describeState(desired)}`);
+    const invalid = poolStateProblem(desired);
     if (invalid) {
       const reason = `${what} failed: invalid desired state: ${invalid}`;
       emit('update-failed', reason);
@@ -341,7 +341,10 @@ export class PulumiDeployer implements Deployer {
       }
 
       if (outcome.kind === 'ok') {
-        emit('update-done', `${what} done: ${describeChanges(outcome.changes)}; ${describe(outcome.state)}`);
+        emit(
+          'update-done',
+          `${what} done: ${describeChanges(outcome.changes)}; ${describeState(outcome.state)}`,
+        );
         return { ok: true, state: outcome.state };
       }
       if (outcome.kind === 'failed') {
@@ -388,7 +391,7 @@ export class PulumiDeployer implements Deployer {
     const onEvent = (event: Parameters<typeof traceEvent>[1]) => {
       const note = traceEvent(trace, event);
       if (note?.kind === 'started')
-        emit('update-started', `${what} started on stack ${stack}: ${describe(desired)}`);
+        emit('update-started', `${what} started on stack ${stack}: ${describeState(desired)}`);
       else if (note?.kind === 'resource-failed') emit('instance-failed', note.message);
     };
     const abort = new AbortController();
@@ -409,7 +412,7 @@ export class PulumiDeployer implements Deployer {
       // (docs/design.md, Pulumi 1): with no error diagnostic, the outputs decide.
       const state = this.poolOf(stack, pool, await this.outputs(stack));
       const reason = failureReason(trace);
-      if (reason === undefined && samePool(state, desired)) {
+      if (reason === undefined && sameState(state, desired)) {
         this.log(
           `${stack}: up reported an error after the update (${messageOf(err)}), but its outputs show it applied`,
         );
@@ -536,42 +539,10 @@ export function poolFromOutputs(stack: string, pool: string, outputs: StackOutpu
   }
   const raw = desired.pools?.[pool];
   if (raw === undefined) return emptyPool();
-  const problem = shapeProblem(raw);
-  if (problem) throw new Error(`pulumi: stack ${stack}: output desired.pools.${pool} ${problem}`);
-  return structuredClone(raw as PoolState);
-}
-
-function shapeProblem(raw: unknown): string | undefined {
-  const p = raw as Partial<PoolState> | null;
-  if (typeof p !== 'object' || p === null) return 'is not an object';
-  if (typeof p.primary !== 'number' || typeof p.shadow !== 'number')
-    return 'has no primary and shadow counts';
-  if (typeof p.standby !== 'object' || p.standby === null) return 'has no standby map';
-  if (typeof p.weights?.primary !== 'number' || typeof p.weights.shadow !== 'number') return 'has no weights';
-  return undefined;
-}
-
-/** Same pool state, key order aside (standbyZones compared only when either has them). */
-export function samePool(a: PoolState, b: PoolState): boolean {
-  return canonical(withoutEmptyZones(a)) === canonical(withoutEmptyZones(b));
-}
-
-function withoutEmptyZones(p: PoolState): PoolState {
-  const zones = (p as { standbyZones?: Record<string, string> }).standbyZones;
-  if (zones === undefined || Object.keys(zones).length > 0) return p;
-  const { standbyZones: _empty, ...rest } = p as PoolState & { standbyZones?: unknown };
-  return rest;
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+  const state = parsePoolState(raw);
+  if (typeof state === 'string')
+    throw new Error(`pulumi: stack ${stack}: output desired.pools.${pool}: ${state}`);
+  return state;
 }
 
 /** Whether `p` settles within `ms` (a real timer: cancel runs on the wall clock). */

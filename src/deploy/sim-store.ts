@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { PoolState } from '../core/plan.js';
 import type { ApplyOptions, ApplyResult, Deployer, HealthGate } from '../core/seams.js';
-import type { Gain } from './pool-state.js';
+import type { Gain } from './transitions.js';
 import type { Readiness } from './readiness.js';
 import { type Fault, SimFleet, type SimPoolSnapshot } from './sim.js';
 import { ReplayClock } from './sim-clock.js';

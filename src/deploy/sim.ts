@@ -5,7 +5,7 @@
 
 import type { Clock, ApplyOptions, ApplyResult, DeployEvent, Deployer } from '../core/seams.js';
 import type { PoolState, RouteWeights } from '../core/plan.js';
-import type { Gain } from './pool-state.js';
+import type { Gain } from './transitions.js';
 import { mulberry32 } from '../core/random.js';
 import { costOf, nodeHours, type RoleTotals } from './sim-accounting.js';
 import { type Fault, Faults } from './sim-faults.js';
@@ -20,7 +20,8 @@ import {
   type Routing,
   type ServeResult,
 } from './sim-serve.js';
-import { describe, describeRouting, invalidState, routingOf, sameRouting } from './sim-state.js';
+import { describeState, poolStateProblem } from '../core/pool-state.js';
+import { describeRouting, routingOf, sameRouting } from './sim-state.js';
 import { iso } from '../core/time-format.js';
 
 export type { Fault } from './sim-faults.js';
@@ -180,7 +181,7 @@ export class SimFleet implements Deployer, HealthRecord {
     this.signalLog = new SignalLog(options.signalRetentionMs);
     const start = this.clock.now();
     for (const [name, config] of Object.entries(options.pools)) {
-      const problem = invalidState(config.initial);
+      const problem = poolStateProblem(config.initial);
       if (problem) throw new Error(`simulated pool ${name}: initial state: ${problem}`);
       const units = config.unitsPerInstance;
       const provisionMs = config.provisionMs ?? SIM_DEFAULTS.provisionMs;
@@ -449,15 +450,20 @@ export class SimFleet implements Deployer, HealthRecord {
     rt.listener = options.onEvent;
     try {
       if (isRollback) {
-        this.emit(rt, { at: start, pool, kind: 'rollback', message: `rolling back to ${describe(desired)}` });
+        this.emit(rt, {
+          at: start,
+          pool,
+          kind: 'rollback',
+          message: `rolling back to ${describeState(desired)}`,
+        });
       }
       this.emit(rt, {
         at: start,
         pool,
         kind: 'update-started',
-        message: `${what} started: ${describe(desired)}`,
+        message: `${what} started: ${describeState(desired)}`,
       });
-      const invalid = invalidState(desired);
+      const invalid = poolStateProblem(desired);
       if (invalid) return this.failed(rt, `${what} failed: invalid desired state: ${invalid}`);
       const ms = this.updateDuration(rt, this.faults.updateFactor(pool, options.stepId));
       await this.clock.sleep(ms);

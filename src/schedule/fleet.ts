@@ -6,7 +6,7 @@ import type { PoolState } from '../core/plan.js';
 import type { Clock, Deployer, HealthGate } from '../core/seams.js';
 import { type FailureTraceEntry, type Fault, SimFleet } from '../deploy/sim.js';
 import { SimHealthGate } from '../deploy/sim-health.js';
-import type { Gain } from '../deploy/pool-state.js';
+import type { Gain } from '../deploy/transitions.js';
 import type { HealthGateRule, Policy } from '../policy/types.js';
 
 export interface Fleet extends Deployer {

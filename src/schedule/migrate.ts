@@ -16,7 +16,7 @@ import type { StepHooks } from '../deploy/hooks.js';
 import { FileJournal, journalFile, type JournalRecord, readJournal } from '../deploy/journal.js';
 import { type LockInfo, PoolLock } from '../deploy/lock.js';
 import { type MigrationStatus, migrationsOf, ownerOf } from '../deploy/migrations.js';
-import { describeState, sameState } from '../deploy/pool-state.js';
+import { describeState, sameState } from '../core/pool-state.js';
 import { isThisProcess, processState } from '../deploy/process.js';
 import type { Readiness } from '../deploy/readiness.js';
 import type { Fault } from '../deploy/sim.js';

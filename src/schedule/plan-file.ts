@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { type MigrationStep, type PoolState, STEP_KINDS } from '../core/plan.js';
 import type { PlanRecord } from '../deploy/journal.js';
-import { invalidState } from '../deploy/sim-state.js';
+import { parsePoolState } from '../core/pool-state.js';
 
 export interface PlanFile {
   file: string;
@@ -78,7 +78,7 @@ export function parsePlan(file: string, text: string): PlanFile {
   if (typeof pool !== 'string' || pool === '') throw bad('pool', 'expected a pool name', '"pool"');
   const at = time(raw.at);
   if (at === undefined) throw bad('at', 'expected an ISO-8601 time', '"at"');
-  const current = state(raw.current);
+  const current = parsePoolState(raw.current);
   if (typeof current === 'string') throw bad('current', current, '"current"');
   if (!Array.isArray(raw.steps)) throw bad('steps', 'expected a list of steps', '"steps"');
   const steps: MigrationStep[] = [];
@@ -95,7 +95,7 @@ export function parsePlan(file: string, text: string): PlanFile {
     const bakeMs = s.bakeMs;
     if (typeof bakeMs !== 'number' || !(bakeMs >= 0))
       throw bad(`${where}.bakeMs`, 'expected a number >= 0', near);
-    const st = state(s.state);
+    const st = parsePoolState(s.state);
     if (typeof st === 'string') throw bad(`${where}.state`, st, near);
     steps.push({
       id,
@@ -134,43 +134,6 @@ function time(v: unknown): number | undefined {
   if (typeof v !== 'string') return undefined;
   const t = Date.parse(v);
   return Number.isFinite(t) ? t : undefined;
-}
-
-function state(v: unknown): PoolState | string {
-  const s = v as PoolState | null;
-  if (typeof s !== 'object' || s === null) return 'expected a pool state {primary, shadow, standby, weights}';
-  if (typeof s.weights !== 'object' || s.weights === null) return 'expected weights {primary, shadow}';
-  const standby = s.standby ?? {};
-  if (typeof standby !== 'object') return 'expected standby {node: share}';
-  const out: PoolState = {
-    primary: s.primary,
-    shadow: s.shadow,
-    standby: { ...standby },
-    weights: { primary: s.weights.primary, shadow: s.weights.shadow },
-  };
-  if (s.retired !== undefined) {
-    if (!Array.isArray(s.retired) || !s.retired.every((n) => typeof n === 'string'))
-      return 'expected retired [node, ...]';
-    out.retired = [...s.retired];
-  }
-  if (s.standbyZones !== undefined) {
-    if (!isMapOf(s.standbyZones, 'string')) return 'expected standbyZones {node: zone}';
-    out.standbyZones = { ...s.standbyZones };
-  }
-  if (s.standbySync !== undefined) {
-    if (!isMapOf(s.standbySync, 'number')) return 'expected standbySync {node: epoch ms}';
-    out.standbySync = { ...s.standbySync };
-  }
-  return invalidState(out) ?? out;
-}
-
-function isMapOf(v: unknown, type: 'string' | 'number'): boolean {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    !Array.isArray(v) &&
-    Object.values(v).every((x) => typeof x === type && (type === 'string' || Number.isFinite(x)))
-  );
 }
 
 function lineOf(text: string, needle: string): number | undefined {

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sameState } from '../../src/deploy/pool-state.js';
+import { sameState } from '../../src/core/pool-state.js';
 import type { MigrationHistory } from '../../src/schedule/history.js';
 import { until } from '../support/until.js';
 import {

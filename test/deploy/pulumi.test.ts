@@ -14,7 +14,6 @@ import {
   poolFromOutputs,
   PulumiDeployer,
   type PulumiDeployerOptions,
-  samePool,
   StackLockedError,
 } from '../../src/deploy/pulumi.js';
 import { StackBusyError } from '../../src/deploy/pulumi-driver.js';
@@ -363,7 +362,7 @@ describe('current', () => {
     ],
     [
       { desired: { pools: { web: { primary: 1 } } } },
-      'pulumi: stack web: output desired.pools.web has no primary and shadow counts',
+      'pulumi: stack web: output desired.pools.web: expected primary and shadow instance counts',
     ],
   ])('refuses outputs that are not a pool state: %j', (outputs, message) => {
     expect(() => poolFromOutputs('web', 'web', outputs)).toThrow(message);
@@ -690,18 +689,6 @@ describe('the CLI', () => {
         "the pulumi CLI at the first pulumi on PATH cannot be executed (EACCES); fix its permissions or set the deployer's cliRoot setting",
       ),
     );
-  });
-});
-
-describe('samePool', () => {
-  it.each([
-    [AFTER, { ...AFTER, weights: { shadow: 0.2, primary: 0.8 } }, true],
-    [AFTER, { ...AFTER, standbyZones: {} }, true],
-    [AFTER, { ...AFTER, standbyZones: { 'i-0a1b2c3d4e5f60718': 'eu-west-1b' } }, false],
-    [AFTER, { ...AFTER, standby: {} }, false],
-    [AFTER, BEFORE, false],
-  ])('%j vs %j → %s', (a, b, same) => {
-    expect(samePool(a, b)).toBe(same);
   });
 });
 

@@ -1,47 +1,8 @@
-// Pool states compared and described, as the executor verifies them: an update is done when the
-// target, read back, shows the state asked for. And which route target a change gives more
-// traffic, since traffic may only move onto capacity that serves (docs/design.md, rule 5).
+// How the executor moves between pool states: which route target a change gives more traffic
+// (traffic may only move onto capacity that serves, docs/design.md, rule 5), whether a change
+// needs its capacity first, and where a rollback takes the pool.
 
-import { type PoolState, WEIGHT_EPSILON, withStandbyMeta } from '../core/plan.js';
-
-/** Same counts, same standby nodes and shares, same weights (within rounding). */
-export function sameState(a: PoolState, b: PoolState): boolean {
-  const close = (x: number, y: number) => Math.abs(x - y) <= WEIGHT_EPSILON;
-  const keys = Object.keys(a.standby);
-  return (
-    a.primary === b.primary &&
-    a.shadow === b.shadow &&
-    close(a.weights.primary, b.weights.primary) &&
-    close(a.weights.shadow, b.weights.shadow) &&
-    keys.length === Object.keys(b.standby).length &&
-    keys.every((k) => Object.hasOwn(b.standby, k) && close(a.standby[k]!, b.standby[k]!)) &&
-    sameList(a.retired, b.retired) &&
-    sameMap(a.standbyZones, b.standbyZones) &&
-    sameMap(a.standbySync, b.standbySync)
-  );
-}
-
-/** Standby zones as maps (absent = none). */
-export function sameMap<T>(
-  a: Readonly<Record<string, T>> = {},
-  b: Readonly<Record<string, T>> = {},
-): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
-}
-
-/** Node lists as sets (absent = none). */
-export function sameList(a: readonly string[] = [], b: readonly string[] = []): boolean {
-  const set = new Set(a);
-  return set.size === new Set(b).size && b.every((x) => set.has(x));
-}
-
-/** `primary 4, shadow 2, weights 0.9/0.1, standby web-p-3 0`: one line for journals and alerts. */
-export function describeState(s: PoolState): string {
-  const standby = Object.entries(s.standby).map(([node, share]) => `${node} ${share}`);
-  const retired = s.retired?.length ? `, retired ${s.retired.join(', ')}` : '';
-  return `primary ${s.primary}, shadow ${s.shadow}, weights ${s.weights.primary}/${s.weights.shadow}${standby.length > 0 ? `, standby ${standby.join(', ')}` : ''}${retired}`;
-}
+import { type PoolState, withStandbyMeta } from '../core/plan.js';
 
 /** The route target a change gives more traffic; `all` when it moves node work to standbys; `none`. */
 export type Gain = 'primary' | 'shadow' | 'none' | 'all';
