@@ -3,7 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { policyJsonSchema } from '../src/policy/json-schema.js';
+import { policyJsonSchema } from './json-schema.js';
 import { repoRoot } from './common.js';
 
 const out = join(repoRoot(), 'policies', 'policy.schema.json');

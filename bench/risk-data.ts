@@ -1,6 +1,6 @@
 // The labelled node-failure set of the risk benchmark, built from the real SMD server metrics in
 // bench/data/smd (provenance in its README): two-day windows of each machine, about half of
-// them ending in a seeded degradation and failure (src/risk/degrade.ts), and the real SMD anomaly
+// them ending in a seeded degradation and failure (bench/degrade.ts), and the real SMD anomaly
 // labels as events to anticipate. Each file is parsed once per process and kept in memory.
 //
 // Choices a reader of the results should know:
@@ -20,13 +20,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { InputError } from '../src/core/errors.js';
-import {
-  DEGRADATION_KINDS,
-  type DegradationKind,
-  inject,
-  mulberry32,
-  type Rng,
-} from '../src/risk/degrade.js';
+import { DEGRADATION_KINDS, type DegradationKind, inject, mulberry32, type Rng } from './degrade.js';
 import type { EpisodeTruth, Segment } from '../src/risk/evaluate.js';
 import { repoRoot } from './common.js';
 import { dataDir } from './series.js';

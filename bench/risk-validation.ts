@@ -31,7 +31,7 @@ import { alarmRuns, evaluate, type EventMetrics, type Segment } from '../src/ris
 import { MODEL_PARTS, type ModelPart, NodeScorer } from '../src/risk/model.js';
 import { lowerBound } from '../src/risk/stats.js';
 import { bestWindowScore, type WindowScore } from '../src/risk/window-score.js';
-import { RollingZ, zCoverage } from '../src/risk/zscore.js';
+import { RollingZ, zCoverage } from './zscore.js';
 import { progress, repoRoot } from './common.js';
 import { SMD_MACHINES } from './risk-data.js';
 

@@ -10,7 +10,7 @@ import { fitIsotonic, applyIsotonic } from '../src/risk/isotonic.js';
 import { evaluate, type EventMetrics, metricsTable, scoreEpisode } from '../src/risk/evaluate.js';
 import { MODEL_PARTS, type ModelPart, NodeScorer, type RiskModelFile } from '../src/risk/model.js';
 import { type LabeledNode, rowLabels, trainRiskModel } from '../src/risk/train.js';
-import { RollingZ, zCoverage } from '../src/risk/zscore.js';
+import { RollingZ, zCoverage } from './zscore.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { progress, repoRoot } from './common.js';

@@ -1,7 +1,7 @@
 // Derives forecasts/data/storefront-nodes.csv, the example pool's node metrics, from the real SMD
 // server metrics in bench/data/smd (provenance in its README): one SMD machine per simulated
 // node, a few of its metrics, the last WINDOW_ROWS minutes of a stretch clear of SMD's labelled
-// anomalies, and on one node a memory leak from the project's own generator (src/risk/degrade.ts)
+// anomalies, and on one node a memory leak from the project's own generator (bench/degrade.ts)
 // that is heading to the metric's limit when the file ends. Timestamps are re-based so the last
 // row is the minute before the storefront demand history ends (the forecast's origin).
 //
@@ -9,7 +9,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inject, type Injection } from '../src/risk/degrade.js';
+import { inject, type Injection } from './degrade.js';
 import { loadSeries } from '../src/schedule/forecast-pool.js';
 import { seriesRequestFor } from '../src/schedule/sources.js';
 import { parseSpec } from '../src/schedule/spec.js';

@@ -7,7 +7,7 @@ import {
   SMD_LIMIT,
   smdLabelledEpisodes,
 } from '../../bench/risk-data.js';
-import { DEGRADATION_KINDS, GENERATORS, hostProfile } from '../../src/risk/degrade.js';
+import { DEGRADATION_KINDS, GENERATORS, hostProfile } from '../../bench/degrade.js';
 
 // Built from the real SMD files in bench/data/smd; the counts below are the ones its README gives.
 const train = injectedEpisodes('train', 1);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { policyJsonSchema } from '../../src/policy/json-schema.js';
+import { policyJsonSchema } from '../../bench/json-schema.js';
 import { loadPolicyDir, loadPolicyFiles } from '../../src/policy/load.js';
 import { formatSource } from '../../src/policy/provenance.js';
 

@@ -7,7 +7,7 @@ import { applyIsotonic, fitIsotonic } from '../../src/risk/isotonic.js';
 import { fitLogistic } from '../../src/risk/logistic-fit.js';
 import { predictLogistic } from '../../src/risk/logistic.js';
 import { RollingMin, Ring } from '../../src/risk/stats.js';
-import { RollingZ, zCoverage } from '../../src/risk/zscore.js';
+import { RollingZ, zCoverage } from '../../bench/zscore.js';
 
 describe('isotonic calibration', () => {
   it('pools adjacent violators (hand-computed, no prior)', () => {

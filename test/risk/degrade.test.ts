@@ -7,7 +7,7 @@ import {
   type Injection,
   inject,
   mulberry32,
-} from '../../src/risk/degrade.js';
+} from '../../bench/degrade.js';
 
 // Synthetic hosts shaped like SMD's columns (a day's rhythm, autocorrelated or white noise, an
 // idle metric with rare spikes), so these tests run without the data files; the bench's test

@@ -53,7 +53,7 @@ export const DEGRADATION_KINDS: readonly DegradationKind[] = [
   'noisy-neighbour',
 ];
 
-import { mulberry32, type Rng } from '../core/random.js';
+import { mulberry32, type Rng } from '../src/core/random.js';
 
 export { mulberry32, type Rng };
 

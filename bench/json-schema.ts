@@ -4,7 +4,7 @@
 // each field carries its built-in default.
 
 import { z } from 'zod';
-import { BUILTIN_DEFAULTS, PolicyFileSchema } from './schema.js';
+import { BUILTIN_DEFAULTS, PolicyFileSchema } from '../src/policy/schema.js';
 
 type JsonSchema = { properties?: Record<string, JsonSchema> } & Record<string, unknown>;
 

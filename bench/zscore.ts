@@ -3,7 +3,7 @@
 // normal coverage of its largest |z| (|z| = 1.04 gives 0.7, 1.64 gives 0.9), so it reads as
 // "how unusual is the most unusual metric right now".
 
-import { Ring } from './stats.js';
+import { Ring } from '../src/risk/stats.js';
 
 export const ZSCORE_WINDOW = 60;
 
