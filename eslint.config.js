@@ -1,7 +1,50 @@
 // Lint rules: ESLint's recommended set plus typescript-eslint's, type-aware where it catches
-// real bugs (floating promises, unsafe awaits). Formatting is Prettier's job, not ESLint's.
+// real bugs (floating promises, unsafe awaits), and the layers of src/ as an import rule.
+// Formatting is Prettier's job, not ESLint's.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/**
+ * What each directory of src/ may import from the others (types included): the pure core at the
+ * bottom; inputs, models and policies on it; the planner and the deployer above them; the run
+ * pipeline (schedule) over those; reports over the pipeline; the CLI over everything. An import
+ * across any other edge fails `npm run lint` (test/lint/layers.test.ts holds the rule to it).
+ */
+export const LAYERS = {
+  core: [],
+  calendars: ['core'],
+  metrics: ['core'],
+  forecast: ['core'],
+  risk: ['core'],
+  policy: ['core'],
+  plan: ['core', 'policy'],
+  deploy: ['core', 'policy'],
+  schedule: ['core', 'calendars', 'metrics', 'forecast', 'risk', 'policy', 'plan', 'deploy'],
+  report: ['core', 'risk', 'policy', 'plan', 'deploy', 'schedule'],
+  cli: ['core', 'calendars', 'metrics', 'forecast', 'risk', 'policy', 'plan', 'deploy', 'schedule', 'report'],
+};
+
+/** One config object per layer: a relative import that leaves the directory for one it may not use. */
+export const layerRules = Object.entries(LAYERS).flatMap(([layer, allowed]) => {
+  const others = Object.keys(LAYERS).filter((d) => d !== layer && !allowed.includes(d));
+  if (others.length === 0) return [];
+  return {
+    files: [`src/${layer}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(\\.\\./)+(${others.join('|')})/`,
+              message: `src/${layer} may import only ${allowed.length ? allowed.map((d) => `src/${d}`).join(', ') : 'itself'} (the layers in eslint.config.js)`,
+            },
+          ],
+        },
+      ],
+    },
+  };
+});
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.stryker-tmp/**'] },
@@ -19,4 +62,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  ...layerRules,
 );
