@@ -1,5 +1,7 @@
 // `shadowcast policy validate|explain`: checks policy files (every complaint, one per line, as
-// file:line:col: message) and shows a pool's effective policy with where each value came from.
+// file:line:col: message, or with --format github as workflow annotations that GitHub shows at
+// that line of the pull request) and shows a pool's effective policy with where each value came
+// from. The check itself is policy/check.ts, which `policy comment` reports in markdown.
 //
 // explain --format json, one line, a contract:
 //   {"pool", "policy": Policy (durations in ms, as the planner reads it),
@@ -12,12 +14,17 @@ import { InputError, UsageError } from '../core/errors.js';
 import { loadPolicyDir, loadPolicyFiles } from '../policy/load.js';
 import { formatSource, formatValue } from '../policy/provenance.js';
 import { SIM_HEALTH_METRICS } from '../deploy/sim-serve.js';
+import { checkPolicies, errorSummary, okSummary } from '../policy/check.js';
 import { errorsFor, type PolicySet, type ResolvedPool } from '../policy/resolve.js';
-import { policyWarnings } from '../policy/warnings.js';
+import type { PolicyWarning } from '../policy/warnings.js';
+import { annotation } from './github-annotations.js';
 
 export interface PolicyValidateFlags {
   policies: string;
+  /** text: file:line:col: message on stderr; github: workflow annotations on stdout. */
+  format: 'text' | 'github';
 }
+type Format = PolicyValidateFlags['format'];
 
 export interface PolicyExplainFlags {
   policies: string;
@@ -29,29 +36,34 @@ export class PolicyInvalid extends Error {
   readonly code = 2;
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+function errorLine(e: InputError, format: Format): string {
+  if (format === 'text') return e.message;
+  return annotation('error', e.detail, { file: e.file, line: e.line, column: e.column });
+}
 
-function reportErrors(errors: readonly InputError[]): never {
-  for (const e of errors) process.stderr.write(`${e.message}\n`);
-  const files = new Set(errors.map((e) => e.file)).size;
-  throw new PolicyInvalid(`${plural(errors.length, 'error')} in ${plural(files, 'policy file')}`);
+function warningLine(w: PolicyWarning, format: Format): string {
+  if (format === 'text') return `warning: ${w.where}: ${w.pool}: ${w.message}`;
+  return annotation('warning', `${w.pool}: ${w.message}`, w.at);
+}
+
+/** Text goes to stderr, as compilers print; annotations to stdout, where the runner reads them. */
+function complain(line: string, format: Format): void {
+  (format === 'text' ? process.stderr : process.stdout).write(`${line}\n`);
+}
+
+function reportErrors(errors: readonly InputError[], format: Format = 'text'): never {
+  for (const e of errors) complain(errorLine(e, format), format);
+  throw new PolicyInvalid(errorSummary(errors));
 }
 
 export async function policyValidateCommand(files: string[], flags: PolicyValidateFlags): Promise<void> {
   const set: PolicySet = files.length ? await loadPolicyFiles(files) : await loadPolicyDir(flags.policies);
   if (set.files.length === 0)
     throw new UsageError(`no policy files in ${flags.policies} (defaults.yaml, pools/<pool>.yaml)`);
-  if (set.errors.length) reportErrors(set.errors);
-  const pools = [...set.pools.keys()].sort();
-  for (const pool of pools) {
-    for (const w of policyWarnings(set.pools.get(pool)!, SIM_HEALTH_METRICS)) {
-      process.stderr.write(`warning: ${w.where}: ${w.pool}: ${w.message}\n`);
-    }
-  }
-  process.stdout.write(
-    `policies OK: ${plural(set.files.length, 'file')}, ${plural(pools.length, 'pool')}` +
-      `${pools.length ? ` (${pools.join(', ')})` : ''}\n`,
-  );
+  const check = checkPolicies(set, SIM_HEALTH_METRICS);
+  if (check.errors.length) reportErrors(check.errors, flags.format);
+  for (const w of check.warnings) complain(warningLine(w, flags.format), flags.format);
+  process.stdout.write(`policies OK: ${okSummary(check)}\n`);
 }
 
 function explainJson(r: ResolvedPool): string {

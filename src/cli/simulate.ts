@@ -27,6 +27,7 @@ import {
   timelineCsv,
 } from '../schedule/simulate.js';
 import { fmt, table, writeAtomically } from './output.js';
+import { utcMinute } from '../core/time-format.js';
 
 export interface SimulateFlags {
   demand: string;
@@ -215,7 +216,7 @@ export function simulationTable(r: Omit<SimulationResult, 'timeline'>, policy: P
   const st = r.baselines.static;
   const sm = r.baselines.staticMatched;
   const lines = [
-    `${r.pool}: ${r.minutes} minutes replayed, ${iso(r.start)} to ${iso(r.end)} (policy mode ${policy.mode}: the simulation applies its plans regardless)`,
+    `${r.pool}: ${r.minutes} minutes replayed, ${utcMinute(r.start)} to ${utcMinute(r.end)} (policy mode ${policy.mode}: the simulation applies its plans regardless)`,
     '',
     table(
       ['', 'shortfall (unit-min)', 'minutes short', 'node-hours', 'cost', 'migrations', 'rollbacks', 'notes'],
@@ -255,8 +256,4 @@ function ratio(a: number, b: number): string {
 
 function hours(ms: number): string {
   return (ms / 3_600_000).toFixed(0);
-}
-
-function iso(t: number): string {
-  return new Date(t).toISOString().slice(0, 16).replace('T', ' ');
 }
