@@ -1,6 +1,7 @@
-// Every relative link in the project's markdown (README, docs/, data notes) leads somewhere: the
-// file exists, and an anchor names a heading of the file it points into (GitHub's slugs). Links are
-// read with a markdown lexer, so code spans and code blocks are not mistaken for links.
+// Every relative link in the project's markdown (README, CONTRIBUTING, docs/, data notes) leads
+// somewhere: the file exists, and an anchor names a heading of the file it points into (GitHub's
+// slugs). Links are read with a markdown lexer, so code spans and code blocks are not mistaken for
+// links. docs/README.md, the docs' index, links every page of docs/.
 
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,8 +83,29 @@ function deadLinks(file: string): string[] {
 describe('markdown links', () => {
   const files = markdownFiles(root);
 
-  it('finds the README and the docs', () => {
-    expect(files.map((f) => relative(root, f))).toEqual(expect.arrayContaining(['README.md', 'docs/failure-risk.md']));
+  it('finds the README, CONTRIBUTING and the docs, their index and getting-started pages included', () => {
+    expect(files.map((f) => relative(root, f))).toEqual(
+      expect.arrayContaining([
+        'README.md',
+        'CONTRIBUTING.md',
+        'docs/README.md',
+        'docs/failure-risk.md',
+        'docs/getting-started-aws.md',
+        'docs/getting-started-kubernetes.md',
+        'docs/cli-reference.md',
+      ]),
+    );
+  });
+
+  it('indexes every page of docs/ in docs/README.md', () => {
+    const index = join(root, 'docs', 'README.md');
+    const linked = new Set(
+      tokensOf(readFileSync(index, 'utf8'))
+        .filter((t): t is Tokens.Link => t.type === 'link')
+        .map((t) => resolve(dirname(index), decodeURIComponent(t.href.split('#')[0]!))),
+    );
+    const pages = files.filter((f) => dirname(f) === join(root, 'docs') && f !== index);
+    expect(pages.filter((f) => !linked.has(f)).map((f) => relative(root, f))).toEqual([]);
   });
 
   it('has no dead relative link or anchor', () => {
