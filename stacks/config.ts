@@ -182,6 +182,8 @@ const LOCAL = z.strictObject({
   stateDir: z.string().min(1),
   /** The step this update applies (MIGRATION/STEP-ID), for the fleet's update log. */
   step: z.string().default(''),
+  /** Whether this update is a rollback (the fleet logs and checks it as one). */
+  rollback: z.boolean().default(false),
   /** Faults for the fleet to meet in this update (`apply --inject`): failed or slow updates. */
   faults: z.array(z.record(z.string(), z.unknown())).default([]),
 });

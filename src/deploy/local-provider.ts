@@ -17,6 +17,8 @@ interface Inputs {
   pool: string;
   state: string;
   step: string;
+  /** "true" for a rollback's update (the deployer says so; nothing reads it from the step id). */
+  rollback?: string;
   faults: string;
 }
 
@@ -31,8 +33,7 @@ export async function applyToFleet(inputs: Inputs): Promise<void> {
   }
   for (const fault of JSON.parse(inputs.faults || '[]') as Fault[]) store.inject(fault);
   const state = JSON.parse(inputs.state) as PoolState;
-  // The executor names a rollback's update MIGRATION/rollback#N.
-  const rollback = /\/rollback#\d+$/.test(inputs.step);
+  const rollback = inputs.rollback === 'true';
   const options = inputs.step ? { stepId: inputs.step } : {};
   const result = rollback
     ? await store.rollback(inputs.pool, state, options)
@@ -41,7 +42,7 @@ export async function applyToFleet(inputs: Inputs): Promise<void> {
 }
 
 const changed = (olds: Inputs, news: Inputs) =>
-  (['stateDir', 'pool', 'state', 'step', 'faults'] as const).filter((k) => olds[k] !== news[k]);
+  (['stateDir', 'pool', 'state', 'step', 'rollback', 'faults'] as const).filter((k) => olds[k] !== news[k]);
 
 /** The provider, as @pulumi/pulumi/provider serves it. */
 export const localProvider = {

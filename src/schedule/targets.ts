@@ -147,6 +147,7 @@ function localTarget(ctx: TargetContext, settings: StackSettings, flags: PulumiT
     const updateFaults: Fault[] = [];
     const windows: Fault[] = [];
     let step = '';
+    let rollback = false;
     let updating = false;
     const local = (settings['shadowcast:local'] ?? {}) as Record<string, unknown>;
     const pulumi = new PulumiDeployer({
@@ -156,6 +157,7 @@ function localTarget(ctx: TargetContext, settings: StackSettings, flags: PulumiT
           ...local,
           stateDir: resolve(ctx.stateDir),
           step,
+          rollback,
           faults: updateFaults.splice(0),
         },
       }),
@@ -164,10 +166,15 @@ function localTarget(ctx: TargetContext, settings: StackSettings, flags: PulumiT
       envVars: { PATH: `${shim}${delimiter}${process.env.PATH ?? ''}` },
       ...(flags.stackName ? { stackName: flags.stackName } : {}),
     });
-    const through = async (options: ApplyOptions | undefined, update: () => Promise<ApplyResult>) => {
+    const through = async (
+      options: ApplyOptions | undefined,
+      back: boolean,
+      update: () => Promise<ApplyResult>,
+    ) => {
       // What this process's clock did (bakes) is on disk before the provider opens the fleet.
       store.save();
       step = options?.stepId ?? '';
+      rollback = back;
       updating = true;
       try {
         return await update();
@@ -183,8 +190,8 @@ function localTarget(ctx: TargetContext, settings: StackSettings, flags: PulumiT
     const deployer: Deployer = {
       // The fleet is the infrastructure: its state is what the engine's updates made it.
       current: (pool) => store.current(pool),
-      apply: (pool, desired, options) => through(options, () => pulumi.apply(pool, desired, options)),
-      rollback: (pool, to, options) => through(options, () => pulumi.rollback(pool, to, options)),
+      apply: (pool, desired, options) => through(options, false, () => pulumi.apply(pool, desired, options)),
+      rollback: (pool, to, options) => through(options, true, () => pulumi.rollback(pool, to, options)),
       cancel: (pool) => pulumi.cancel(pool),
     };
     const gates = ctx.policy.migration.gates;

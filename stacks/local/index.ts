@@ -16,6 +16,8 @@ export interface LocalPoolInputs {
   /** The pool's whole state as JSON: any change to it is an update. */
   state: string;
   step: string;
+  /** "true" when this update is a rollback. */
+  rollback: string;
   faults: string;
 }
 
@@ -36,6 +38,7 @@ export function declareLocal(c: Extract<StackConfig, { target: 'local' }>) {
       pool,
       state: JSON.stringify(state),
       step: settings.step,
+      rollback: String(settings.rollback),
       faults: JSON.stringify(settings.faults),
     });
     pools[pool] = { id: resource.id };
