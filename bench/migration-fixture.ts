@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PoolState } from '../src/core/plan.js';
+import type { PoolState, StepSubject } from '../src/core/plan.js';
 import { sameState } from '../src/core/pool-state.js';
 import type { SimStoreFile } from '../src/deploy/sim-store.js';
 import { repoRoot } from './common.js';
@@ -31,14 +31,23 @@ export const STEPS = [
   {
     id: `${POOL}#1:provision`,
     kind: 'provision',
+    subject: { what: 'provision' },
     at: 0,
     state: state(4, 2, 0),
     reason: 'two shadow instances',
   },
-  { id: `${POOL}#2:warm`, kind: 'warm', at: 16, state: state(4, 2, 0), reason: 'wait until they serve' },
+  {
+    id: `${POOL}#2:warm`,
+    kind: 'warm',
+    subject: { what: 'ready' },
+    at: 16,
+    state: state(4, 2, 0),
+    reason: 'wait until they serve',
+  },
   {
     id: `${POOL}#3:shift`,
     kind: 'shift',
+    subject: { what: 'route' },
     at: 16,
     state: state(4, 2, 0.1),
     reason: '10 % to the shadow pool',
@@ -46,6 +55,7 @@ export const STEPS = [
   {
     id: `${POOL}#4:shift`,
     kind: 'shift',
+    subject: { what: 'route' },
     at: 16,
     state: state(4, 2, 0.2),
     reason: '20 % to the shadow pool',
@@ -72,7 +82,14 @@ export function atAnEnd(final: PoolState, outcome: 'completed' | 'rolled_back'):
 /** A migration to run: the pool's state before it, and its steps (`at`: minutes after T0). */
 export interface MigrationFixture {
   start: PoolState;
-  steps: readonly { id: string; kind: string; at: number; state: PoolState; reason: string }[];
+  steps: readonly {
+    id: string;
+    kind: string;
+    subject: StepSubject;
+    at: number;
+    state: PoolState;
+    reason: string;
+  }[];
 }
 
 /** A fresh state directory holding the plan (STEPS, unless `fixture`) and its forecast; `demand` units every hour. */
@@ -98,6 +115,7 @@ export function migrationState(
     steps: fixture.steps.map((s) => ({
       id: s.id,
       kind: s.kind,
+      subject: s.subject,
       notBefore: iso(T0 + s.at * MIN),
       bakeMs,
       reason: s.reason,

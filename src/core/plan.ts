@@ -55,11 +55,33 @@ export const STEP_KINDS = ['provision', 'warm', 'shift', 'decommission'] as cons
 export type StepKind = (typeof STEP_KINDS)[number];
 
 /** One stack update: the pool's whole state after the step, and why. */
+/**
+ * What a step changes, typed, so no code reads it back from the step's id: the route weights,
+ * capacity added (`provision`) or removed (`decommission`), a wait until new capacity is ready
+ * (`ready`), standbys' data brought in step (`sync`), a node switched to its standby (`switch`),
+ * switched nodes retired (`retire`), or a wait for their replacements (`replace`).
+ */
+export type StepSubject =
+  | { what: 'route' | 'provision' | 'ready' | 'decommission' }
+  | { what: 'sync' | 'switch' | 'retire' | 'replace'; nodes: string[] };
+
+export const STEP_SUBJECTS = [
+  'route',
+  'provision',
+  'ready',
+  'decommission',
+  'sync',
+  'switch',
+  'retire',
+  'replace',
+] as const satisfies readonly StepSubject['what'][];
+
 export interface MigrationStep {
-  /** Stable within a plan, e.g. `checkout-api#3`: the journal keys on it. */
+  /** Stable within a plan, e.g. `checkout-api#3:route`: the journal keys on it; nothing parses it. */
   id: string;
   pool: string;
   kind: StepKind;
+  subject: StepSubject;
   /** The pool's state once this step is applied. */
   state: PoolState;
   /** Earliest time (epoch ms) to apply it: capacity is provisioned the lead time before it is needed. */

@@ -16,6 +16,7 @@ import {
   type MigrationStep,
   type PoolState,
   type StepKind,
+  type StepSubject,
   withStandbyMeta,
 } from '../core/plan.js';
 import { thresholdsFor } from '../core/risk.js';
@@ -240,7 +241,9 @@ function planPool(given: PoolInputs, now: number, intervalMs: number, budget: Bu
   // A node whose standby the guardrails trimmed cannot move this time.
   const moving = standby.moving.filter((id) => id in desired.standby);
   out.steps = steps(p, desired, { ...standby, moving }, needAt, lead, now);
-  const migrations = (shiftsRoutes(current, out.steps) ? 1 : 0) + moving.length;
+  // A migration is a route change (however many steps it takes) or a node's switch.
+  const routes = out.steps.some((s) => s.subject.what === 'route');
+  const migrations = (routes ? 1 : 0) + out.steps.filter((s) => s.subject.what === 'switch').length;
   const recent = (p.recentMigrations ?? []).filter((t) => t > now - 3_600_000).length;
   if (migrations > 0 && recent + migrations > policy.migration.alertPerHour) {
     out.alerts.push(
@@ -254,14 +257,11 @@ function planPool(given: PoolInputs, now: number, intervalMs: number, budget: Bu
  * Whether the steps move route weights (one traffic migration, however many steps): read from the
  * states the shifts lead to, never from step ids, which carry the pool's and nodes' names.
  */
-function shiftsRoutes(current: PoolState, steps: readonly MigrationStep[]): boolean {
-  let weights = current.weights;
-  for (const s of steps) {
-    const w = s.state.weights;
-    if (s.kind === 'shift' && (w.primary !== weights.primary || w.shadow !== weights.shadow)) return true;
-    weights = w;
-  }
-  return false;
+/** The tail of a step's id, from its subject: `route`, `warm`, `switch-NODE`, ... (for people and journals; never parsed). */
+function idTag(s: StepSubject): string {
+  if (s.what === 'ready') return 'warm';
+  if (s.what === 'switch') return `switch-${s.nodes.join('-')}`;
+  return s.what;
 }
 
 /**
@@ -673,11 +673,12 @@ function steps(
     notBefore: number,
     bakeMs: number,
     reason: string,
-    tag: string,
+    subject: StepSubject,
   ) => {
     // Steps run in order, so none may start before the one ahead of it.
     const after = Math.max(notBefore, out.at(-1)?.notBefore ?? notBefore);
-    out.push({ id: `${pool}#${out.length + 1}:${tag}`, pool, kind, state, notBefore: after, bakeMs, reason });
+    const id = `${pool}#${out.length + 1}:${idTag(subject)}`;
+    out.push({ id, pool, kind, subject, state, notBefore: after, bakeMs, reason });
   };
   let state = current;
   const step = policy.migration.stepSize;
@@ -693,7 +694,7 @@ function steps(
         now,
         policy.migration.bakeMs,
         `route ${fmt(from)} -> ${fmt(to)} of traffic to the shadow pool, step ${i}/${n}: shadow ${fmt(shadow)}${why}`,
-        'route',
+        { what: 'route' },
       );
     }
   };
@@ -724,21 +725,16 @@ function steps(
       weights: state.weights,
       standby: { ...current.standby, ...Object.fromEntries(newStandby.map((id) => [id, 0])) },
     };
-    add(
-      'provision',
-      state,
-      at,
-      0,
-      `provision ${what.join('; ')}, ready by ${isoMinute(at + lead)}`,
-      'provision',
-    );
+    add('provision', state, at, 0, `provision ${what.join('; ')}, ready by ${isoMinute(at + lead)}`, {
+      what: 'provision',
+    });
     add(
       'warm',
       state,
       at + lead,
       0,
       `wait until the new instances are ready and warm (lead time ${formatDuration(lead)})`,
-      'warm',
+      { what: 'ready' },
     );
   }
   // 1b. Warm standbys whose data is due bring it in step with their nodes' (a new snapshot
@@ -760,7 +756,7 @@ function steps(
       now,
       0,
       `sync the standby${due.length > 1 ? 's' : ''} of ${due.join(', ')}: ${due.length > 1 ? 'their' : 'its'} node's data as of ${isoMinute(now)}`,
-      'sync',
+      { what: 'sync', nodes: due },
     );
   }
   // 2. Route weights, in steps no larger than the step size, each baked against the health gate.
@@ -778,7 +774,7 @@ function steps(
       now,
       policy.migration.bakeMs,
       `switch ${id} to its standby: drain ${id} and take it out of service; the standby serves its slot`,
-      `switch-${id}`,
+      { what: 'switch', nodes: [id] },
     );
   }
   // 4. Switched nodes are retired: terminated (removed from the cluster), the group replaces them,
@@ -792,7 +788,7 @@ function steps(
       now,
       0,
       `retire ${standby.retiring.join(', ')}: out of service since the switch; terminate, the group replaces ${standby.retiring.length > 1 ? 'them' : 'it'}`,
-      'retire',
+      { what: 'retire', nodes: [...standby.retiring] },
     );
   }
   if (standby.retiring.length > 0 || standby.releasing.length > 0) {
@@ -802,7 +798,7 @@ function steps(
       now,
       0,
       `wait until the replacement of ${[...standby.retiring, ...standby.releasing].join(', ')} is ready`,
-      'replace',
+      { what: 'replace', nodes: [...standby.retiring, ...standby.releasing] },
     );
   }
   // 5. Decommission what the desired state no longer needs, released standbys included.
@@ -826,14 +822,9 @@ function steps(
         .filter((id) => final.standby[id] === undefined)
         .map((id) => (released.has(id) ? `standby of ${id} (retired, replaced)` : `standby of ${id}`)),
     ].filter(Boolean);
-    add(
-      'decommission',
-      final,
-      now,
-      0,
-      `decommission ${what.join('; ')}: not needed before the next plan`,
-      'decommission',
-    );
+    add('decommission', final, now, 0, `decommission ${what.join('; ')}: not needed before the next plan`, {
+      what: 'decommission',
+    });
   }
   return out;
 }

@@ -6,7 +6,13 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { type MigrationStep, type PoolState, STEP_KINDS } from '../core/plan.js';
+import {
+  type MigrationStep,
+  type PoolState,
+  STEP_KINDS,
+  STEP_SUBJECTS,
+  type StepSubject,
+} from '../core/plan.js';
 import type { PlanRecord } from '../deploy/journal.js';
 import { parsePoolState } from '../core/pool-state.js';
 
@@ -95,12 +101,15 @@ export function parsePlan(file: string, text: string): PlanFile {
     const bakeMs = s.bakeMs;
     if (typeof bakeMs !== 'number' || !(bakeMs >= 0))
       throw bad(`${where}.bakeMs`, 'expected a number >= 0', near);
+    const subject = parseSubject(s.subject);
+    if (typeof subject === 'string') throw bad(`${where}.subject`, subject, near);
     const st = parsePoolState(s.state);
     if (typeof st === 'string') throw bad(`${where}.state`, st, near);
     steps.push({
       id,
       pool,
       kind: s.kind as MigrationStep['kind'],
+      subject,
       state: st,
       notBefore,
       bakeMs,
@@ -134,6 +143,24 @@ function time(v: unknown): number | undefined {
   if (typeof v !== 'string') return undefined;
   const t = Date.parse(v);
   return Number.isFinite(t) ? t : undefined;
+}
+
+/** A step's subject from JSON: `{what}`, with `nodes` for the node steps. */
+function parseSubject(v: unknown): StepSubject | string {
+  const shape = `expected {"what": one of ${STEP_SUBJECTS.join(', ')}} (and "nodes" for sync, switch, retire, replace); plans made before subjects existed: plan again`;
+  const s = v as { what?: unknown; nodes?: unknown } | null;
+  if (typeof s !== 'object' || s === null || !(STEP_SUBJECTS as readonly unknown[]).includes(s.what))
+    return shape;
+  const what = s.what as StepSubject['what'];
+  if (what === 'route' || what === 'provision' || what === 'ready' || what === 'decommission')
+    return { what };
+  if (
+    !Array.isArray(s.nodes) ||
+    s.nodes.length === 0 ||
+    !s.nodes.every((n) => typeof n === 'string' && n !== '')
+  )
+    return `expected "nodes" [node, ...] for a ${what} step`;
+  return { what, nodes: [...(s.nodes as string[])] };
 }
 
 function lineOf(text: string, needle: string): number | undefined {

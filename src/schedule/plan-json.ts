@@ -26,6 +26,7 @@ export function planDocument(
     steps: pp.steps.map((s) => ({
       id: s.id,
       kind: s.kind,
+      subject: s.subject,
       notBefore: iso(s.notBefore),
       bakeMs: s.bakeMs,
       reason: s.reason,

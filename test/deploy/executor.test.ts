@@ -42,6 +42,7 @@ function stepsOf(...list: [MigrationStep['kind'], PoolState][]): MigrationStep[]
     id: `web#${i + 1}:${kind}`,
     pool: 'web',
     kind,
+    subject: { what: kind === 'shift' ? 'route' : kind === 'warm' ? 'ready' : kind },
     state,
     notBefore: T0,
     bakeMs: 2 * MIN,

@@ -199,6 +199,7 @@ describe('fault matrix: a node switch whose drain or deregistration fails is rol
       {
         id: `${POOL}#1:switch-${NODE}`,
         kind: 'shift',
+        subject: { what: 'switch' as const, nodes: [NODE] },
         at: 0,
         state: { ...start, standby: { [NODE]: 1 } },
         reason: `switch ${NODE} to its standby: drain ${NODE} and take it out of service`,

@@ -28,6 +28,7 @@ const payload: HookPayload = {
     id: 'web#1:provision',
     pool: 'web',
     kind: 'provision',
+    subject: { what: 'provision' },
     state: lastGood,
     notBefore: 0,
     bakeMs: 0,

@@ -31,6 +31,7 @@ const started = {
         id: 'web#1:provision',
         pool: 'web',
         kind: 'provision' as const,
+        subject: { what: 'provision' as const },
         state: pool,
         notBefore: 0,
         bakeMs: 0,

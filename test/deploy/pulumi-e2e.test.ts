@@ -300,6 +300,7 @@ describe.skipIf(!cli)(`the Pulumi deployer end to end (${cli ?? 'no CLI'})`, () 
             id: 'web#1',
             pool: 'web',
             kind: 'provision',
+            subject: { what: 'provision' },
             state: hung,
             notBefore: 0,
             bakeMs: 0,
