@@ -17,10 +17,8 @@ shift || true
 if [ "$#" -gt 0 ]; then
   files=("$@")
 else
-  # A test file starts a process or a server when it spawns one itself or uses a support
-  # helper that does.
-  pattern='spawn|execFile|fork\(|createServer|new Worker|worker_threads|LocalWorkspace|support/(chromium|cloudwatch-stub|fake-aws|fake-kube|plugin-stack|prometheus-server|pulumi-cli|report-page)'
-  mapfile -t files < <(grep -lE "$pattern" -r test --include='*.test.ts' | sort)
+  # Every file of the integration tier (test/tiers.ts): those that start a process or a server.
+  mapfile -t files < <(sed -n "s/^  '\(test\/[^']*\.test\.ts\)',$/\1/p" test/tiers.ts)
 fi
 if [ "${#files[@]}" -eq 0 ]; then
   echo "race-repeat: no test files to run" >&2
@@ -42,7 +40,7 @@ failed=0
 for round in $(seq 1 "$rounds"); do
   start=$SECONDS
   log="bench/results/race-round-$round.log"
-  if npx vitest run "${files[@]}" >"$log" 2>&1; then
+  if npx vitest run -c vitest.integration.config.ts "${files[@]}" >"$log" 2>&1; then
     echo "round $round: passed in $((SECONDS - start)) s"
     rm -f "$log"
   else
