@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 /**
  * What each directory of src/ may import from the others (types included): the pure core at the
  * bottom; inputs, models and policies on it; the planner and the deployer above them; the run
- * pipeline (schedule) over those; reports over the pipeline; the CLI over everything. An import
+ * pipeline over those; `simulate` over the pipeline; reports over both; the CLI over everything. An import
  * across any other edge fails `npm run lint` (test/lint/layers.test.ts holds the rule to it).
  */
 export const LAYERS = {
@@ -19,9 +19,22 @@ export const LAYERS = {
   policy: ['core'],
   plan: ['core', 'policy'],
   deploy: ['core', 'policy'],
-  schedule: ['core', 'calendars', 'metrics', 'forecast', 'risk', 'policy', 'plan', 'deploy'],
-  report: ['core', 'risk', 'policy', 'plan', 'deploy', 'schedule'],
-  cli: ['core', 'calendars', 'metrics', 'forecast', 'risk', 'policy', 'plan', 'deploy', 'schedule', 'report'],
+  pipeline: ['core', 'calendars', 'metrics', 'forecast', 'risk', 'policy', 'plan', 'deploy'],
+  simulate: ['core', 'calendars', 'metrics', 'forecast', 'risk', 'policy', 'plan', 'deploy', 'pipeline'],
+  report: ['core', 'risk', 'policy', 'plan', 'deploy', 'pipeline', 'simulate'],
+  cli: [
+    'core',
+    'calendars',
+    'metrics',
+    'forecast',
+    'risk',
+    'policy',
+    'plan',
+    'deploy',
+    'pipeline',
+    'simulate',
+    'report',
+  ],
 };
 
 /** One config object per layer: a relative import that leaves the directory for one it may not use. */

@@ -12,7 +12,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { history, type MigrationHistory } from '../src/schedule/history.js';
+import { history, type MigrationHistory } from '../src/pipeline/history.js';
 import { progress, repoRoot } from './common.js';
 import {
   applyModePolicies,

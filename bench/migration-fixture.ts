@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PoolState, StepSubject } from '../src/core/plan.js';
 import { sameState } from '../src/core/pool-state.js';
-import type { SimStoreFile } from '../src/deploy/sim-store.js';
+import type { SimStoreFile } from '../src/deploy/sim/store.js';
 import { repoRoot } from './common.js';
 
 export const root = repoRoot();

@@ -5,7 +5,7 @@
 
 import { join } from 'node:path';
 import { runSimulate, type SimulateFlags, simulationTable } from '../src/cli/simulate.js';
-import type { Figures } from '../src/schedule/simulate.js';
+import type { Figures } from '../src/simulate/simulate.js';
 import { progress, provenance, repoRoot, writeBenchmarkSection } from './common.js';
 
 const SERIES = ['location_4', 'location_41'];

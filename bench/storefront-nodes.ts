@@ -10,9 +10,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject, type Injection } from './degrade.js';
-import { loadSeries } from '../src/schedule/forecast-pool.js';
-import { seriesRequestFor } from '../src/schedule/sources.js';
-import { parseSpec } from '../src/schedule/spec.js';
+import { loadSeries } from '../src/pipeline/forecast-pool.js';
+import { seriesRequestFor } from '../src/pipeline/sources.js';
+import { parseSpec } from '../src/pipeline/spec.js';
 import { repoRoot } from './common.js';
 import { DAY_ROWS, type Episode, SMD_LIMIT, smdLabelledEpisodes } from './risk-data.js';
 

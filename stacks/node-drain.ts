@@ -1,6 +1,6 @@
 // A node switched out for its standby, as the AWS and Kubernetes stacks declare it while the pool's
 // state has the node's standby at 1: a `NodeDrain` resource of shadowcast's provider plugin
-// (src/deploy/provider-plugin.ts). Creating it drains the node and takes it out of service;
+// (src/deploy/pulumi/provider-plugin.ts). Creating it drains the node and takes it out of service;
 // `retired: true` terminates it (deletes it from the cluster); deleting it before that (a rollback
 // of the switch) puts the node back in service.
 
@@ -10,7 +10,7 @@ import {
   type AwsNodeDrainInputs,
   KUBERNETES_NODE_DRAIN_TYPE,
   type KubernetesNodeDrainInputs,
-} from '../src/deploy/node-drain-provider.js';
+} from '../src/deploy/pulumi/node-drain-provider.js';
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 

@@ -19,12 +19,12 @@ import { migrationsOf } from '../deploy/migrations.js';
 import { checkStepFaults, parseStepFault } from '../deploy/step-faults.js';
 import { loadPolicyDir } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
-import { history } from '../schedule/history.js';
-import { applyPool, type PoolRun, type PoolRunOptions, rollbackPool } from '../schedule/migrate.js';
-import { planFile, plannedPools, readPlanFile } from '../schedule/plan-file.js';
+import { history } from '../pipeline/history.js';
+import { applyPool, type PoolRun, type PoolRunOptions, rollbackPool } from '../pipeline/migrate.js';
+import { planFile, plannedPools, readPlanFile } from '../pipeline/plan-file.js';
 import { migrationBlock, planSteps, progressLine } from './migration-report.js';
 import { RunFailed } from './run-failed.js';
-import { type PulumiTargetFlags, type TargetName, targetFor } from '../schedule/targets.js';
+import { type PulumiTargetFlags, type TargetName, targetFor } from '../pipeline/targets.js';
 
 /** Another process holds the pool's lock: nothing was changed; try again later (sysexits EX_TEMPFAIL). */
 export const EXIT_BUSY = 75;

@@ -8,7 +8,7 @@ import { UsageError } from '../core/errors.js';
 import { futureTimestamps, seasonLength } from '../core/series.js';
 import { backtest, rollingOrigins, type Scores, scoreFolds } from '../forecast/backtest.js';
 import { createForecaster, MODEL_NAMES } from '../forecast/index.js';
-import { loadSeries, seriesPlace } from '../schedule/forecast-pool.js';
+import { loadSeries, seriesPlace } from '../pipeline/forecast-pool.js';
 import { checkHorizonFlag, noteFitWindow, withMessage } from './forecast.js';
 import { type InputFlags, seriesRequest } from './input-flags.js';
 import { table } from './output.js';

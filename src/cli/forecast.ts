@@ -8,7 +8,7 @@ import { failureMessage } from '../forecast/wasm.js';
 import { horizonProblem, quoted } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import { renderForecastSvg } from '../report/chart.js';
-import { type ForecastResult, forecastPool } from '../schedule/forecast-pool.js';
+import { type ForecastResult, forecastPool } from '../pipeline/forecast-pool.js';
 import { type InputFlags, seriesRequest } from './input-flags.js';
 import { fmt, forecastJson, table, writeAtomically } from './output.js';
 

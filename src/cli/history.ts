@@ -6,7 +6,7 @@
 //     "steps": [{"index", "id", "kind", "status", "applied", "fleetUpdates", "durationMs", "reason"}]}]
 // Notes (a torn last line ignored, the journal and the simulated fleet disagreeing) go to stderr.
 
-import { history } from '../schedule/history.js';
+import { history } from '../pipeline/history.js';
 import { migrationBlock } from './migration-report.js';
 
 export interface HistoryFlags {

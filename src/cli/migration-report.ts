@@ -4,7 +4,7 @@
 import type { MigrationStep } from '../core/plan.js';
 import type { JournalRecord } from '../deploy/journal.js';
 import { describeState } from '../core/pool-state.js';
-import type { MigrationHistory } from '../schedule/history.js';
+import type { MigrationHistory } from '../pipeline/history.js';
 import { table } from './output.js';
 import { spokenDuration } from '../core/time-format.js';
 

@@ -9,14 +9,14 @@ import { join, relative } from 'node:path';
 import { DependencyError, UsageError } from '../core/errors.js';
 import { describeState } from '../core/pool-state.js';
 import { loadPolicyDir } from '../policy/load.js';
-import { planFile } from '../schedule/plan-file.js';
-import { planPool } from '../schedule/plan-pool.js';
-import { loadSpecs } from '../schedule/run.js';
+import { planFile } from '../pipeline/plan-file.js';
+import { planPool } from '../pipeline/plan-pool.js';
+import { loadSpecs } from '../pipeline/run.js';
 import { writeForecastFiles } from './forecast.js';
 import { planSteps } from './migration-report.js';
 import { writeAtomically } from './output.js';
-import { planDocument } from '../schedule/plan-json.js';
-import { type PulumiTargetFlags, type TargetName, targetFor } from '../schedule/targets.js';
+import { planDocument } from '../pipeline/plan-json.js';
+import { type PulumiTargetFlags, type TargetName, targetFor } from '../pipeline/targets.js';
 
 export interface PlanFlags extends PulumiTargetFlags {
   pool?: string;

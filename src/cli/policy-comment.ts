@@ -7,7 +7,7 @@
 // nor a git ref, a head without policy files, bad flags) exits 2 with one line and no comment.
 
 import { UsageError } from '../core/errors.js';
-import { SIM_HEALTH_METRICS } from '../deploy/sim-serve.js';
+import { SIM_HEALTH_METRICS } from '../deploy/sim/serve.js';
 import { checkPolicies, type PolicyCheck } from '../policy/check.js';
 import { type PolicyCommentInput, policyCommentMarkdown } from '../report/policy-comment.js';
 import { diffMarkdown, loadSide, type PolicyDiffFlags, type PolicySide } from './policy-diff.js';

@@ -13,7 +13,7 @@ import { loadPolicyDir } from '../policy/load.js';
 import { type PolicySet, type PoolText, resolvePolicies } from '../policy/resolve.js';
 import type { Policy } from '../policy/types.js';
 import { type PoolForecast, policyDiffMarkdown } from '../report/policy-diff.js';
-import { forecastSpec, loadSpecs } from '../schedule/run.js';
+import { forecastSpec, loadSpecs } from '../pipeline/run.js';
 
 const run = promisify(execFile);
 

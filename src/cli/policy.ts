@@ -13,7 +13,7 @@
 import { InputError, UsageError } from '../core/errors.js';
 import { loadPolicyDir, loadPolicyFiles } from '../policy/load.js';
 import { formatSource, formatValue } from '../policy/provenance.js';
-import { SIM_HEALTH_METRICS } from '../deploy/sim-serve.js';
+import { SIM_HEALTH_METRICS } from '../deploy/sim/serve.js';
 import { checkPolicies, errorSummary, okSummary } from '../policy/check.js';
 import { errorsFor, type PolicySet, type ResolvedPool } from '../policy/resolve.js';
 import type { PolicyWarning } from '../policy/warnings.js';

@@ -19,7 +19,7 @@ import { MODEL_PARTS, type RiskModelFile } from '../risk/model.js';
 import { type ScoredRow, scoreNode, scoreOnly } from '../risk/score.js';
 import { STANDBY_DEFAULTS } from '../risk/standby.js';
 import { readInput } from '../metrics/read-input.js';
-import { loadRiskModel } from '../schedule/risk-model.js';
+import { loadRiskModel } from '../pipeline/risk-model.js';
 
 export interface RiskScoreFlags {
   input: string;

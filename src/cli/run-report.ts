@@ -13,10 +13,10 @@ import {
   runReportHtml,
   runReportMarkdown,
 } from '../report/run-report.js';
-import { appliedOf, type PoolRunReport, type PoolStatus } from '../schedule/pool-run.js';
-import type { RunRecord } from '../schedule/runner.js';
-import type { ServiceGraphReport } from '../schedule/service-graph.js';
-import type { TargetName } from '../schedule/targets.js';
+import { appliedOf, type PoolRunReport, type PoolStatus } from '../pipeline/pool-run.js';
+import type { RunRecord } from '../pipeline/runner.js';
+import type { ServiceGraphReport } from '../pipeline/service-graph.js';
+import type { TargetName } from '../pipeline/targets.js';
 import { chartTitle } from './forecast.js';
 import { writeAtomically } from './output.js';
 

@@ -14,18 +14,18 @@ import type { CalendarEvent } from '../core/events.js';
 import { parseFailuresCsv } from '../metrics/failures-csv.js';
 import { loadPolicyDir } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
-import { defaultFitWorkers } from '../schedule/fit-pool.js';
-import { simFleetFactory } from '../schedule/fleet.js';
+import { defaultFitWorkers } from '../pipeline/fit-pool.js';
+import { simFleetFactory } from '../simulate/fleet.js';
 import { readInput } from '../metrics/read-input.js';
-import { loadSeries } from '../schedule/forecast-pool.js';
-import { FAULT_KINDS, type InjectedFault, parseFault } from '../schedule/inject.js';
+import { loadSeries } from '../pipeline/forecast-pool.js';
+import { FAULT_KINDS, type InjectedFault, parseFault } from '../simulate/inject.js';
 import {
   type Figures,
   type Resample,
   simulate,
   type SimulationResult,
   timelineCsv,
-} from '../schedule/simulate.js';
+} from '../simulate/simulate.js';
 import { fmt, table, writeAtomically } from './output.js';
 import { utcMinute } from '../core/time-format.js';
 

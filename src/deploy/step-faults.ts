@@ -20,7 +20,7 @@ import type { MigrationStep } from '../core/plan.js';
 import type { GateResult, HealthGate } from '../core/seams.js';
 import { CRASH_POINTS, type CrashPoint } from './executor.js';
 import type { JournalRecord, StepRef } from './journal.js';
-import type { Fault } from './sim.js';
+import type { Fault } from './sim/fleet.js';
 import { killDescendants } from './process.js';
 
 export const STEP_FAULTS = [

@@ -13,8 +13,8 @@ import type { MigrationStep, PoolState } from '../core/plan.js';
 import type { StandbyPolicy } from '../core/risk.js';
 import type { Series } from '../core/series.js';
 import type { JournalRecord } from '../deploy/journal.js';
-import type { NodeReport } from '../schedule/node-risk.js';
-import type { StandbyLife } from '../schedule/standby-ledger.js';
+import type { NodeReport } from '../pipeline/node-risk.js';
+import type { StandbyLife } from '../pipeline/standby-ledger.js';
 
 export { runReportHtml } from './run-report-html.js';
 export { runReportMarkdown, type MarkdownOptions } from './run-report-markdown.js';
@@ -72,14 +72,14 @@ export interface PoolReportInput {
   plan?: PlanReport;
   migration?: MigrationReport;
   accuracy?: AccuracyReport;
-  /** Each standby's lifecycle across runs (src/schedule/standby-ledger.ts): live ones and the recently released. */
+  /** Each standby's lifecycle across runs (src/pipeline/standby-ledger.ts): live ones and the recently released. */
   standbys?: StandbyLifeReport[];
 }
 
 /** One standby's lifecycle (epoch ms), as the ledger keeps it; absent times have not happened. */
 export type StandbyLifeReport = StandbyLife;
 
-/** The pool's forecast: a `ForecastResult` (src/schedule/forecast-pool.ts) fits as it is. */
+/** The pool's forecast: a `ForecastResult` (src/pipeline/forecast-pool.ts) fits as it is. */
 export interface ForecastReport {
   /** The history the model was fitted on; the chart draws its tail. */
   series: Series;
@@ -97,7 +97,7 @@ export interface ForecastReport {
 
 /** Each node's risk now, and the thresholds it is held to. */
 export interface RiskReport {
-  /** As `scorePoolNodes` returns them (src/schedule/node-risk.ts), in the order to show. */
+  /** As `scorePoolNodes` returns them (src/pipeline/node-risk.ts), in the order to show. */
   nodes: NodeReport[];
   /**
    * The pool policy's `standby`: gives each node's thresholds for its criticality, shown in the
@@ -108,7 +108,7 @@ export interface RiskReport {
   model?: RiskModelReport;
 }
 
-/** The risk model in use and its last retraining (see src/schedule/risk-retrain.ts). */
+/** The risk model in use and its last retraining (see src/pipeline/risk-retrain.ts). */
 export interface RiskModelReport {
   /** 12 hex digits of the SHA-256 of the model's JSON. */
   version: string;
@@ -155,7 +155,7 @@ export interface MigrationReport {
   records: JournalRecord[];
   /** Overrides the outcome read from the records (`completed`, `rolled back`, `in progress`). */
   outcome?: string;
-  /** The migration's counts and span as the run summarises them (`appliedOf` in src/schedule/pool-run.ts). */
+  /** The migration's counts and span as the run summarises them (`appliedOf` in src/pipeline/pool-run.ts). */
   summary?: ApplySummary;
 }
 

@@ -5,7 +5,7 @@
 import type { Forecast } from '../core/forecast.js';
 import { type StandbyPolicy, thresholdsFor } from '../core/risk.js';
 import { type MigrationStatus, migrationsOf } from '../deploy/migrations.js';
-import type { NodeReport } from '../schedule/node-risk.js';
+import type { NodeReport } from '../pipeline/node-risk.js';
 import type {
   AccuracyReport,
   ForecastReport,

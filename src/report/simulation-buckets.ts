@@ -3,7 +3,7 @@
 // what must not be averaged away: the highest demand, every arm's lowest ready capacity and its
 // summed (and peak) shortfall; instances paid for and the shadow weight are bucket means. Pure.
 
-import { ARMS, type Arm } from '../schedule/simulate.js';
+import { ARMS, type Arm } from '../simulate/simulate.js';
 import type { SimTimeline } from './simulation-report.js';
 
 const MINUTE = 60_000;

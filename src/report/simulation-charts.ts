@@ -8,7 +8,7 @@
 // a script). Pure and deterministic.
 
 import type { TopLevelSpec } from 'vega-lite';
-import { ARMS, type Arm } from '../schedule/simulate.js';
+import { ARMS, type Arm } from '../simulate/simulate.js';
 import { renderVegaLiteSvg, timeTicks } from './chart.js';
 import { utcMinute } from '../core/time-format.js';
 import { esc, num } from './format.js';

@@ -15,7 +15,7 @@ import {
   type SimulationResult,
   type Timeline,
   type TimelineMarker,
-} from '../schedule/simulate.js';
+} from '../simulate/simulate.js';
 import { spokenDuration, utcMinute } from '../core/time-format.js';
 import { esc, num, pageHead } from './format.js';
 import { RUN_REPORT_CSS } from './run-report-css.js';
@@ -36,7 +36,7 @@ export type { TimelineMarker };
 /**
  * The part of a replay's timeline the report draws: demand, and each arm's ready capacity,
  * instances paid for, shortfall and shadow weight, minute by minute; with shadowcast's
- * migrations and rollbacks when it has them. `Timeline` from schedule/simulate.ts is one.
+ * migrations and rollbacks when it has them. `Timeline` from simulate/simulate.ts is one.
  */
 export interface SimTimeline {
   start: Timeline['start'];

@@ -1,5 +1,5 @@
 // The local target: each pool of the DesiredState is one `shadowcast:local:Pool` resource, which
-// shadowcast's provider plugin (pulumi-resource-shadowcast, src/deploy/provider-plugin.ts) applies
+// shadowcast's provider plugin (pulumi-resource-shadowcast, src/deploy/pulumi/provider-plugin.ts) applies
 // to the simulated fleet in the state directory. So `--target pulumi` with a local stack template
 // runs every step as a real `pulumi up` on a machine with no cloud, and the fleet changes only
 // through the engine.

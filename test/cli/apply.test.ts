@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sameState } from '../../src/core/pool-state.js';
-import type { MigrationHistory } from '../../src/schedule/history.js';
+import type { MigrationHistory } from '../../src/pipeline/history.js';
 import { until } from '../support/until.js';
 import {
   apply,

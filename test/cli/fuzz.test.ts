@@ -21,7 +21,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { loadPolicyDir } from '../../src/policy/load.js';
-import { forecastPool } from '../../src/schedule/forecast-pool.js';
+import { forecastPool } from '../../src/pipeline/forecast-pool.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');

@@ -7,8 +7,8 @@ import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { seriesRequestFor } from '../../src/schedule/sources.js';
-import { parseSpec } from '../../src/schedule/spec.js';
+import { seriesRequestFor } from '../../src/pipeline/sources.js';
+import { parseSpec } from '../../src/pipeline/spec.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SimStoreFile } from '../../src/deploy/sim-store.js';
+import type { SimStoreFile } from '../../src/deploy/sim/store.js';
 import { cli, root, runCli } from '../../bench/migration-fixture.js';
 import { samples } from '../support/prom-text.js';
 import { until } from '../support/until.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeRunReport } from '../../src/cli/run-report.js';
-import type { RunRecord } from '../../src/schedule/runner.js';
+import type { RunRecord } from '../../src/pipeline/runner.js';
 
 const T = Date.UTC(2026, 11, 5, 9, 9, 9);
 const run = (runId: string, at = T): RunRecord => ({

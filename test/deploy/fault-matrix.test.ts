@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/deploy/journal.js';
-import { history, type MigrationHistory } from '../../src/schedule/history.js';
+import { history, type MigrationHistory } from '../../src/pipeline/history.js';
 import type { PoolState } from '../../src/core/plan.js';
 import {
   apply,

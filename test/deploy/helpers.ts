@@ -2,7 +2,7 @@
 
 import { FakeClock } from '../../src/core/clock.js';
 import type { PoolState } from '../../src/core/plan.js';
-import { SimFleet, type SimFleetOptions, type SimPoolConfig } from '../../src/deploy/sim.js';
+import { SimFleet, type SimFleetOptions, type SimPoolConfig } from '../../src/deploy/sim/fleet.js';
 
 export const MIN = 60_000;
 export const T0 = Date.UTC(2026, 10, 23, 12);

@@ -25,7 +25,7 @@ import {
   handoffProblem,
   restoreInstance,
   retireInstance,
-} from '../../src/deploy/node-drain-aws.js';
+} from '../../src/deploy/pulumi/node-drain-aws.js';
 
 const TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-primary/0123456789abcdef';
 const NODE = {

@@ -3,7 +3,7 @@
 // server reaches, never a fixed sleep.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { drainNode, removeNode, uncordonNode } from '../../src/deploy/node-drain-kubernetes.js';
+import { drainNode, removeNode, uncordonNode } from '../../src/deploy/pulumi/node-drain-kubernetes.js';
 import { cluster, type FakeKube, fakeKube, type Cluster } from '../support/fake-kube.js';
 
 let fake: FakeKube | undefined;

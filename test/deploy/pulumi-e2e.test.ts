@@ -29,8 +29,12 @@ import type { DeployEvent } from '../../src/core/seams.js';
 import { systemClock } from '../../src/core/clock.js';
 import { Executor } from '../../src/deploy/executor.js';
 import { MemoryJournal } from '../../src/deploy/journal.js';
-import { PulumiDeployer, type PulumiDeployerOptions, StackLockedError } from '../../src/deploy/pulumi.js';
-import { resolveBackend } from '../../src/deploy/pulumi-config.js';
+import {
+  PulumiDeployer,
+  type PulumiDeployerOptions,
+  StackLockedError,
+} from '../../src/deploy/pulumi/deployer.js';
+import { resolveBackend } from '../../src/deploy/pulumi/config.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MINUTES = 60_000;

@@ -14,8 +14,8 @@ import {
   StackBusyError,
   type StackExport,
   type StackOutputs,
-} from '../../src/deploy/pulumi-driver.js';
-import type { LockHolder } from '../../src/deploy/pulumi-locks.js';
+} from '../../src/deploy/pulumi/driver.js';
+import type { LockHolder } from '../../src/deploy/pulumi/locks.js';
 
 export type Call =
   | ['selectOrCreate', string]

@@ -18,8 +18,8 @@ import {
   parseStackTemplate,
   readStackTemplate,
   resolveBackend,
-} from '../../src/deploy/pulumi-config.js';
-import { commandSummary, StackBusyError, translate } from '../../src/deploy/pulumi-driver.js';
+} from '../../src/deploy/pulumi/config.js';
+import { commandSummary, StackBusyError, translate } from '../../src/deploy/pulumi/driver.js';
 import {
   cleanDiagnostic,
   describeChanges,
@@ -27,8 +27,8 @@ import {
   newTrace,
   resourceOf,
   traceEvent,
-} from '../../src/deploy/pulumi-events.js';
-import { type LockHolder, parseLockHolders, staleOnThisHost } from '../../src/deploy/pulumi-locks.js';
+} from '../../src/deploy/pulumi/events.js';
+import { type LockHolder, parseLockHolders, staleOnThisHost } from '../../src/deploy/pulumi/locks.js';
 import { diagnostic, event, urnOf } from './pulumi-fake.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

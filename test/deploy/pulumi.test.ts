@@ -15,9 +15,9 @@ import {
   PulumiDeployer,
   type PulumiDeployerOptions,
   StackLockedError,
-} from '../../src/deploy/pulumi.js';
-import { StackBusyError } from '../../src/deploy/pulumi-driver.js';
-import type { LockHolder } from '../../src/deploy/pulumi-locks.js';
+} from '../../src/deploy/pulumi/deployer.js';
+import { StackBusyError } from '../../src/deploy/pulumi/driver.js';
+import type { LockHolder } from '../../src/deploy/pulumi/locks.js';
 import {
   applies,
   appliesThenThrows,

@@ -3,9 +3,9 @@
 // gate judges what the step did to the pool.
 
 import { describe, expect, it } from 'vitest';
-import { SimFleet } from '../../src/deploy/sim.js';
-import { ReplayClock } from '../../src/deploy/sim-clock.js';
-import { SimHealthGate } from '../../src/deploy/sim-health.js';
+import { SimFleet } from '../../src/deploy/sim/fleet.js';
+import { ReplayClock } from '../../src/deploy/sim/clock.js';
+import { SimHealthGate } from '../../src/deploy/sim/health.js';
 import { MIN, pool, T0 } from './helpers.js';
 
 describe('ReplayClock', () => {

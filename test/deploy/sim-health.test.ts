@@ -3,8 +3,8 @@
 // or a metrics outage), so that a step nobody could watch never passes.
 
 import { describe, expect, it } from 'vitest';
-import { type HealthRule, SignalLog, SimHealthGate } from '../../src/deploy/sim-health.js';
-import type { HealthSignals } from '../../src/deploy/sim-serve.js';
+import { type HealthRule, SignalLog, SimHealthGate } from '../../src/deploy/sim/health.js';
+import type { HealthSignals } from '../../src/deploy/sim/serve.js';
 import { loadPolicyDir } from '../../src/policy/load.js';
 import { fleetOf, MIN, pool, T0 } from './helpers.js';
 

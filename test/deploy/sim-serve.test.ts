@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
-import { SimFleet } from '../../src/deploy/sim.js';
-import { LATENCY_DEFAULTS, latencyAt, serveMinute } from '../../src/deploy/sim-serve.js';
+import { SimFleet } from '../../src/deploy/sim/fleet.js';
+import { LATENCY_DEFAULTS, latencyAt, serveMinute } from '../../src/deploy/sim/serve.js';
 import { fleetOf, MIN, pool, T0 } from './helpers.js';
 
 describe('weighted routing', () => {

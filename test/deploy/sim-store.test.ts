@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SimStore, type SimStoreInit, simStoreFile } from '../../src/deploy/sim-store.js';
+import { SimStore, type SimStoreInit, simStoreFile } from '../../src/deploy/sim/store.js';
 import { pool } from '../plan/fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 5, 8);

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { DeployEvent } from '../../src/core/seams.js';
-import { SimFleet } from '../../src/deploy/sim.js';
+import { SimFleet } from '../../src/deploy/sim/fleet.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { fleetOf, MIN, pool, T0 } from './helpers.js';
 

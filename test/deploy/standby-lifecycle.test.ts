@@ -9,12 +9,12 @@
 import { describe, expect, it } from 'vitest';
 import type { PoolState } from '../../src/core/plan.js';
 import { Executor, type MigrationResult } from '../../src/deploy/executor.js';
-import { SimFleet, type FailureTraceEntry } from '../../src/deploy/sim.js';
-import { ReplayClock } from '../../src/deploy/sim-clock.js';
-import { SimHealthGate } from '../../src/deploy/sim-health.js';
+import { SimFleet, type FailureTraceEntry } from '../../src/deploy/sim/fleet.js';
+import { ReplayClock } from '../../src/deploy/sim/clock.js';
+import { SimHealthGate } from '../../src/deploy/sim/health.js';
 import type { NodeRisk } from '../../src/plan/plan.js';
-import { planRecord } from '../../src/schedule/plan-file.js';
-import { planOnce } from '../../src/schedule/plan-once.js';
+import { planRecord } from '../../src/pipeline/plan-file.js';
+import { planOnce } from '../../src/pipeline/plan-once.js';
 import { forecastOf, HOUR, MIN, T0, testPolicy } from '../plan/fixtures.js';
 
 const DEMAND = 300;

@@ -19,13 +19,13 @@ function lint(file: string, code: string): string[] {
 
 describe('the import layers', () => {
   it.each([
-    ['src/core/plan.ts', "import { planOnce } from '../schedule/plan-once.js';"],
+    ['src/core/plan.ts', "import { planOnce } from '../pipeline/plan-once.js';"],
     ['src/core/seams.ts', "import type { Policy } from '../policy/types.js';"],
     ['src/forecast/auto.ts', "import { sameState } from '../deploy/transitions.js';"],
     ['src/plan/plan.ts', "import { Executor } from '../deploy/executor.js';"],
-    ['src/deploy/executor.ts', "import { runPool } from '../schedule/pool-run.js';"],
-    ['src/deploy/sim.ts', "export { planOnce } from '../schedule/plan-once.js';"],
-    ['src/schedule/run.ts', "import { runReport } from '../report/run-report.js';"],
+    ['src/deploy/executor.ts', "import { runPool } from '../pipeline/pool-run.js';"],
+    ['src/deploy/sim/fleet.ts', "export { planOnce } from '../../pipeline/plan-once.js';"],
+    ['src/pipeline/run.ts', "import { runReport } from '../report/run-report.js';"],
     ['src/report/format.ts', "import { program } from '../cli/program.js';"],
     ['src/risk/score.ts', "import type { Policy } from '../policy/types.js';"],
   ])('%s may not: %s', (file, code) => {
@@ -40,10 +40,10 @@ describe('the import layers', () => {
     ['src/core/plan.ts', "import { WEIGHT_EPSILON } from './seams.js';"],
     ['src/plan/plan.ts', "import type { Policy } from '../policy/types.js';"],
     ['src/deploy/executor.ts', "import { sameState } from '../core/pool-state.js';"],
-    ['src/schedule/pool-run.ts', "import { Executor } from '../deploy/executor.js';"],
-    ['src/report/run-report.ts', "import { runPool } from '../schedule/pool-run.js';"],
+    ['src/pipeline/pool-run.ts', "import { Executor } from '../deploy/executor.js';"],
+    ['src/report/run-report.ts', "import { runPool } from '../pipeline/pool-run.js';"],
     ['src/cli/run.ts', "import { runReport } from '../report/run-report.js';"],
-    ['test/plan/plan.test.ts', "import { runPool } from '../../src/schedule/pool-run.js';"],
+    ['test/plan/plan.test.ts', "import { runPool } from '../../src/pipeline/pool-run.js';"],
   ])('%s may: %s', (file, code) => {
     expect(lint(file, code)).toEqual([]);
   });

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SIM_HEALTH_METRICS } from '../../src/deploy/sim-serve.js';
+import { SIM_HEALTH_METRICS } from '../../src/deploy/sim/serve.js';
 import { resolvePolicies } from '../../src/policy/resolve.js';
 import { policyWarnings } from '../../src/policy/warnings.js';
 

@@ -15,7 +15,7 @@ import { type JournalRecord, MemoryJournal } from '../../src/deploy/journal.js';
 import { plan } from '../../src/plan/plan.js';
 import type { Policy } from '../../src/policy/types.js';
 import type { PlanReport, PoolReportInput, RunReportInput } from '../../src/report/run-report.js';
-import type { NodeReport } from '../../src/schedule/node-risk.js';
+import type { NodeReport } from '../../src/pipeline/node-risk.js';
 import { HOUR, MIN, pool, testPolicy } from '../plan/fixtures.js';
 
 export const T0 = Date.UTC(2026, 0, 5, 8);

@@ -23,9 +23,9 @@ import {
   runReportHtml,
   type RunReportInput,
 } from '../../src/report/run-report.js';
-import { scorePoolNodes } from '../../src/schedule/node-risk.js';
-import { planFrom } from '../../src/schedule/plan-pool.js';
-import { forecastSpec, loadSpecs } from '../../src/schedule/run.js';
+import { scorePoolNodes } from '../../src/pipeline/node-risk.js';
+import { planFrom } from '../../src/pipeline/plan-pool.js';
+import { forecastSpec, loadSpecs } from '../../src/pipeline/run.js';
 import { CHROMIUM_ARGS, debianChromium } from '../support/chromium.js';
 import { boxes, pixels, type RGB, type ServedPage, servePages, share } from '../support/report-page.js';
 import { journalOf, poolInput, runOf } from './fixtures.js';

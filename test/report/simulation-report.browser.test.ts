@@ -20,7 +20,7 @@ import {
   simulationReportHtml,
   type SimulationReportInput,
 } from '../../src/report/simulation-report.js';
-import { ARMS } from '../../src/schedule/simulate.js';
+import { ARMS } from '../../src/simulate/simulate.js';
 import { CHROMIUM_ARGS, debianChromium } from '../support/chromium.js';
 import { boxes, pixels, type RGB, type ServedPage, servePages } from '../support/report-page.js';
 

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { esc } from '../../src/report/format.js';
-import { ARMS, type Arm, type SimulationResult } from '../../src/schedule/simulate.js';
+import { ARMS, type Arm, type SimulationResult } from '../../src/simulate/simulate.js';
 import { ARM_NAMES } from '../../src/report/simulation-charts.js';
 import {
   bucketMinutesFor,

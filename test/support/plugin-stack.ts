@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalWorkspace, type PulumiFn, type Stack } from '@pulumi/pulumi/automation/index.js';
-import { resolveBackend } from '../../src/deploy/pulumi-config.js';
+import { resolveBackend } from '../../src/deploy/pulumi/config.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -25,7 +25,7 @@ export async function pluginStack(
 ): Promise<PluginStack> {
   await mkdir(join(ROOT, '.shadowcast'), { recursive: true });
   const root = await mkdtemp(join(ROOT, '.shadowcast', `${project}-`));
-  const plugin = (await import(join(ROOT, 'dist', 'src', 'deploy', 'provider-plugin.js'))) as {
+  const plugin = (await import(join(ROOT, 'dist', 'src', 'deploy', 'pulumi', 'provider-plugin.js'))) as {
     pluginShim: (stateDir: string) => Promise<string>;
   };
   const shim = await plugin.pluginShim(join(root, 'state'));
