@@ -54,6 +54,6 @@ export function cronProblem(expr: string): string | undefined {
     return fieldProblem(parts) ?? oneLine(err);
   }
   // Croner looks years ahead for a matching day: "0 0 31 2 *" (31 February) has none.
-  if (!job.nextRun(FROM)) return `"${parts.join(' ')}" never fires (no date matches every field)`;
+  if (!job.nextRun(FROM)) return 'never fires (no date matches every field)';
   return undefined;
 }

@@ -269,6 +269,7 @@ export function scheduleProblem(schedule: string, timeZone: string): string | un
   const expr = NICKNAMES[schedule.trim()] ?? schedule;
   const problem = cronProblem(expr);
   if (problem) return problem;
+  // In the CronJob's own time zone too (croner, as the policy check).
   const next = new Cron(expr, { timezone: timeZone, paused: true, mode: '5-part' }).nextRun();
   return next ? undefined : 'never fires';
 }

@@ -41,7 +41,7 @@ describe('the pulumi workflow', () => {
     const install = e2e.steps.find((s) => s.uses?.startsWith('pulumi/actions@'));
     expect(install).toBeDefined();
     expect(install!.with?.command).toBeUndefined();
-    const test = e2e.steps.find((s) => s.run?.includes('vitest run test/stacks/e2e.test.ts'));
+    const test = e2e.steps.find((s) => s.run?.includes('vitest run -c vitest.integration.config.ts test/stacks/e2e.test.ts'));
     expect(test?.env?.SHADOWCAST_E2E_REQUIRED).toBe('1');
     // The deployer's e2e tests run in the same step, under the same requirement.
     expect(test?.run?.trim().split(/\s+/)).toContain('test/deploy/pulumi-e2e.test.ts');
