@@ -3,34 +3,15 @@
 // with the CLI installed and required. The policy pack's preview of both example stacks on a pull
 // request that touches policies/ is policy-pr.yml's (test/workflows/policy-pr.test.ts).
 
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { type Step, readWorkflow, runs } from '../support/workflow.js';
 
-interface Step {
-  uses?: string;
-  run?: string;
-  with?: Record<string, unknown>;
-  env?: Record<string, string>;
-}
-interface Job {
-  if?: string;
-  steps: Step[];
-}
-
-const workflow = parse(
-  readFileSync(new URL('../../.github/workflows/pulumi.yml', import.meta.url), 'utf8'),
-) as {
-  on: Record<string, unknown>;
-  env: Record<string, string>;
-  jobs: Record<string, Job>;
-};
-const runs = (job: Job) => job.steps.map((s) => s.run ?? '').join('\n');
+const workflow = readWorkflow('pulumi.yml');
 
 describe('the pulumi workflow', () => {
   it('runs on every push and pull request, on a file backend with an empty passphrase', () => {
     expect(Object.keys(workflow.on).sort()).toEqual(['pull_request', 'push']);
-    expect(workflow.env.PULUMI_CONFIG_PASSPHRASE).toBe('');
+    expect(workflow.env!.PULUMI_CONFIG_PASSPHRASE).toBe('');
   });
 
   it('installs Node 20 and the CLI (install only), then requires the e2e tests to run', () => {
@@ -41,7 +22,9 @@ describe('the pulumi workflow', () => {
     const install = e2e.steps.find((s) => s.uses?.startsWith('pulumi/actions@'));
     expect(install).toBeDefined();
     expect(install!.with?.command).toBeUndefined();
-    const test = e2e.steps.find((s) => s.run?.includes('vitest run -c vitest.integration.config.ts test/stacks/e2e.test.ts'));
+    const test = e2e.steps.find((s) =>
+      s.run?.includes('vitest run -c vitest.integration.config.ts test/stacks/e2e.test.ts'),
+    );
     expect(test?.env?.SHADOWCAST_E2E_REQUIRED).toBe('1');
     // The deployer's e2e tests run in the same step, under the same requirement.
     expect(test?.run?.trim().split(/\s+/)).toContain('test/deploy/pulumi-e2e.test.ts');

@@ -9,38 +9,14 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { POLICY_COMMENT_MARKER } from '../../src/report/policy-comment.js';
+import { type Job, readWorkflow, runs } from '../support/workflow.js';
 
-interface Step {
-  id?: string;
-  name?: string;
-  if?: string;
-  uses?: string;
-  run?: string;
-  with?: Record<string, unknown>;
-  env?: Record<string, string>;
-}
-interface Job {
-  if?: string;
-  needs?: string | string[];
-  permissions?: Record<string, string>;
-  env?: Record<string, string>;
-  steps: Step[];
-}
-
-const root = resolve(import.meta.dirname, '..', '..');
-const workflow = parse(readFileSync(join(root, '.github/workflows/policy-pr.yml'), 'utf8')) as {
-  on: Record<string, { paths?: string[] }>;
-  permissions: Record<string, string>;
-  concurrency: { group: string; 'cancel-in-progress': boolean };
-  jobs: Record<string, Job>;
-};
+const workflow = readWorkflow('policy-pr.yml');
 const comment = workflow.jobs.comment!;
 const preview = workflow.jobs.preview!;
-const runs = (job: Job) => job.steps.map((s) => s.run ?? '').join('\n');
 const stepRunning = (job: Job, text: string) => {
   const step = job.steps.find((s) => s.run?.includes(text));
   expect(step, `a step runs ${text}`).toBeDefined();
