@@ -2,6 +2,7 @@
 // not use fails `npm run lint`, with a message naming what it may use. Linted here with the very
 // config objects `npm run lint` uses, on a file placed in each layer.
 
+import { readFileSync } from 'node:fs';
 import { Linter } from 'eslint';
 import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
@@ -54,5 +55,14 @@ describe('the import layers', () => {
       for (const d of allowed)
         expect(order.indexOf(d), `${layer} uses ${d}`).toBeLessThan(order.indexOf(layer));
     }
+  });
+
+  it('is the table docs/architecture.md shows', () => {
+    const doc = readFileSync(new URL('../../docs/architecture.md', import.meta.url), 'utf8');
+    const table = doc.slice(doc.indexOf('<!-- layers:start -->'), doc.indexOf('<!-- layers:end -->'));
+    const rows = Object.entries(layers).map(
+      ([layer, allowed]) => `| \`src/${layer}\` | ${allowed.length ? allowed.join(', ') : 'nothing else'} |`,
+    );
+    expect(table.split('\n').filter((l) => l.startsWith('| `'))).toEqual(rows);
   });
 });
