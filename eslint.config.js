@@ -18,7 +18,7 @@ export const LAYERS = {
   risk: ['core'],
   policy: ['core'],
   plan: ['core', 'policy'],
-  deploy: ['core', 'policy'],
+  deploy: ['core', 'metrics', 'policy'],
   pipeline: ['core', 'calendars', 'metrics', 'forecast', 'risk', 'policy', 'plan', 'deploy'],
   simulate: ['core', 'calendars', 'metrics', 'forecast', 'risk', 'policy', 'plan', 'deploy', 'pipeline'],
   report: ['core', 'risk', 'policy', 'plan', 'deploy', 'pipeline', 'simulate'],

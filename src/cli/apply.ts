@@ -24,7 +24,7 @@ import { applyPool, type PoolRun, type PoolRunOptions, rollbackPool } from '../p
 import { planFile, plannedPools, readPlanFile } from '../pipeline/plan-file.js';
 import { migrationBlock, planSteps, progressLine } from './migration-report.js';
 import { RunFailed } from './run-failed.js';
-import { type PulumiTargetFlags, type TargetName, targetFor } from '../pipeline/targets.js';
+import { type PulumiTargetFlags, type TargetName, targetFor } from '../deploy/targets.js';
 
 /** Another process holds the pool's lock: nothing was changed; try again later (sysexits EX_TEMPFAIL). */
 export const EXIT_BUSY = 75;

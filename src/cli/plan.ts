@@ -16,7 +16,7 @@ import { writeForecastFiles } from './forecast.js';
 import { planSteps } from './migration-report.js';
 import { writeAtomically } from './output.js';
 import { planDocument } from '../pipeline/plan-json.js';
-import { type PulumiTargetFlags, type TargetName, targetFor } from '../pipeline/targets.js';
+import { type PulumiTargetFlags, type TargetName, targetFor } from '../deploy/targets.js';
 
 export interface PlanFlags extends PulumiTargetFlags {
   pool?: string;

@@ -16,7 +16,7 @@ import {
 import { appliedOf, type PoolRunReport, type PoolStatus } from '../pipeline/pool-run.js';
 import type { RunRecord } from '../pipeline/runner.js';
 import type { ServiceGraphReport } from '../pipeline/service-graph.js';
-import type { TargetName } from '../pipeline/targets.js';
+import type { TargetName } from '../deploy/targets.js';
 import { chartTitle } from './forecast.js';
 import { writeAtomically } from './output.js';
 

@@ -26,7 +26,7 @@ import { appliedOf, type PoolRunReport, type RunOutputs } from '../pipeline/pool
 import { loadSpecs } from '../pipeline/run.js';
 import { healthSourceFor } from '../pipeline/sources.js';
 import { parseShard, Runner, type RunRecord } from '../pipeline/runner.js';
-import { type PulumiTargetFlags, type TargetName, targetFor } from '../pipeline/targets.js';
+import { type PulumiTargetFlags, type TargetName, targetFor } from '../deploy/targets.js';
 import { RunMetrics } from '../pipeline/telemetry.js';
 import { durationFlag } from './apply.js';
 import { writeForecastFiles } from './forecast.js';

@@ -9,8 +9,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import type { PoolState } from '../core/plan.js';
-import type { Clock, Deployer, HealthGate } from '../core/seams.js';
 import { Executor, type MigrationResult } from '../deploy/executor.js';
 import type { StepHooks } from '../deploy/hooks.js';
 import { FileJournal, journalFile, type JournalRecord, readJournal } from '../deploy/journal.js';
@@ -18,35 +16,11 @@ import { type LockInfo, PoolLock } from '../deploy/lock.js';
 import { type MigrationStatus, migrationsOf, ownerOf } from '../deploy/migrations.js';
 import { describeState, sameState } from '../core/pool-state.js';
 import { isThisProcess, processState } from '../deploy/process.js';
-import type { Readiness } from '../deploy/readiness.js';
-import type { Fault } from '../deploy/sim/fleet.js';
 import { type StepFault, StepFaultInjector } from '../deploy/step-faults.js';
 import type { PlanFile } from './plan-file.js';
+import type { Target } from '../deploy/targets.js';
 
 /** A deploy target as the executor uses it: the simulated fleet, or Pulumi stacks. */
-export interface Target {
-  name: string;
-  deployer: Deployer;
-  gate: HealthGate;
-  clock: Clock;
-  readiness?: Readiness;
-  /** A real timer, when the clock is the wall clock (see ExecutorOptions.timer). */
-  timer?: (ms: number, signal: AbortSignal) => Promise<unknown>;
-  /** The simulated fleet's faults (apply --inject); absent on a real target. */
-  inject?(fault: Fault): void;
-  /** What an update to `desired` would change (Pulumi: `pulumi preview`'s diff); absent where there is none. */
-  preview?(pool: string, desired: PoolState): Promise<string>;
-  /** The simulated fleet serves this demand from now on (each scheduled run's newest forecast). */
-  serveDemand?(demand: { timestamps: number[]; values: number[] }): void;
-  /** After every journal record: the simulated fleet saves its state (and clock) here. */
-  persist?(): void;
-  /** The simulated fleet lives on to `t` (run --at), serving its demand; no-op once its clock is there. */
-  advanceTo?(t: number): Promise<void>;
-  /** Nodes with a standby that the target shows out of service (failed): the planner switches them at once. */
-  down?(pool: string): Promise<string[]>;
-  close?(): Promise<void>;
-}
-
 export interface PoolRunOptions {
   stateDir: string;
   pool: string;

@@ -34,7 +34,7 @@ import { type ServiceGraphReport, serviceGraphOf, withPropagatedRisk } from './s
 import { migrationRateAlert } from './rate-alert.js';
 import { isLive } from './sources.js';
 import type { ForecastSpec } from './spec.js';
-import type { TargetName, TargetOpener } from './targets.js';
+import type { TargetName, TargetOpener } from '../deploy/targets.js';
 import type { MigrationOutcome, RunMetrics, RunResult } from './telemetry.js';
 
 /** Where a run's files go; the command line decides their format (forecast.json and chart, plan.json). */

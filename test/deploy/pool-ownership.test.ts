@@ -15,7 +15,8 @@ import { journalFile, MemoryJournal, readJournal } from '../../src/deploy/journa
 import { lockFile, PoolLock } from '../../src/deploy/lock.js';
 import { migrationsOf } from '../../src/deploy/migrations.js';
 import { alive, processStartTime } from '../../src/deploy/process.js';
-import { applyPool, type PoolRun, type Target } from '../../src/pipeline/migrate.js';
+import type { Target } from '../../src/deploy/targets.js';
+import { applyPool, type PoolRun } from '../../src/pipeline/migrate.js';
 import { type PlanFile, planFile, readPlanFile } from '../../src/pipeline/plan-file.js';
 import { until } from '../support/until.js';
 import { migrationState, POOL, START, STEPS, T0 } from '../../bench/migration-fixture.js';

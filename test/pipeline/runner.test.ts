@@ -14,7 +14,7 @@ import { Alerter } from '../../src/pipeline/alerts.js';
 import { loadSpecs } from '../../src/pipeline/run.js';
 import { type RunRecord, Runner } from '../../src/pipeline/runner.js';
 import { healthSourceFor } from '../../src/pipeline/sources.js';
-import { targetFor } from '../../src/pipeline/targets.js';
+import { targetFor } from '../../src/deploy/targets.js';
 import { RunMetrics } from '../../src/pipeline/telemetry.js';
 
 const root = resolve(import.meta.dirname, '..', '..');

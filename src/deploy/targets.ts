@@ -9,18 +9,48 @@ import { InputError, UsageError } from '../core/errors.js';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../core/clock.js';
-import { MetricsThresholdGate } from '../deploy/metrics-gate.js';
-import { PulumiDeployer } from '../deploy/pulumi/deployer.js';
-import { parseStackTemplate, type StackSettings } from '../deploy/pulumi/config.js';
-import { pluginShim } from '../deploy/pulumi/provider-plugin.js';
-import type { Fault } from '../deploy/sim/faults.js';
-import type { ApplyOptions, ApplyResult, Deployer } from '../core/seams.js';
-import { SimStore, type SimStoreInit, simStoreFile } from '../deploy/sim/store.js';
+import { MetricsThresholdGate } from './metrics-gate.js';
+import { PulumiDeployer } from './pulumi/deployer.js';
+import { parseStackTemplate, type StackSettings } from './pulumi/config.js';
+import { pluginShim } from './pulumi/provider-plugin.js';
+import type { Fault } from './sim/faults.js';
+import type { PoolState } from '../core/plan.js';
+import type { ApplyOptions, ApplyResult, Clock, Deployer, HealthGate } from '../core/seams.js';
+import type { Readiness } from './readiness.js';
+import { SimStore, type SimStoreInit, simStoreFile } from './sim/store.js';
 import { CsvSource } from '../metrics/csv.js';
 import type { MetricSource } from '../core/seams.js';
 import type { Policy } from '../policy/types.js';
-import type { Target } from './migrate.js';
-import type { PlanFile } from './plan-file.js';
+
+/** Where a plan starts: a new simulated fleet starts from this state at this time. */
+export interface PlanStart {
+  at: number;
+  current: PoolState;
+}
+
+/** A deploy target as the executor and the run pipeline use it: the deployer and what goes with it. */
+export interface Target {
+  name: string;
+  deployer: Deployer;
+  gate: HealthGate;
+  clock: Clock;
+  readiness?: Readiness;
+  /** A real timer, when the clock is the wall clock (see ExecutorOptions.timer). */
+  timer?: (ms: number, signal: AbortSignal) => Promise<unknown>;
+  /** The simulated fleet's faults (apply --inject); absent on a real target. */
+  inject?(fault: Fault): void;
+  /** What an update to `desired` would change (Pulumi: `pulumi preview`'s diff); absent where there is none. */
+  preview?(pool: string, desired: PoolState): Promise<string>;
+  /** The simulated fleet serves this demand from now on (each scheduled run's newest forecast). */
+  serveDemand?(demand: { timestamps: number[]; values: number[] }): void;
+  /** After every journal record: the simulated fleet saves its state (and clock) here. */
+  persist?(): void;
+  /** The simulated fleet lives on to `t` (run --at), serving its demand; no-op once its clock is there. */
+  advanceTo?(t: number): Promise<void>;
+  /** Nodes with a standby that the target shows out of service (failed): the planner switches them at once. */
+  down?(pool: string): Promise<string[]>;
+  close?(): Promise<void>;
+}
 
 export const TARGETS = ['sim', 'pulumi'] as const;
 export type TargetName = (typeof TARGETS)[number];
@@ -30,7 +60,7 @@ export interface TargetContext {
   pool: string;
   policy: Policy;
   /** The plan being applied: a new simulated fleet starts from its state and time. */
-  plan?: PlanFile;
+  plan?: PlanStart;
   /** `--target pulumi`'s settings. */
   pulumi?: PulumiTargetFlags;
   /** The gate metrics from a live source (the spec's `health:` on its Prometheus), instead of --health. */
@@ -275,7 +305,7 @@ function simTarget(ctx: TargetContext): TargetOpener {
 /** A new simulated fleet: the plan's starting state at the plan's time, serving the forecast's mean. */
 function simInit(
   ctx: TargetContext,
-  plan: PlanFile,
+  plan: PlanStart,
   demand: SimStoreInit['demand'] | undefined,
 ): SimStoreInit {
   const { capacity, shadow } = ctx.policy;
