@@ -8,6 +8,7 @@
 import type { InputError } from '../core/errors.js';
 import { errorSummary, okSummary, type PolicyCheck } from '../policy/check.js';
 import type { PolicyWarning } from '../policy/warnings.js';
+import { md } from './format.js';
 
 /** The comment's first line: an HTML comment, which GitHub does not render. */
 export const POLICY_COMMENT_MARKER = '<!-- shadowcast:policy-comment -->';
@@ -26,7 +27,7 @@ export function policyCommentMarkdown(input: PolicyCommentInput): string {
   out.push(...validation(input.headLabel, input.check), '');
   if ('markdown' in input.diff) out.push(input.diff.markdown.trimEnd());
   else {
-    out.push('### shadowcast policy diff', '', `Not computed: ${escape(input.diff.missing)}`);
+    out.push('### shadowcast policy diff', '', `Not computed: ${md(input.diff.missing)}`);
     const complaints = input.diff.complaints ?? [];
     if (complaints.length) out.push('', ...complaints.map(complaintItem));
   }
@@ -40,18 +41,18 @@ function validation(label: string, check: PolicyCheck): string[] {
     out.push(...check.errors.map(complaintItem));
     return out;
   }
-  out.push(`✅ policies OK: ${escape(okSummary(check))}`);
+  out.push(`✅ policies OK: ${md(okSummary(check))}`);
   if (check.warnings.length) out.push('', ...check.warnings.map(warningItem));
   return out;
 }
 
 function complaintItem(e: InputError): string {
-  return `- ${place(e.file, e.line, e.column)}: ${escape(e.detail)}`;
+  return `- ${place(e.file, e.line, e.column)}: ${md(e.detail)}`;
 }
 
 function warningItem(w: PolicyWarning): string {
-  const where = w.at ? place(w.at.file, w.at.line) : escape(w.where);
-  return `- ⚠️ ${where}: ${escape(`${w.pool}: ${w.message}`)}`;
+  const where = w.at ? place(w.at.file, w.at.line) : md(w.where);
+  return `- ⚠️ ${where}: ${md(`${w.pool}: ${w.message}`)}`;
 }
 
 /** `file:line:col` as a code span, the way `policy validate` prints it. */
@@ -65,13 +66,4 @@ function code(text: string): string {
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(longest + 1);
   return longest ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
-}
-
-/**
- * Text as itself: a message quotes what the file says (a cron's `*`, a `<pool>`, a `|`), which
- * markdown would read as emphasis, HTML or a table cell's end. The characters that start markup
- * inside a line are backslash-escaped (CommonMark allows it for any ASCII punctuation).
- */
-function escape(text: string): string {
-  return text.replace(/[\\`*_[\]<>|~&]/g, (c) => `\\${c}`);
 }
