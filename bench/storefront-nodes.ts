@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject, type Injection } from './degrade.js';
 import { loadSeries } from '../src/pipeline/forecast-pool.js';
-import { seriesRequestFor } from '../src/pipeline/sources.js';
+import { seriesRequestFor } from '../src/metrics/sources.js';
 import { parseSpec } from '../src/pipeline/spec.js';
 import { repoRoot } from './common.js';
 import { DAY_ROWS, type Episode, SMD_LIMIT, smdLabelledEpisodes } from './risk-data.js';

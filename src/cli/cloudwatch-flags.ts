@@ -4,7 +4,7 @@
 
 import { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
-import type { SourceSeriesRequest } from '../pipeline/forecast-pool.js';
+import type { SourceSeriesRequest } from '../metrics/series-request.js';
 import { duration, type PrometheusFlags, queryWindow, refusePrometheusFlags } from './prometheus-flags.js';
 
 export interface CloudWatchFlags {
@@ -40,7 +40,7 @@ export async function cloudWatchRequest(
   const { start, end } = queryWindow(flags, stepMs, now, flags.tz, 'cloudwatch');
   // The query and the step (as a CloudWatch period) are checked by the source before any request.
   // The AWS SDK loads only here, when CloudWatch is asked for.
-  const { cloudWatchRequest: requestFor } = await import('../pipeline/sources.js');
+  const { cloudWatchRequest: requestFor } = await import('../metrics/sources.js');
   return requestFor(flags.region, {
     query: flags.query,
     start,

@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { MAX_GAP_LIMIT } from '../metrics/regularize.js';
-import type { SeriesRequest } from '../pipeline/forecast-pool.js';
+import type { SeriesRequest } from '../metrics/series-request.js';
 import {
   type CloudWatchFlags,
   cloudWatchOptions,

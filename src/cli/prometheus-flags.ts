@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.js';
 import type { PrometheusAuth } from '../metrics/prometheus.js';
 import { parseTimestamp } from '../metrics/timeparse.js';
 import { readInput } from '../metrics/read-input.js';
-import type { SourceSeriesRequest } from '../pipeline/forecast-pool.js';
+import type { SourceSeriesRequest } from '../metrics/series-request.js';
 
 export interface PrometheusFlags {
   url?: string;

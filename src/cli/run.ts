@@ -24,7 +24,7 @@ import type { NodeReport } from '../pipeline/node-risk.js';
 import { planFile } from '../pipeline/plan-file.js';
 import { appliedOf, type PoolRunReport, type RunOutputs } from '../pipeline/pool-run.js';
 import { loadSpecs } from '../pipeline/run.js';
-import { healthSourceFor } from '../pipeline/sources.js';
+import { healthSourceFor } from '../metrics/sources.js';
 import { parseShard, Runner, type RunRecord } from '../pipeline/runner.js';
 import { type PulumiTargetFlags, type TargetName, targetFor } from '../deploy/targets.js';
 import { RunMetrics } from '../pipeline/telemetry.js';

@@ -7,7 +7,7 @@ import { formatDuration } from '../core/time-format.js';
 import { InputError, UsageError } from '../core/errors.js';
 import type { CalendarEvent } from '../core/events.js';
 import type { Forecast } from '../core/forecast.js';
-import type { MetricSource, ModelSelection } from '../core/seams.js';
+import type { ModelSelection } from '../core/seams.js';
 import type { Repair, Series } from '../core/series.js';
 import { futureTimestamps } from '../core/series.js';
 import type { AutoReport } from '../forecast/index.js';
@@ -16,37 +16,7 @@ import { historyWindow } from '../forecast/window.js';
 import { CsvSource } from '../metrics/csv.js';
 import { regularizeFetched } from '../metrics/regularize.js';
 import { type Fitter, IN_PROCESS } from './fit-job.js';
-
-interface SeriesReading {
-  /** IANA zone of timestamps without an offset (CSV) and of the calendars' local times. */
-  zone?: string;
-  /** Longest run of missing points filled by interpolation; default 6. */
-  maxGap?: number;
-}
-
-/** A series from a metric CSV file (the default, and what a request without `kind` means). */
-export interface CsvSeriesRequest extends SeriesReading {
-  kind?: 'csv';
-  input: string;
-  /** Series to forecast when the file holds several. */
-  series?: string;
-  sort?: boolean;
-}
-
-/** The one series a query returns from any MetricSource (Prometheus, CloudWatch, ...). */
-export interface SourceSeriesRequest extends SeriesReading {
-  kind: 'source';
-  source: MetricSource;
-  query: string;
-  /** Epoch ms, both inclusive. */
-  start: number;
-  end: number;
-  stepMs: number;
-  /** Names the source and query in messages: `prometheus http://host:9090 query "up"`. */
-  label: string;
-}
-
-export type SeriesRequest = CsvSeriesRequest | SourceSeriesRequest;
+import type { SeriesRequest, SourceSeriesRequest } from '../metrics/series-request.js';
 
 export type ForecastRequest = SeriesRequest & {
   events: string[];

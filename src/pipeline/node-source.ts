@@ -9,7 +9,7 @@ import type { Policy } from '../policy/types.js';
 import type { RiskModelFile } from '../risk/model.js';
 import { type NodeReport, readNodeFile, scoreNodeRows } from './node-risk.js';
 import { loadRiskModel } from './risk-model.js';
-import { seriesRequestFor } from './sources.js';
+import { seriesRequestFor } from '../metrics/sources.js';
 import type { ForecastSpec } from './spec.js';
 
 /** The pool's nodes scored by `model` (default: the policy's `risk.model`). */

@@ -32,7 +32,7 @@ import { planFrom, type PoolPlanResult } from './plan-pool.js';
 import { forecastSpec } from './run.js';
 import { type ServiceGraphReport, serviceGraphOf, withPropagatedRisk } from './service-graph.js';
 import { migrationRateAlert } from './rate-alert.js';
-import { isLive } from './sources.js';
+import { isLive } from '../metrics/sources.js';
 import type { ForecastSpec } from './spec.js';
 import type { TargetName, TargetOpener } from '../deploy/targets.js';
 import type { MigrationOutcome, RunMetrics, RunResult } from './telemetry.js';

@@ -12,7 +12,7 @@ import type { Policy } from '../policy/types.js';
 import type { Fitter } from './fit-job.js';
 import type { ForecastResult } from './forecast-pool.js';
 import { forecastPool } from './forecast-pool.js';
-import { seriesRequestFor } from './sources.js';
+import { seriesRequestFor } from '../metrics/sources.js';
 import { type ForecastSpec, parseSpec } from './spec.js';
 
 export async function loadSpecs(dir: string, pools?: string[]): Promise<ForecastSpec[]> {

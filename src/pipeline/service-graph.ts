@@ -13,7 +13,7 @@ import { formatTrafficState, parseTrafficState } from '../risk/graph-traffic-sta
 import { simulatePropagation } from '../risk/propagate.js';
 import type { ServiceGraph } from '../core/graph.js';
 import type { NodeReport } from './node-risk.js';
-import { seriesRequestFor } from './sources.js';
+import { seriesRequestFor } from '../metrics/sources.js';
 import type { ForecastSpec } from './spec.js';
 
 export interface ServiceRisk {

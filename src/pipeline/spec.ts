@@ -9,39 +9,19 @@ import { isMap, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../core/errors.js';
 import { CRITICALITIES } from '../core/graph.js';
-import { DAY_MS, durationProblem, horizonProblem, parseDuration, quoted } from '../core/duration.js';
+import { DAY_MS, horizonProblem, quoted } from '../core/duration.js';
 import { MODEL_NAMES } from '../forecast/index.js';
-import { MAX_GAP_LIMIT, MAX_SERIES_POINTS } from '../metrics/regularize.js';
-
-const HOUR_MS = 3_600_000;
+import {
+  durationText,
+  HOUR_MS,
+  pointsProblem,
+  resolveSource,
+  SourceSpecSchema,
+} from '../metrics/source-spec.js';
 
 const Workload = z
   .object({ criticality: z.enum(CRITICALITIES).optional(), stateless: z.boolean().optional() })
   .strict();
-
-const durationText = (what: string, maxMs: number) =>
-  z.string().superRefine((text, ctx) => {
-    const problem = durationProblem(text, maxMs, { positive: true });
-    if (!problem) return;
-    const message = problem.startsWith('must')
-      ? `${what}: expected a duration like 5m, 1h, 28d`
-      : `${quoted(text)} ${problem}`;
-    ctx.addIssue({ code: 'custom', message });
-  });
-
-const maxGap = z
-  .number()
-  .int()
-  .nonnegative()
-  .max(MAX_GAP_LIMIT, `must be at most ${MAX_GAP_LIMIT} (points interpolated in one gap)`)
-  .default(6);
-
-/** A window read at a step must stay within the points one series may hold. */
-function pointsProblem(lookback: string, step: string): string | undefined {
-  const points = (parseDuration(lookback) ?? 0) / (parseDuration(step) ?? Infinity);
-  if (!(points > MAX_SERIES_POINTS)) return undefined;
-  return `lookback ${lookback} at step ${step} is ${Math.ceil(points)} points, more than the limit of ${MAX_SERIES_POINTS} for a series`;
-}
 
 const NodesSchema = z
   .object({
@@ -72,51 +52,6 @@ const NodesSchema = z
     if (problem) ctx.addIssue({ code: 'custom', path: ['lookback'], message: problem });
   });
 
-const CsvSourceSchema = z
-  .object({
-    kind: z.literal('csv'),
-    file: z.string().min(1),
-    series: z.string().optional(),
-    timezone: z.string().default('UTC'),
-    max_gap: maxGap,
-  })
-  .strict();
-
-/** A live source reads `lookback` before the run's time, at `step`. */
-const liveFields = {
-  query: z.string().min(1),
-  step: durationText('step', 7 * DAY_MS).default('5m'),
-  lookback: durationText('lookback', 1098 * DAY_MS).default('28d'),
-  timezone: z.string().default('UTC'),
-  max_gap: maxGap,
-};
-
-const livePoints = (s: { lookback: string; step: string }, ctx: z.RefinementCtx) => {
-  const problem = pointsProblem(s.lookback, s.step);
-  if (problem) ctx.addIssue({ code: 'custom', path: ['lookback'], message: problem });
-};
-
-const PrometheusSourceSchema = z
-  .object({
-    kind: z.literal('prometheus'),
-    url: z.url(),
-    ...liveFields,
-    timeout: durationText('timeout', HOUR_MS).default('30s'),
-    /** A file holding the bearer token (a mounted Secret), never the token itself. */
-    bearer_token_file: z.string().min(1).optional(),
-    basic_auth: z
-      .object({ username: z.string().min(1), password_file: z.string().min(1) })
-      .strict()
-      .optional(),
-  })
-  .strict()
-  .superRefine(livePoints);
-
-const CloudWatchSourceSchema = z
-  .object({ kind: z.literal('cloudwatch'), region: z.string().min(1), ...liveFields })
-  .strict()
-  .superRefine(livePoints);
-
 /** Who calls whom, from the spec's Prometheus: caller → callee request rates (see README, "Service graphs"). */
 const GraphSchema = z
   .object({
@@ -136,7 +71,7 @@ const SpecSchema = z
   .object({
     pool: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'pool names are lowercase letters, digits and dashes'),
     description: z.string().optional(),
-    source: z.discriminatedUnion('kind', [CsvSourceSchema, PrometheusSourceSchema, CloudWatchSourceSchema]),
+    source: SourceSpecSchema,
     calendars: z.array(z.string()).default([]),
     /** `forecast`'s horizon for this spec; `run` and `plan` take the pool's policy's instead. */
     horizon: z
@@ -230,30 +165,5 @@ function specData(file: string, doc: ReturnType<typeof parseDocument>): unknown 
     return doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     throw new InputError(file, 1, `not valid YAML: ${yamlWhy(String((err as Error).message))}`);
-  }
-}
-
-type Source = z.infer<typeof SpecSchema>['source'];
-
-/** Paths in a source (a CSV file, credential files) are relative to the spec file. */
-function resolveSource(dir: string, source: Source): Source {
-  switch (source.kind) {
-    case 'csv':
-      return { ...source, file: resolve(dir, source.file) };
-    case 'prometheus':
-      return {
-        ...source,
-        ...(source.bearer_token_file ? { bearer_token_file: resolve(dir, source.bearer_token_file) } : {}),
-        ...(source.basic_auth
-          ? {
-              basic_auth: {
-                ...source.basic_auth,
-                password_file: resolve(dir, source.basic_auth.password_file),
-              },
-            }
-          : {}),
-      };
-    default:
-      return source;
   }
 }

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { seriesRequestFor } from '../../src/pipeline/sources.js';
+import { seriesRequestFor } from '../../src/metrics/sources.js';
 import { parseSpec } from '../../src/pipeline/spec.js';
 
 const root = resolve(import.meta.dirname, '..', '..');

@@ -6,7 +6,8 @@ import { InputError, UsageError } from '../../src/core/errors.js';
 import type { MetricSource } from '../../src/core/seams.js';
 import type { Series } from '../../src/core/series.js';
 import { parseCsv } from '../../src/metrics/csv.js';
-import { loadSeries, type SourceSeriesRequest } from '../../src/pipeline/forecast-pool.js';
+import type { SourceSeriesRequest } from '../../src/metrics/series-request.js';
+import { loadSeries } from '../../src/pipeline/forecast-pool.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 10, 2);

@@ -13,7 +13,7 @@ import { loadPolicyDir } from '../../src/policy/load.js';
 import { Alerter } from '../../src/pipeline/alerts.js';
 import { loadSpecs } from '../../src/pipeline/run.js';
 import { type RunRecord, Runner } from '../../src/pipeline/runner.js';
-import { healthSourceFor } from '../../src/pipeline/sources.js';
+import { healthSourceFor } from '../../src/metrics/sources.js';
 import { targetFor } from '../../src/deploy/targets.js';
 import { RunMetrics } from '../../src/pipeline/telemetry.js';
 

@@ -1,15 +1,23 @@
-// A forecast spec's demand source as a series request: the CSV file, or a live MetricSource
-// (Prometheus, CloudWatch) read over the spec's lookback up to the run's time, on its step. The
-// one place that maps a source kind to its implementation; adding a source adds a case here.
+// The metric-source factory: a forecast spec's demand source as a series request (the CSV file,
+// or a live MetricSource, Prometheus or CloudWatch, read over the spec's lookback up to the run's
+// time, on its step), and its health-gate source. The one place that maps a source kind to its
+// implementation; adding a source adds a case here and a schema in source-spec.ts.
 
 import { readFile } from 'node:fs/promises';
 import { parseDuration } from '../core/duration.js';
 import { InputError, UsageError } from '../core/errors.js';
 import type { MetricSource } from '../core/seams.js';
-import { CloudWatchSource } from '../metrics/cloudwatch.js';
-import { type PrometheusAuth, PrometheusSource } from '../metrics/prometheus.js';
-import type { SeriesRequest, SourceSeriesRequest } from './forecast-pool.js';
-import type { ForecastSpec } from './spec.js';
+import { CloudWatchSource } from './cloudwatch.js';
+import { type PrometheusAuth, PrometheusSource } from './prometheus.js';
+import type { SeriesRequest, SourceSeriesRequest } from './series-request.js';
+import type { SourceSpec } from './source-spec.js';
+
+/** What a source is built from: a spec's `source:` (and its `health:` gate queries), and the spec file, which messages name. */
+export interface SourceOwner {
+  file: string;
+  source: SourceSpec;
+  health?: Readonly<Record<string, string>>;
+}
 
 /** What a live source is asked: the query, its window and step, and how to read the answer. */
 export type LiveRead = Omit<SourceSeriesRequest, 'kind' | 'source' | 'label'>;
@@ -26,12 +34,12 @@ export function cloudWatchRequest(region: string, read: LiveRead, from?: string)
 }
 
 /** Whether the spec's data is read live (so it can go stale or vanish), rather than from a file. */
-export function isLive(spec: ForecastSpec): boolean {
+export function isLive(spec: SourceOwner): boolean {
   return spec.source.kind !== 'csv';
 }
 
 /** The demand series request of `spec` for a run at `now` (epoch ms; unused for a CSV file). */
-export async function seriesRequestFor(spec: ForecastSpec, now: number): Promise<SeriesRequest> {
+export async function seriesRequestFor(spec: SourceOwner, now: number): Promise<SeriesRequest> {
   const src = spec.source;
   if (src.kind === 'csv') {
     return { input: src.file, series: src.series, zone: src.timezone, maxGap: src.max_gap };
@@ -50,17 +58,17 @@ export async function seriesRequestFor(spec: ForecastSpec, now: number): Promise
 
 /** The spec's `health:` gate queries on its Prometheus, for a real target's health gate. */
 export async function healthSourceFor(
-  spec: ForecastSpec,
+  spec: SourceOwner,
 ): Promise<{ source: MetricSource; queries: Record<string, string> } | undefined> {
   const src = spec.source;
   if (!spec.health || src.kind !== 'prometheus') return undefined;
   return { source: await prometheusOf(spec, src), queries: spec.health };
 }
 
-type PrometheusSpecSource = Extract<ForecastSpec['source'], { kind: 'prometheus' }>;
+type PrometheusSpecSource = Extract<SourceSpec, { kind: 'prometheus' }>;
 
 /** The spec's Prometheus; a URL that can never work (a port fetch refuses, say) is the spec's fault. */
-async function prometheusOf(spec: ForecastSpec, src: PrometheusSpecSource): Promise<PrometheusSource> {
+async function prometheusOf(spec: SourceOwner, src: PrometheusSpecSource): Promise<PrometheusSource> {
   const auth = await authOf(spec);
   try {
     return new PrometheusSource({ url: src.url, auth, timeoutMs: parseDuration(src.timeout)! });
@@ -70,7 +78,7 @@ async function prometheusOf(spec: ForecastSpec, src: PrometheusSpecSource): Prom
   }
 }
 
-async function authOf(spec: ForecastSpec): Promise<PrometheusAuth | undefined> {
+async function authOf(spec: SourceOwner): Promise<PrometheusAuth | undefined> {
   const src = spec.source;
   if (src.kind !== 'prometheus') return undefined;
   if (src.bearer_token_file) return { bearerToken: await secret(spec.file, src.bearer_token_file) };
