@@ -10,9 +10,9 @@ import {
   type RiskModelReport,
   type PoolRunStatus,
   type RunReportInput,
-  runReportHtml,
-  runReportMarkdown,
 } from '../report/run-report.js';
+import { runReportHtml } from '../report/run-report-html.js';
+import { runReportMarkdown } from '../report/run-report-markdown.js';
 import { appliedOf, type PoolRunReport, type PoolStatus } from '../pipeline/pool-run.js';
 import type { RunRecord } from '../pipeline/runner.js';
 import type { ServiceGraphReport } from '../pipeline/service-graph.js';

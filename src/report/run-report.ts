@@ -16,10 +16,6 @@ import type { JournalRecord } from '../deploy/journal.js';
 import type { NodeReport } from '../pipeline/node-risk.js';
 import type { StandbyLife } from '../pipeline/standby-ledger.js';
 
-export { runReportHtml } from './run-report-html.js';
-export { runReportMarkdown, type MarkdownOptions } from './run-report-markdown.js';
-export { migrationTimelineSvg } from './timeline-svg.js';
-
 /** One run of shadowcast (`run --once`, or one tick of the scheduled run) across its pools. */
 export interface RunReportInput {
   /** Shown in the title and the markdown heading, e.g. `run-20260105T080000Z`. */

@@ -3,8 +3,25 @@
 // what must not be averaged away: the highest demand, every arm's lowest ready capacity and its
 // summed (and peak) shortfall; instances paid for and the shadow weight are bucket means. Pure.
 
-import { ARMS, type Arm } from '../simulate/simulate.js';
-import type { SimTimeline } from './simulation-report.js';
+import {
+  ARMS,
+  type Arm,
+  type ArmTimeline,
+  type Timeline,
+  type TimelineMarker,
+} from '../simulate/simulate.js';
+
+/**
+ * The part of a replay's timeline the report draws: demand, and each arm's ready capacity,
+ * instances paid for, shortfall and shadow weight, minute by minute; with shadowcast's
+ * migrations and rollbacks when it has them. `Timeline` from simulate/simulate.ts is one.
+ */
+export interface SimTimeline {
+  start: Timeline['start'];
+  demand: Timeline['demand'];
+  arms: Record<Arm, Pick<ArmTimeline, 'ready' | 'paid' | 'shortfall' | 'shadowWeight'>>;
+  markers?: readonly TimelineMarker[];
+}
 
 const MINUTE = 60_000;
 

@@ -13,7 +13,7 @@ import { renderVegaLiteSvg, timeTicks } from './chart.js';
 import { utcMinute } from '../core/time-format.js';
 import { esc, num } from './format.js';
 import type { Buckets } from './simulation-buckets.js';
-import type { TimelineMarker } from './simulation-report.js';
+import type { TimelineMarker } from '../simulate/simulate.js';
 
 /** How each arm is named on the page. */
 export const ARM_NAMES: Record<Arm, string> = {

@@ -10,19 +10,18 @@
 import {
   ARMS,
   type Arm,
-  type ArmTimeline,
   type Figures,
   type SimulationResult,
-  type Timeline,
   type TimelineMarker,
 } from '../simulate/simulate.js';
 import { spokenDuration, utcMinute } from '../core/time-format.js';
 import { esc, num, pageHead } from './format.js';
 import { RUN_REPORT_CSS } from './run-report-css.js';
-import { type Buckets, bucketTimeline, MAX_BUCKETS } from './simulation-buckets.js';
+import { type Buckets, bucketTimeline, MAX_BUCKETS, type SimTimeline } from './simulation-buckets.js';
 import { ARM_NAMES, cellBuckets, markerGroups, simulationSvgs } from './simulation-charts.js';
 
 export {
+  type SimTimeline,
   bucketTimeline,
   bucketMinutesFor,
   MAX_BUCKETS,
@@ -32,18 +31,6 @@ export {
 export { cellBuckets, markerGroups, simulationChartSpecs, type MarkerGroup } from './simulation-charts.js';
 
 export type { TimelineMarker };
-
-/**
- * The part of a replay's timeline the report draws: demand, and each arm's ready capacity,
- * instances paid for, shortfall and shadow weight, minute by minute; with shadowcast's
- * migrations and rollbacks when it has them. `Timeline` from simulate/simulate.ts is one.
- */
-export interface SimTimeline {
-  start: Timeline['start'];
-  demand: Timeline['demand'];
-  arms: Record<Arm, Pick<ArmTimeline, 'ready' | 'paid' | 'shortfall' | 'shadowWeight'>>;
-  markers?: readonly TimelineMarker[];
-}
 
 export interface SimulationReportInput {
   /** The replay's figures (the timeline, if the result carries one, is not read from here). */

@@ -17,12 +17,8 @@ import type { Series } from '../../src/core/series.js';
 import { prefix } from '../../src/forecast/backtest.js';
 import { createForecaster } from '../../src/forecast/index.js';
 import { loadPolicyDir } from '../../src/policy/load.js';
-import {
-  type AccuracyReport,
-  type PoolReportInput,
-  runReportHtml,
-  type RunReportInput,
-} from '../../src/report/run-report.js';
+import type { AccuracyReport, PoolReportInput, RunReportInput } from '../../src/report/run-report.js';
+import { runReportHtml } from '../../src/report/run-report-html.js';
 import { scorePoolNodes } from '../../src/pipeline/node-risk.js';
 import { planFrom } from '../../src/pipeline/plan-pool.js';
 import { forecastSpec, loadSpecs } from '../../src/pipeline/run.js';

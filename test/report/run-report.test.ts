@@ -4,12 +4,9 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderForecastSvg } from '../../src/report/chart.js';
-import {
-  type PoolReportInput,
-  runReportHtml,
-  runReportMarkdown,
-  type RunReportInput,
-} from '../../src/report/run-report.js';
+import type { PoolReportInput, RunReportInput } from '../../src/report/run-report.js';
+import { runReportHtml } from '../../src/report/run-report-html.js';
+import { runReportMarkdown } from '../../src/report/run-report-markdown.js';
 import { migrationSummary, nodeLevel, runStatus } from '../../src/report/run-summary.js';
 import { testPolicy } from '../plan/fixtures.js';
 import { forecastOf, node, poolInput, runOf, T0 } from './fixtures.js';
