@@ -201,7 +201,14 @@ describe("the post step's script, against a fake gh", () => {
 
   // gh evaluates --jq itself (gojq); jq, where installed, reads this filter the same way.
   const jq = spawnSync('jq', ['--version']).status === 0;
-  if (!jq) console.log("the post step's --jq filter: skipped: jq is not installed");
+  if (!jq && process.env.SHADOWCAST_SERVERS_REQUIRED === '1') {
+    it('has jq on PATH (SHADOWCAST_SERVERS_REQUIRED=1)', () => {
+      expect.fail(
+        "the post step's --jq filter: SHADOWCAST_SERVERS_REQUIRED=1, but jq is not installed (apt-get install jq)",
+      );
+    });
+  } else if (!jq)
+    console.log("the post step's --jq filter: skipped: jq is not installed (apt-get install jq)");
   it.skipIf(!jq)("selects the bot's comment that starts with the marker, not a person's quoting it", () => {
     const filter = /--jq '([^']+)'/.exec(postStep.run!)?.[1];
     expect(filter).toBeDefined();
