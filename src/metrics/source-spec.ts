@@ -1,5 +1,5 @@
 // A forecast spec's `source:` block (where a pool's demand is read: a metric CSV, a Prometheus
-// query, a CloudWatch metric), its schema and the bounds every live read keeps: the spec loader
+// query, a CloudWatch metric, an HTTP JSON feed), its schema and the bounds every live read keeps: the spec loader
 // (pipeline/spec.ts) parses the whole spec with it, and sources.ts builds the source from it.
 
 import { resolve } from 'node:path';
@@ -78,11 +78,32 @@ const CloudWatchSourceSchema = z
   .strict()
   .superRefine(livePoints);
 
-/** A spec's `source:`: a metric CSV, a Prometheus query or a CloudWatch metric. */
+/**
+ * An HTTP JSON feed (docs/inputs.md, "JSON feeds"): `series` picks one by name when the feed
+ * returns several; the rest reads like any live source.
+ */
+const JsonFeedSourceSchema = z
+  .object({
+    kind: z.literal('json'),
+    url: z.url(),
+    series: z.string().min(1).optional(),
+    step: liveFields.step,
+    lookback: liveFields.lookback,
+    timezone: liveFields.timezone,
+    max_gap: maxGap,
+    timeout: durationText('timeout', HOUR_MS).default('30s'),
+    /** A file holding the bearer token (a mounted Secret), never the token itself. */
+    bearer_token_file: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine(livePoints);
+
+/** A spec's `source:`: a metric CSV, a Prometheus query, a CloudWatch metric or a JSON feed. */
 export const SourceSpecSchema = z.discriminatedUnion('kind', [
   CsvSourceSchema,
   PrometheusSourceSchema,
   CloudWatchSourceSchema,
+  JsonFeedSourceSchema,
 ]);
 
 /** A spec's `source:`, as parsed. */
@@ -106,6 +127,10 @@ export function resolveSource(dir: string, source: SourceSpec): SourceSpec {
             }
           : {}),
       };
+    case 'json':
+      return source.bearer_token_file
+        ? { ...source, bearer_token_file: resolve(dir, source.bearer_token_file) }
+        : source;
     default:
       return source;
   }

@@ -1,5 +1,5 @@
 // The metric-source factory: a forecast spec's demand source as a series request (the CSV file,
-// or a live MetricSource, Prometheus or CloudWatch, read over the spec's lookback up to the run's
+// or a live MetricSource, Prometheus, CloudWatch or a JSON feed, read over the spec's lookback up to the run's
 // time, on its step), and its health-gate source. The one place that maps a source kind to its
 // implementation; adding a source adds a case here and a schema in source-spec.ts.
 
@@ -8,6 +8,7 @@ import { parseDuration } from '../core/duration.js';
 import { InputError, UsageError } from '../core/errors.js';
 import type { MetricSource } from '../core/seams.js';
 import { CloudWatchSource } from './cloudwatch.js';
+import { JsonFeedSource } from './json-feed.js';
 import { type PrometheusAuth, PrometheusSource } from './prometheus.js';
 import type { SeriesRequest, SourceSeriesRequest } from './series-request.js';
 import type { SourceSpec } from './source-spec.js';
@@ -47,6 +48,12 @@ export async function seriesRequestFor(spec: SourceOwner, now: number): Promise<
   const stepMs = parseDuration(src.step)!;
   const end = Math.floor(now / stepMs) * stepMs;
   const window = { start: end - parseDuration(src.lookback)!, end, stepMs };
+  if (src.kind === 'json') {
+    const source = await jsonFeedOf(spec, src);
+    const query = src.series ?? '';
+    const label = `json feed ${source.url}${src.series ? ` series "${src.series}"` : ''} (${spec.file})`;
+    return { kind: 'source', source, label, query, zone: src.timezone, maxGap: src.max_gap, ...window };
+  }
   const read: LiveRead = { query: src.query, zone: src.timezone, maxGap: src.max_gap, ...window };
   if (src.kind === 'prometheus') {
     const source = await prometheusOf(spec, src);
@@ -66,6 +73,22 @@ export async function healthSourceFor(
 }
 
 type PrometheusSpecSource = Extract<SourceSpec, { kind: 'prometheus' }>;
+type JsonSpecSource = Extract<SourceSpec, { kind: 'json' }>;
+
+/** The spec's JSON feed; a URL or token that can never work is the spec's fault. */
+async function jsonFeedOf(spec: SourceOwner, src: JsonSpecSource): Promise<JsonFeedSource> {
+  const token = src.bearer_token_file ? await secret(spec.file, src.bearer_token_file) : undefined;
+  try {
+    return new JsonFeedSource({
+      url: src.url,
+      timeoutMs: parseDuration(src.timeout)!,
+      ...(token !== undefined ? { bearerToken: token } : {}),
+    });
+  } catch (err) {
+    if (err instanceof UsageError) throw new InputError(spec.file, undefined, `source.url: ${err.message}`);
+    throw err;
+  }
+}
 
 /** The spec's Prometheus; a URL that can never work (a port fetch refuses, say) is the spec's fault. */
 async function prometheusOf(spec: SourceOwner, src: PrometheusSpecSource): Promise<PrometheusSource> {
