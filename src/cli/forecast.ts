@@ -5,16 +5,19 @@ import { join } from 'node:path';
 import { MAX_FIT_POINTS } from '../forecast/history.js';
 import type { ModelName } from '../forecast/index.js';
 import { failureMessage } from '../forecast/wasm.js';
-import { horizonProblem, quoted } from '../core/duration.js';
+import { horizonProblem, parseDuration, quoted } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import { renderForecastSvg } from '../report/chart.js';
 import { type ForecastResult, forecastPool } from '../pipeline/forecast-pool.js';
+import { signalLines, signalsJson } from '../pipeline/signal-report.js';
 import { type InputFlags, seriesRequest } from './input-flags.js';
 import { fmt, forecastJson, table, writeAtomically } from './output.js';
 
 export interface ForecastFlags extends InputFlags {
   model: ModelName;
   out?: string;
+  signal: string[];
+  maxLag: string;
 }
 
 export function resultJson(r: ForecastResult): Record<string, unknown> {
@@ -36,6 +39,7 @@ export function resultJson(r: ForecastResult): Record<string, unknown> {
           ...(r.report.reselectReason ? { reselectReason: r.report.reselectReason } : {}),
         }
       : {}),
+    ...(r.signals ? { signals: signalsJson(r.signals) } : {}),
   });
 }
 
@@ -87,6 +91,13 @@ export async function withMessage<T>(what: string, work: () => Promise<T>): Prom
 export async function forecastCommand(flags: ForecastFlags): Promise<void> {
   checkHorizonFlag(flags.horizon);
   const request = await seriesRequest(flags);
+  const maxLagMs = parseDuration(flags.maxLag);
+  if (maxLagMs === undefined || !(maxLagMs > 0))
+    throw new UsageError(`--max-lag ${quoted(flags.maxLag)}: expected a duration like 6h or 3d`);
+  const signals = flags.signal.map((file) => ({
+    request: { input: file, zone: flags.tz, maxGap: flags.maxGap, sort: flags.sort },
+    maxLagMs,
+  }));
   const result = await withMessage('forecast failed', () =>
     forecastPool({
       ...request,
@@ -94,6 +105,7 @@ export async function forecastCommand(flags: ForecastFlags): Promise<void> {
       horizon: flags.horizon,
       level: flags.level,
       model: flags.model,
+      ...(signals.length ? { signals } : {}),
     }),
   );
   noteFitWindow(result.series);
@@ -120,4 +132,6 @@ export async function forecastCommand(flags: ForecastFlags): Promise<void> {
         '\n',
     );
   }
+  if (result.signals)
+    process.stdout.write(`\n${signalLines(result.signals, result.series.stepMs).join('\n')}\n`);
 }

@@ -54,6 +54,12 @@ export function program(): Command {
     .addOption(new Option('--model <name>', 'forecasting model').choices(MODEL_NAMES).default('auto'))
     .addOption(new Option('--format <f>', 'output format').choices(['json', 'table']).default('table'))
     .option('--out <dir>', 'also write forecast.json and forecast.svg here (atomically)')
+    .option(
+      '--signal <file...>',
+      'leading signals (CSV, each series one signal): kept only when they improve the backtest',
+      [] as string[],
+    )
+    .option('--max-lag <d>', 'longest lag tried for a --signal (a duration: 6h, 3d)', '1d')
     .action(lazy(async () => (await import('./forecast.js')).forecastCommand));
 
   inputOptions(root.command('backtest').description('score every model on a rolling-origin backtest'))

@@ -32,8 +32,11 @@ import { formatDuration } from '../core/time-format.js';
 import { fitHistory } from './history.js';
 import { isNonNegative } from './quantile.js';
 
+/** A signal: its series, and optionally its own longest lag (steps) instead of the settings'. */
+export type LeadingSignal = Series & { maxLag?: number };
+
 export interface SignalSettings {
-  /** Longest lag tried, in steps of the demand series (at least 1). */
+  /** Longest lag tried, in steps of the demand series (at least 1), for signals without their own. */
   maxLag: number;
   /** Relative backtest MASE improvement a signal must bring to be kept (0.01 = 1 % lower). */
   minGain: number;
@@ -108,7 +111,7 @@ export class SignalForecaster implements Forecaster {
 
   constructor(
     private readonly base: Forecaster,
-    private readonly signals: readonly Series[],
+    private readonly signals: readonly LeadingSignal[],
     private readonly settings: SignalSettings = { ...DEFAULT_SIGNAL_SETTINGS },
   ) {
     this.name = base.name;
@@ -124,6 +127,7 @@ export class SignalForecaster implements Forecaster {
     const m = seasonLength(series);
     const horizon = hint.horizon ?? Math.max(m, 1);
     const maxLag = Math.max(1, Math.floor(this.settings.maxLag));
+    const longest = Math.max(maxLag, ...this.signals.map((s) => lagBound(s, maxLag)));
     const n = series.values.length;
     const dropped: SignalDrop[] = [];
     const last = series.timestamps[n - 1]!;
@@ -143,7 +147,7 @@ export class SignalForecaster implements Forecaster {
       }
       return true;
     });
-    const minTrain = this.base.minPoints(series) + maxLag + m;
+    const minTrain = this.base.minPoints(series) + longest + m;
     const origins = usable.length > 0 ? rollingOrigins(n, horizon, this.settings.folds, minTrain) : [];
     if (usable.length > 0 && origins.length === 0) {
       for (const s of usable)
@@ -152,7 +156,7 @@ export class SignalForecaster implements Forecaster {
           reason: `too little history to backtest it: ${n} points, needs ${minTrain + horizon}`,
         });
     }
-    let kept: Series[] = [];
+    let kept: LeadingSignal[] = [];
     const used: SignalUse[] = [];
     let baseScores: Scores | undefined;
     let scores: Scores | undefined;
@@ -162,7 +166,12 @@ export class SignalForecaster implements Forecaster {
       baseScores = scoreFolds(series, baseFolds, m);
       scores = baseScores;
       for (const signal of usable) {
-        const whole = learnLag(learnAll(series, kept, m, maxLag).deflated, signal, m, maxLag);
+        const whole = learnLag(
+          learnAll(series, kept, m, maxLag).deflated,
+          signal,
+          m,
+          lagBound(signal, maxLag),
+        );
         if (typeof whole === 'string') {
           dropped.push({ name: signal.name, reason: whole });
           continue;
@@ -411,7 +420,7 @@ export function learnLag(series: Series, signal: Series, m: number, maxLag: numb
  */
 function learnAll(
   series: Series,
-  signals: readonly Series[],
+  signals: readonly LeadingSignal[],
   m: number,
   maxLag: number,
 ): { deflated: Series; lagged: Lagged[]; known: Series[] } {
@@ -420,7 +429,7 @@ function learnAll(
   const lagged: Lagged[] = [];
   const known: Series[] = [];
   for (const s of signals) {
-    const l = learnLag(deflated, s, m, maxLag);
+    const l = learnLag(deflated, s, m, lagBound(s, maxLag));
     if (typeof l === 'string') continue;
     lagged.push(l);
     known.push(s);
@@ -582,6 +591,11 @@ function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** A signal's own longest lag, or the default, as a whole number of steps of at least 1. */
+function lagBound(signal: LeadingSignal, fallback: number): number {
+  return Math.max(1, Math.floor(signal.maxLag ?? fallback));
 }
 
 function fmt(x: number, digits = 3): string {

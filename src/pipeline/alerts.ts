@@ -15,6 +15,7 @@ export const ALERT_KINDS = [
   'rollback',
   'plan',
   'metrics-missing',
+  'signal-missing',
   'risk-model',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];

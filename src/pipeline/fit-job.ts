@@ -10,6 +10,14 @@ import type { ModelSelection } from '../core/seams.js';
 import type { Series } from '../core/series.js';
 import { type AutoModel, type AutoReport, createForecaster, type ModelName } from '../forecast/index.js';
 import { selectionToReuse } from '../forecast/window.js';
+import {
+  type LeadingSignal,
+  SignalForecaster,
+  type SignalModel,
+  type SignalReport,
+  type SignalSpike,
+  signalSpikes,
+} from '../forecast/signals.js';
 
 export interface FitRequest {
   model: ModelName;
@@ -21,6 +29,8 @@ export interface FitRequest {
   horizon: number;
   /** The previous fit's selection (`auto`): reused while it is fresh and suits the window. */
   previous?: ModelSelection;
+  /** Leading signals to try as lagged regressors (forecast/signals.ts). */
+  signals?: LeadingSignal[];
 }
 
 export interface FitResult {
@@ -34,6 +44,9 @@ export interface FitResult {
   reselected: boolean;
   /** `auto`'s report: what it chose, the backtest's scores, the calibration. */
   report?: AutoReport;
+  /** With signals: which were used (lag, effect, gain) and dropped, and spikes in those used. */
+  signals?: SignalReport;
+  spikes?: SignalSpike[];
 }
 
 /** What fits (a FitPool): `workers` fits at once on other threads, or 0 when each runs as asked. */
@@ -55,7 +68,8 @@ export const IN_PROCESS: Fitter = {
 };
 
 export function fitJob(req: FitRequest): FitResult {
-  const forecaster = createForecaster(req.model);
+  const base = createForecaster(req.model);
+  const forecaster = req.signals?.length ? new SignalForecaster(base, req.signals) : base;
   const window: Series = { ...req.window };
   if (window.values.length < forecaster.minPoints(window)) {
     return { model: forecaster.name, reselected: false };
@@ -68,11 +82,13 @@ export function fitJob(req: FitRequest): FitResult {
   });
   try {
     const report = (fitted as Partial<AutoModel>).report;
+    const signals = (fitted as Partial<SignalModel>).signals;
     return {
       forecast: fitted.predict(req.horizon, req.level),
       model: report ? `auto:${report.chosen}` : forecaster.name,
       ...(report ? { selection: report.selection, report } : {}),
       reselected: report !== undefined && !report.reused,
+      ...(signals ? { signals, spikes: signalSpikes(window, req.signals ?? [], signals.used).spikes } : {}),
     };
   } finally {
     fitted.dispose?.();

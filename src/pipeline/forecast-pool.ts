@@ -4,13 +4,14 @@
 import { readInput } from '../metrics/read-input.js';
 import { parseHorizon } from '../core/duration.js';
 import { formatDuration } from '../core/time-format.js';
-import { InputError, UsageError } from '../core/errors.js';
+import { describeError, InputError, UsageError } from '../core/errors.js';
 import type { CalendarEvent } from '../core/events.js';
 import type { Forecast } from '../core/forecast.js';
 import type { ModelSelection } from '../core/seams.js';
 import type { Repair, Series } from '../core/series.js';
 import { futureTimestamps } from '../core/series.js';
 import type { AutoReport } from '../forecast/index.js';
+import type { LeadingSignal, SignalReport, SignalSpike } from '../forecast/signals.js';
 import { createForecaster, type ModelName } from '../forecast/index.js';
 import { historyWindow } from '../forecast/window.js';
 import { CsvSource } from '../metrics/csv.js';
@@ -34,7 +35,27 @@ export type ForecastRequest = SeriesRequest & {
    * instead of reusing `selection` (the forecast drifted), or undefined to reuse it.
    */
   reselect?: (series: Series) => string | undefined;
+  /** Series that may run ahead of demand, each tried as a lagged regressor (forecast/signals.ts). */
+  signals?: SignalRequest[];
 };
+
+/**
+ * A leading signal to read: its name, where it comes from, and the longest lag to try. Without a
+ * name, a CSV file's every series is a signal, named by its column.
+ */
+export interface SignalRequest {
+  name?: string;
+  request: SeriesRequest;
+  maxLagMs: number;
+}
+
+/** What the signals did for a forecast: which were used and dropped, spikes seen, reads that failed. */
+export interface SignalOutcome {
+  report?: SignalReport;
+  spikes: SignalSpike[];
+  /** Signals whose live read failed or came back empty: forecast without them (an alert, not a failure). */
+  vanished: { name: string; reason: string }[];
+}
 
 export interface ForecastResult {
   series: Series;
@@ -43,6 +64,8 @@ export interface ForecastResult {
   repairs: Repair[];
   model: string;
   report?: AutoReport;
+  /** Present when the request named signals. */
+  signals?: SignalOutcome;
 }
 
 /** Where a request's series comes from, as error messages name it: the file, or the source and query. */
@@ -118,6 +141,7 @@ export async function forecastPool(req: ForecastRequest): Promise<ForecastResult
   }
   const dropped = req.selection ? req.reselect?.(series) : undefined;
   const previous = dropped === undefined ? req.selection : undefined;
+  const read = req.signals?.length ? await loadSignals(req.signals, series.stepMs) : undefined;
   const out = await (req.fitter ?? IN_PROCESS).fit({
     model: req.model,
     window: fitted,
@@ -125,9 +149,68 @@ export async function forecastPool(req: ForecastRequest): Promise<ForecastResult
     level: req.level,
     horizon,
     ...(previous ? { previous } : {}),
+    ...(read?.series.length ? { signals: read.series } : {}),
   });
   const forecast = out.forecast!;
   const report =
     out.report && dropped !== undefined ? { ...out.report, reselectReason: dropped } : out.report;
-  return { series, forecast, events, repairs, model: report ? `auto:${report.chosen}` : req.model, report };
+  return {
+    series,
+    forecast,
+    events,
+    repairs,
+    model: report ? `auto:${report.chosen}` : req.model,
+    report,
+    ...(read
+      ? {
+          signals: {
+            ...(out.signals ? { report: out.signals } : {}),
+            spikes: out.spikes ?? [],
+            vanished: read.vanished,
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * The signals' series, named as the spec names them, each with its longest lag in steps of demand.
+ * A live signal that cannot be read (its source down, its query empty, its data bad) is left out
+ * and said why: demand is forecast without it, never a failed run. A signal file that cannot be
+ * read is bad input, like the demand file.
+ */
+async function loadSignals(
+  requests: readonly SignalRequest[],
+  stepMs: number,
+): Promise<{ series: LeadingSignal[]; vanished: { name: string; reason: string }[] }> {
+  const series: LeadingSignal[] = [];
+  const vanished: { name: string; reason: string }[] = [];
+  for (const r of requests) {
+    const maxLag = Math.max(1, Math.floor(r.maxLagMs / stepMs));
+    const req = r.request;
+    if (req.kind !== 'source') {
+      // A signal file that cannot be read is bad input, like the demand file.
+      const source = new CsvSource(req.input, readInput, {
+        zone: req.zone,
+        maxGap: req.maxGap,
+        sort: req.sort,
+      });
+      const set = await source.range(req.series ?? '', -Infinity, Infinity);
+      for (const s of set.series) {
+        const name = set.series.length === 1 && r.name !== undefined ? r.name : s.name;
+        if (series.some((x) => x.name === name))
+          throw new UsageError(`two signals are named "${name}" (${req.input}); name each once`);
+        series.push({ name, timestamps: s.timestamps, values: s.values, stepMs: s.stepMs, maxLag });
+      }
+      continue;
+    }
+    const name = r.name ?? req.query;
+    try {
+      const { series: s } = await loadSeries(req);
+      series.push({ name, timestamps: s.timestamps, values: s.values, stepMs: s.stepMs, maxLag });
+    } catch (err) {
+      vanished.push({ name, reason: describeError(err) });
+    }
+  }
+  return { series, vanished };
 }

@@ -30,6 +30,7 @@ import { planOnce } from './plan-once.js';
 import { planDocument } from './plan-json.js';
 import { planFrom, type PoolPlanResult } from './plan-pool.js';
 import { forecastSpec } from './run.js';
+import { signalLines } from './signal-report.js';
 import { type ServiceGraphReport, serviceGraphOf, withPropagatedRisk } from './service-graph.js';
 import { migrationRateAlert } from './rate-alert.js';
 import { isLive } from '../metrics/sources.js';
@@ -158,6 +159,12 @@ export async function runPool(
       ctx.metrics.accuracy(pool, report.accuracy);
       const drift = driftMessage(report.accuracy, policy);
       if (drift) alert('forecast-drift', drift);
+      const signals = ingested.result.signals;
+      for (const v of signals?.vanished ?? [])
+        alert('signal-missing', `signal ${v.name} could not be read (${v.reason}): forecast without it`);
+      for (const d of signals?.report?.dropped ?? [])
+        if (d.vanished) alert('signal-missing', `signal ${d.name}: ${d.reason}`);
+      if (signals) report.notes.push(...signalLines(signals, ingested.result.series.stepMs));
     }
     if (spec.nodes) {
       const rows = await poolNodeRows(spec, ctx.now());

@@ -3,6 +3,7 @@
 // `policy diff` and `simulate` use, and what a pull request reviews); the spec's own apply to
 // forecast-only pools.
 
+import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,6 +47,13 @@ export async function forecastSpec(
   reselect?: (series: Series) => string | undefined,
 ): Promise<ForecastResult> {
   const f = policy?.forecast;
+  const signals = await Promise.all(
+    spec.signals.map(async (sig) => ({
+      name: sig.name,
+      request: await seriesRequestFor({ file: spec.file, source: sig.source }, now),
+      maxLagMs: parseDuration(sig.max_lag)!,
+    })),
+  );
   return forecastPool({
     ...(await seriesRequestFor(spec, now)),
     events: spec.calendars,
@@ -56,5 +64,6 @@ export async function forecastSpec(
     ...(selection ? { selection } : {}),
     ...(fitter ? { fitter } : {}),
     ...(reselect ? { reselect } : {}),
+    ...(signals.length ? { signals } : {}),
   });
 }

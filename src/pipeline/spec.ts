@@ -1,5 +1,5 @@
 // Forecast specs: one YAML per pool in forecasts/ naming the metric source, the calendars,
-// the horizon, the level and the model, and optionally the pool's node metrics (for risk
+// the leading signals, the horizon, the level and the model, and optionally the pool's node metrics (for risk
 // scoring) with each node's workload: how critical, whether stateless. Paths are relative to the
 // spec file. Horizons, durations and point counts are bounded (limits named in each message), so
 // a typo is refused at its line instead of growing a run without end.
@@ -67,6 +67,27 @@ const GraphSchema = z
   })
   .strict();
 
+/**
+ * A series that may run ahead of demand (a mention or sentiment index, ticket sales, sign-ups),
+ * read from any metric source; the forecast keeps it only when it helps (docs/leading-signals.md).
+ */
+const SignalSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+        'signal names are letters, digits, dots, dashes and underscores',
+      ),
+    source: SourceSpecSchema,
+    /** The longest lag tried: how far ahead of demand the signal may run. */
+    max_lag: durationText('max_lag', 30 * DAY_MS).default('1d'),
+  })
+  .strict();
+
+/** At most this many signals a pool: each costs a backtest per fit. */
+export const MAX_SIGNALS = 8;
+
 const SpecSchema = z
   .object({
     pool: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'pool names are lowercase letters, digits and dashes'),
@@ -86,6 +107,22 @@ const SpecSchema = z
     model: z.enum(MODEL_NAMES).default('auto'),
     nodes: NodesSchema.optional(),
     graph: GraphSchema.optional(),
+    signals: z
+      .array(SignalSchema)
+      .max(MAX_SIGNALS, `at most ${MAX_SIGNALS} signals a pool (each costs a backtest per fit)`)
+      .default([])
+      .superRefine((list, ctx) => {
+        const seen = new Set<string>();
+        list.forEach((sig, i) => {
+          if (seen.has(sig.name))
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'name'],
+              message: `signal "${sig.name}" is named twice`,
+            });
+          seen.add(sig.name);
+        });
+      }),
     /** Health-gate metric → query on the spec's Prometheus (`{pool}` replaced), for --target pulumi. */
     health: z.record(z.string().min(1), z.string().min(1)).optional(),
   })
@@ -109,6 +146,7 @@ const SpecSchema = z
 
 export type ForecastSpec = z.infer<typeof SpecSchema> & { file: string };
 export type NodesSpec = z.infer<typeof NodesSchema>;
+export type SignalSpec = z.infer<typeof SignalSchema>;
 
 export function parseSpec(file: string, text: string): ForecastSpec {
   const lines = new LineCounter();
@@ -136,6 +174,7 @@ export function parseSpec(file: string, text: string): ForecastSpec {
     file,
     source: resolveSource(dir, spec.source),
     calendars: spec.calendars.map((c) => resolve(dir, c)),
+    signals: spec.signals.map((sig) => ({ ...sig, source: resolveSource(dir, sig.source) })),
     ...(spec.nodes
       ? { nodes: { ...spec.nodes, ...(spec.nodes.file ? { file: resolve(dir, spec.nodes.file) } : {}) } }
       : {}),

@@ -148,7 +148,7 @@ export class RunMetrics {
     });
     this.alerts = new Counter({
       name: 'shadowcast_alerts_total',
-      help: 'Alerts raised, by kind (forecast-drift, migration-rate, run-failed, rollback, plan, metrics-missing).',
+      help: 'Alerts raised, by kind (forecast-drift, migration-rate, run-failed, rollback, plan, metrics-missing, signal-missing, risk-model).',
       labelNames: ['pool', 'kind'],
       registers,
     });

@@ -251,3 +251,64 @@ describe('parseSpec limits: a value past its limit is refused at its line, the l
     expect(live.source).toMatchObject({ lookback: '1098d', step: '1h' });
   });
 });
+
+describe('parseSpec signals:', () => {
+  const signal = (extra = '') =>
+    `${BASE}signals:\n  - name: mentions\n    source:\n      kind: csv\n      file: data/mentions.csv\n${extra}`;
+
+  it('is an empty list by default', () => {
+    expect(parseSpec(FILE, BASE).signals).toEqual([]);
+  });
+
+  it('reads each signal from any source, its file relative to the spec, with a default lag bound of a day', () => {
+    const spec = parseSpec(
+      FILE,
+      `${signal()}  - name: sentiment\n    max_lag: 6h\n    source:\n      kind: json\n      url: https://feeds.example/sentiment\n      bearer_token_file: token\n`,
+    );
+    expect(spec.signals).toEqual([
+      {
+        name: 'mentions',
+        max_lag: '1d',
+        source: { kind: 'csv', file: resolve('/specs/data/mentions.csv'), timezone: 'UTC', max_gap: 6 },
+      },
+      {
+        name: 'sentiment',
+        max_lag: '6h',
+        source: expect.objectContaining({
+          kind: 'json',
+          url: 'https://feeds.example/sentiment',
+          bearer_token_file: resolve('/specs/token'),
+          step: '5m',
+          lookback: '28d',
+        }),
+      },
+    ]);
+  });
+
+  it.each([
+    [signal('    max_lag: soon\n'), 11, 'signals.0.max_lag: max_lag: expected a duration like 5m, 1h, 28d'],
+    [signal('    lag: 1h\n'), 7, 'signals.0: Unrecognized key: "lag"'],
+    [
+      `${signal()}  - name: mentions\n    source:\n      kind: csv\n      file: other.csv\n`,
+      11,
+      'signals.1.name: signal "mentions" is named twice',
+    ],
+    [
+      `${BASE}signals:\n  - name: bad name\n    source:\n      kind: csv\n      file: x.csv\n`,
+      7,
+      'signals.0.name: signal names are letters, digits, dots, dashes and underscores',
+    ],
+  ])('refuses a bad signal at its line: %#', (text, line, message) => {
+    expect(() => parseSpec(FILE, text)).toThrow(`${FILE}:${line}: ${message}`);
+  });
+
+  it('refuses more than 8 signals', () => {
+    const many = Array.from(
+      { length: 9 },
+      (_, i) => `  - name: s${i}\n    source: { kind: csv, file: s${i}.csv }\n`,
+    );
+    expect(() => parseSpec(FILE, `${BASE}signals:\n${many.join('')}`)).toThrow(
+      'signals: at most 8 signals a pool (each costs a backtest per fit)',
+    );
+  });
+});
