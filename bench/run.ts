@@ -18,6 +18,7 @@ import { referenceAvailable, runReference } from './reference.js';
 import { benchEngineFaults } from './engine-faults.js';
 import { benchRisk } from './risk.js';
 import { benchRiskValidation } from './risk-validation.js';
+import { benchLightweightShadows } from './lightweight-shadows.js';
 import { benchSimulate } from './simulate.js';
 import { benchSimulateSpeed } from './simulate-speed.js';
 import { type BenchSeries, benchSeries } from './series.js';
@@ -216,7 +217,7 @@ async function benchForecast(): Promise<void> {
   process.stdout.write(md);
 }
 
-/** Runs each section and writes bench/results/<section>.{md,json}; BENCH_ONLY=forecast,selection-reuse,risk,risk-validation,propagate,run-scale,simulate,simulate-speed,engine-faults picks. */
+/** Runs each section and writes bench/results/<section>.{md,json}; BENCH_ONLY=forecast,selection-reuse,risk,risk-validation,propagate,run-scale,simulate,simulate-speed,lightweight-shadows,engine-faults picks. */
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',') ?? [
     'forecast',
@@ -227,6 +228,7 @@ async function main(): Promise<void> {
     'run-scale',
     'simulate',
     'simulate-speed',
+    'lightweight-shadows',
     'engine-faults',
   ];
   const out = resolve(repoRoot(), 'bench', 'results');
@@ -240,6 +242,7 @@ async function main(): Promise<void> {
     ['run-scale', benchRunScale],
     ['simulate', benchSimulate],
     ['simulate-speed', benchSimulateSpeed],
+    ['lightweight-shadows', benchLightweightShadows],
     ['engine-faults', benchEngineFaults],
   ] as const) {
     if (!only.includes(name)) continue;
