@@ -22,6 +22,7 @@ import {
 import { thresholdsFor } from '../core/risk.js';
 import type { Clock } from '../core/seams.js';
 import type { Policy } from '../policy/types.js';
+import { bindingDemand, type ResourceDemand } from './resources.js';
 import { minimumHolds, type Need, needs, peakNeed, type Sizes, sizesFor } from './size.js';
 
 /** One node of a pool as the risk model sees it now. */
@@ -77,6 +78,13 @@ export interface PoolInputs {
   zones?: readonly Zone[];
   /** Start times of this pool's recent migrations, for the per-hour alert. */
   recentMigrations?: readonly number[];
+  /**
+   * Further resources the pool serves (memory, network...), each with its units per instance in
+   * `policy.capacity.resources`: the pool is sized by the one that binds (resources.ts).
+   */
+  resources?: readonly ResourceDemand[];
+  /** What `forecast` and `observed` measure, as reasons name it; default "demand". */
+  resource?: string;
 }
 
 export interface PlanInputs {
@@ -168,7 +176,23 @@ interface Budget {
 
 function planPool(given: PoolInputs, now: number, intervalMs: number, budget: Budget): PoolPlan {
   // The zones standbys and the zone-loss reserve are planned over, derived once.
-  const p = given.zones ? given : { ...given, zones: zonesOf(given.nodes ?? []) };
+  const zoned = given.zones ? given : { ...given, zones: zonesOf(given.nodes ?? []) };
+  // Several resources: size for the one that binds, in the demand series' units.
+  const binding = zoned.resources?.length
+    ? bindingDemand(
+        {
+          name: zoned.resource ?? 'demand',
+          forecast: zoned.forecast,
+          observed: zoned.observed ?? Number.NaN,
+        },
+        zoned.policy.capacity.unitsPerInstance,
+        zoned.resources,
+        zoned.policy.capacity.resources,
+      )
+    : undefined;
+  const p: PoolInputs = binding
+    ? { ...zoned, forecast: binding.forecast, observed: binding.observed }
+    : zoned;
   const { policy, current } = p;
   const out: PoolPlan = {
     pool: p.pool,
@@ -184,6 +208,7 @@ function planPool(given: PoolInputs, now: number, intervalMs: number, budget: Bu
     out.reasons.push('protected by guardrails.protectedPools: no changes');
     return out;
   }
+  if (binding) out.reasons.push(binding.reason);
   const observed = p.observed ?? Number.NaN;
   // The lead time plus the launch buffer: the stack update that asks for instances takes time too.
   const lead =
@@ -197,8 +222,9 @@ function planPool(given: PoolInputs, now: number, intervalMs: number, budget: Bu
     // Metrics vanished: hold the last good capacity, never scale on missing data (docs/design.md, rule 4).
     target = { primary: current.primary, shadow: current.shadow, shadowWeight: current.weights.shadow };
     hold = true;
-    out.reasons.push('demand metric missing: holding the last good capacity');
-    out.alerts.push(`${p.pool}: demand metric missing; capacity held at its last good size`);
+    const what = binding?.missing.length ? binding.missing.join(' and ') : 'demand';
+    out.reasons.push(`${what} metric missing: holding the last good capacity`);
+    out.alerts.push(`${p.pool}: ${what} metric missing; capacity held at its last good size`);
   } else if (!p.forecast) {
     // No forecast: size from what we see, and never shrink on it (docs/design.md, rule 3).
     const head = 1 + policy.capacity.headroomPercent / 100;

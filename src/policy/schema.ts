@@ -147,6 +147,17 @@ const CAPACITY = {
     'Provisioning starts this much earlier than provision and shadow.leadTime ask, for the stack update itself and a late boot, like 1m.',
     MAX_STEP_DURATION_MS,
   ),
+  resources: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9_-]*$/, {
+        error: 'must be a resource name: lowercase letters, digits, dashes and underscores',
+      }),
+      num('Units of the resource one primary instance offers.', { gt: 0, lte: 1e9 }),
+      { error: 'must be a mapping of resource names to units per instance, like memory: 16' },
+    )
+    .describe(
+      'Units of each further resource one primary instance offers, by the name a forecast spec gives it under resources: (memory: 16 for 16 GiB). The pool is sized by whichever resource binds; a shadow instance offers each in the ratio shadow.unitsPerInstance / unitsPerInstance.',
+    ),
   zoneLoss: choice(
     ['ignore', 'at-risk', 'always'],
     "Primary instances reserved in the healthy zones against losing one zone: at-risk (the default) when a zone's expected loss from its nodes' failure risk exceeds the headroom; always, so that any one zone can be lost; ignore.",
@@ -498,6 +509,7 @@ export const BUILTIN_DEFAULTS = {
     hourlyCost: 0.096,
     provision: '5m',
     launchBuffer: '1m',
+    resources: {},
     zoneLoss: 'at-risk',
   },
   shadow: { enabled: true, peakPercent: 100, bufferPercent: 10, minSize: 1, leadTime: '10m' },

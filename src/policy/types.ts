@@ -45,6 +45,11 @@ export interface Policy {
     provisionMs: number;
     /** Provisioning starts this much before the lead time asks: the stack update itself, a late boot, ms. */
     launchBufferMs: number;
+    /**
+     * Units of each further resource (memory, network...) one primary instance offers, by the name
+     * a forecast spec's `resources:` gives its series; the pool is sized by the resource that binds.
+     */
+    resources: Record<string, number>;
     zoneLoss: 'ignore' | 'at-risk' | 'always';
   };
   shadow: {

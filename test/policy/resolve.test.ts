@@ -48,6 +48,7 @@ describe('built-in defaults', () => {
         hourlyCost: 0.096,
         provisionMs: 5 * MIN,
         launchBufferMs: MIN,
+        resources: {},
         zoneLoss: 'at-risk',
       },
       shadow: {

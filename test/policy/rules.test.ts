@@ -61,7 +61,7 @@ describe('one file: shape, types and bounds, each complaint at its key or value'
       yaml: lines('capacity: 5'),
       errors: [
         `${POOL}:1:11: capacity: 5 must be a mapping of capacity fields (unitsPerInstance, minInstances, ` +
-          'maxInstances, headroomPercent, instanceType, hourlyCost, provision, launchBuffer, zoneLoss)',
+          'maxInstances, headroomPercent, instanceType, hourlyCost, provision, launchBuffer, resources, zoneLoss)',
       ],
     },
     {
