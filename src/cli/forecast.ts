@@ -62,6 +62,25 @@ export async function writeForecastFiles(dir: string, r: ForecastResult, pool?: 
   ]);
 }
 
+/**
+ * forecast.json and forecast.svg in `dir`, and each further resource's in `dir/RESOURCE/`: the
+ * chart of every resource the pool is sized by.
+ */
+export async function writePoolForecastFiles(dir: string, r: ForecastResult, pool: string): Promise<void> {
+  await writeForecastFiles(dir, r, pool);
+  for (const res of r.resources ?? []) {
+    if (!res.series || !res.forecast) continue;
+    const one: ForecastResult = {
+      series: res.series,
+      forecast: res.forecast,
+      events: r.events,
+      repairs: [],
+      model: res.model ?? r.model,
+    };
+    await writeForecastFiles(join(dir, res.name), one, `${pool} ${res.name}`);
+  }
+}
+
 /** Refuses a --horizon past its limits before any file is read (the step is checked later). */
 export function checkHorizonFlag(text: string): void {
   const problem = horizonProblem(text);

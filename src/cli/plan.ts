@@ -12,7 +12,7 @@ import { loadPolicyDir } from '../policy/load.js';
 import { planFile } from '../pipeline/plan-file.js';
 import { planPool } from '../pipeline/plan-pool.js';
 import { loadSpecs } from '../pipeline/run.js';
-import { writeForecastFiles } from './forecast.js';
+import { writePoolForecastFiles } from './forecast.js';
 import { planSteps } from './migration-report.js';
 import { writeAtomically } from './output.js';
 import { planDocument } from '../pipeline/plan-json.js';
@@ -91,7 +91,7 @@ export async function planCommand(flags: PlanFlags): Promise<void> {
             : undefined;
     const file = planFile(flags.state, spec.pool);
     const doc = planDocument(spec.pool, policy, planned, nodes);
-    await writeForecastFiles(join(flags.state, 'forecasts', spec.pool), result, spec.pool);
+    await writePoolForecastFiles(join(flags.state, 'forecasts', spec.pool), result, spec.pool);
     await writeAtomically([{ path: file, content: `${JSON.stringify(doc, null, 2)}\n` }]);
     docs.push({ ...doc, target: flags.target, preview: preview ?? null });
     const out = [

@@ -29,7 +29,7 @@ import { parseShard, Runner, type RunRecord } from '../pipeline/runner.js';
 import { type PulumiTargetFlags, type TargetName, targetFor } from '../deploy/targets.js';
 import { RunMetrics } from '../pipeline/telemetry.js';
 import { durationFlag } from './apply.js';
-import { writeForecastFiles } from './forecast.js';
+import { writePoolForecastFiles } from './forecast.js';
 import { fmt, table, writeAtomically } from './output.js';
 import { graphLine, writeRunReport } from './run-report.js';
 import { RunFailed } from './run-failed.js';
@@ -99,7 +99,7 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   const webhook = flags.webhook ?? process.env.SHADOWCAST_WEBHOOK_URL;
   const alerter = new Alerter(log, metrics, webhook ? { url: webhook } : undefined);
   const outputs: RunOutputs = {
-    forecast: (pool, result) => writeForecastFiles(join(flags.state, 'forecasts', pool), result, pool),
+    forecast: (pool, result) => writePoolForecastFiles(join(flags.state, 'forecasts', pool), result, pool),
     plan: async (pool, doc) => {
       const file = planFile(flags.state, pool);
       await writeAtomically([{ path: file, content: `${JSON.stringify(doc, null, 2)}\n` }]);

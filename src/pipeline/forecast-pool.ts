@@ -66,6 +66,20 @@ export interface ForecastResult {
   report?: AutoReport;
   /** Present when the request named signals. */
   signals?: SignalOutcome;
+  /** What `series` measures (the spec's `resource:`), and the pool's further resources' forecasts. */
+  resource?: string;
+  resources?: ResourceForecast[];
+}
+
+/** One further resource of a pool: its series and forecast, or why it could not be read. */
+export interface ResourceForecast {
+  name: string;
+  series?: Series;
+  forecast?: Forecast;
+  model?: string;
+  /** Its newest value; NaN when its live metric vanished (the plan then holds capacity). */
+  observed: number;
+  error?: string;
 }
 
 /** Where a request's series comes from, as error messages name it: the file, or the source and query. */

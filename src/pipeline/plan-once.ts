@@ -5,6 +5,7 @@ import type { Forecast } from '../core/forecast.js';
 import type { PoolState } from '../core/plan.js';
 import type { Clock } from '../core/seams.js';
 import { type NodeRisk, plan, type Plan, type PoolPlan, type Zone } from '../plan/plan.js';
+import type { ResourceDemand } from '../plan/resources.js';
 import type { Policy } from '../policy/types.js';
 import { nextRun } from './cron.js';
 
@@ -22,6 +23,9 @@ export interface PlanOnceInputs {
   down?: readonly string[];
   /** The zones standbys may go to; default: the zones of `nodes` (zonesOf). */
   zones?: readonly Zone[];
+  /** Further resources the pool serves, and what `forecast` measures (plan/resources.ts). */
+  resources?: readonly ResourceDemand[];
+  resource?: string;
 }
 
 export interface PlannedPool {
@@ -48,6 +52,7 @@ export function planOnce(inputs: PlanOnceInputs, clock: Clock): PlannedPool {
           nodes: inputs.nodes,
           down: inputs.down,
           ...(inputs.zones ? { zones: inputs.zones } : {}),
+          ...(inputs.resources?.length ? { resources: inputs.resources, resource: inputs.resource } : {}),
         },
       ],
     },

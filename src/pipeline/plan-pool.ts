@@ -50,11 +50,42 @@ export function planFrom(
 ): PoolPlanResult {
   const observed = result.series.values.at(-1)!;
   const origin = result.forecast.timestamps[0]!;
-  const current = target?.current ?? sizedFor(policy, observed, true);
+  // A first run sizes for the load it sees: the resource that binds now, in the demand's units.
+  const current = target?.current ?? sizedFor(policy, loadNow(result, policy), true);
   const clock = new FakeClock(Math.max(origin, target?.now ?? at ?? origin));
   const planned = planOnce(
-    { pool, policy, forecast: result.forecast, observed, nodes, current, down: target?.down },
+    {
+      pool,
+      policy,
+      forecast: result.forecast,
+      observed,
+      nodes,
+      current,
+      down: target?.down,
+      ...(result.resources?.length
+        ? {
+            resource: result.resource,
+            resources: result.resources.map((r) => ({
+              name: r.name,
+              observed: r.observed,
+              ...(r.forecast ? { forecast: r.forecast } : {}),
+            })),
+          }
+        : {}),
+    },
     clock,
   );
   return { result, nodes, planned, from: target ? 'target' : 'observed' };
+}
+
+/** Observed load now in the demand series' units: the largest over the pool's resources. */
+function loadNow(result: ForecastResult, policy: Policy): number {
+  const observed = result.series.values.at(-1)!;
+  let load = observed;
+  for (const r of result.resources ?? []) {
+    const units = policy.capacity.resources[r.name];
+    if (units && Number.isFinite(r.observed))
+      load = Math.max(load, (r.observed * policy.capacity.unitsPerInstance) / units);
+  }
+  return load;
 }

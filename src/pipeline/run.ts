@@ -4,15 +4,14 @@
 // forecast-only pools.
 
 import { parseDuration } from '../core/duration.js';
-import { UsageError } from '../core/errors.js';
+import { DependencyError, describeError, InputError, UsageError } from '../core/errors.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelSelection } from '../core/seams.js';
 import type { Series } from '../core/series.js';
 import type { Policy } from '../policy/types.js';
 import type { Fitter } from './fit-job.js';
-import type { ForecastResult } from './forecast-pool.js';
-import { forecastPool } from './forecast-pool.js';
+import { type ForecastResult, forecastPool, NoSeriesError, type ResourceForecast } from './forecast-pool.js';
 import { seriesRequestFor } from '../metrics/sources.js';
 import { type ForecastSpec, parseSpec } from './spec.js';
 
@@ -54,7 +53,7 @@ export async function forecastSpec(
       maxLagMs: parseDuration(sig.max_lag)!,
     })),
   );
-  return forecastPool({
+  const main = await forecastPool({
     ...(await seriesRequestFor(spec, now)),
     events: spec.calendars,
     horizon: f ? `${Math.round(f.horizonMs / 60_000)}m` : spec.horizon,
@@ -66,4 +65,41 @@ export async function forecastSpec(
     ...(reselect ? { reselect } : {}),
     ...(signals.length ? { signals } : {}),
   });
+  if (spec.resources.length === 0) return main;
+  for (const r of spec.resources) {
+    if (policy && !(r.name in policy.capacity.resources))
+      throw new InputError(
+        spec.file,
+        undefined,
+        `resources: "${r.name}" has no units an instance in the pool's policy: set capacity.resources.${r.name}`,
+      );
+  }
+  const resources: ResourceForecast[] = [];
+  for (const r of spec.resources) {
+    const request = await seriesRequestFor({ file: spec.file, source: r.source }, now);
+    try {
+      const out = await forecastPool({
+        ...request,
+        events: spec.calendars,
+        horizon: f ? `${Math.round(f.horizonMs / 60_000)}m` : spec.horizon,
+        level: f ? f.level : spec.level,
+        model: f ? f.model : spec.model,
+        ...(f ? { historyMs: f.historyMs } : {}),
+        ...(fitter ? { fitter } : {}),
+      });
+      resources.push({
+        name: r.name,
+        series: out.series,
+        forecast: out.forecast,
+        model: out.model,
+        observed: out.series.values.at(-1)!,
+      });
+    } catch (err) {
+      // A resource's live metric that vanished: the plan holds capacity, like vanished demand.
+      if (request.kind !== 'source' || !(err instanceof DependencyError || err instanceof NoSeriesError))
+        throw err;
+      resources.push({ name: r.name, observed: Number.NaN, error: describeError(err) });
+    }
+  }
+  return { ...main, resource: spec.resource, resources };
 }

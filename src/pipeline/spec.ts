@@ -85,6 +85,21 @@ const SignalSchema = z
   })
   .strict();
 
+const RESOURCE_NAME = /^[a-z][a-z0-9_-]*$/;
+const RESOURCE_NAME_MESSAGE = 'resource names are lowercase letters, digits, dashes and underscores';
+
+/**
+ * A further resource the pool serves (memory, network, storage), its own series in its own units;
+ * the pool's policy gives its units an instance (capacity.resources), and the pool is sized by
+ * the resource that binds.
+ */
+const ResourceSchema = z
+  .object({ name: z.string().regex(RESOURCE_NAME, RESOURCE_NAME_MESSAGE), source: SourceSpecSchema })
+  .strict();
+
+/** At most this many further resources a pool: each is forecast on every run. */
+export const MAX_RESOURCES = 8;
+
 /** At most this many signals a pool: each costs a backtest per fit. */
 export const MAX_SIGNALS = 8;
 
@@ -107,6 +122,12 @@ const SpecSchema = z
     model: z.enum(MODEL_NAMES).default('auto'),
     nodes: NodesSchema.optional(),
     graph: GraphSchema.optional(),
+    /** What `source:` measures, as the plan names it beside `resources:` (cpu, requests...). */
+    resource: z.string().regex(RESOURCE_NAME, RESOURCE_NAME_MESSAGE).default('demand'),
+    resources: z
+      .array(ResourceSchema)
+      .max(MAX_RESOURCES, `at most ${MAX_RESOURCES} resources a pool (each is forecast on every run)`)
+      .default([]),
     signals: z
       .array(SignalSchema)
       .max(MAX_SIGNALS, `at most ${MAX_SIGNALS} signals a pool (each costs a backtest per fit)`)
@@ -127,6 +148,18 @@ const SpecSchema = z
     health: z.record(z.string().min(1), z.string().min(1)).optional(),
   })
   .strict()
+  .superRefine((s, ctx) => {
+    const seen = new Set([s.resource]);
+    s.resources.forEach((r, i) => {
+      if (seen.has(r.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['resources', i, 'name'],
+          message: `resource "${r.name}" is named twice (source: measures "${s.resource}")`,
+        });
+      seen.add(r.name);
+    });
+  })
   .refine((s) => !s.graph || s.source.kind === 'prometheus', {
     message: 'needs a prometheus source (the traffic query runs against it)',
     path: ['graph'],
@@ -175,6 +208,7 @@ export function parseSpec(file: string, text: string): ForecastSpec {
     source: resolveSource(dir, spec.source),
     calendars: spec.calendars.map((c) => resolve(dir, c)),
     signals: spec.signals.map((sig) => ({ ...sig, source: resolveSource(dir, sig.source) })),
+    resources: spec.resources.map((r) => ({ ...r, source: resolveSource(dir, r.source) })),
     ...(spec.nodes
       ? { nodes: { ...spec.nodes, ...(spec.nodes.file ? { file: resolve(dir, spec.nodes.file) } : {}) } }
       : {}),

@@ -312,3 +312,35 @@ describe('parseSpec signals:', () => {
     );
   });
 });
+
+describe('parseSpec resources:', () => {
+  it('names what source: measures (default demand) and reads each further resource, its file beside the spec', () => {
+    expect(parseSpec(FILE, BASE)).toMatchObject({ resource: 'demand', resources: [] });
+    const spec = parseSpec(
+      FILE,
+      `${BASE}resource: cpu\nresources:\n  - name: memory\n    source: { kind: csv, file: mem.csv }\n`,
+    );
+    expect(spec.resource).toBe('cpu');
+    expect(spec.resources).toEqual([
+      {
+        name: 'memory',
+        source: { kind: 'csv', file: resolve('/specs/mem.csv'), timezone: 'UTC', max_gap: 6 },
+      },
+    ]);
+  });
+
+  it.each([
+    [
+      `${BASE}resource: cpu\nresources:\n  - name: cpu\n    source: { kind: csv, file: c.csv }\n`,
+      8,
+      'resources.0.name: resource "cpu" is named twice (source: measures "cpu")',
+    ],
+    [
+      `${BASE}resources:\n  - name: Memory\n    source: { kind: csv, file: m.csv }\n`,
+      7,
+      'resources.0.name: resource names are lowercase letters, digits, dashes and underscores',
+    ],
+  ])('refuses a bad resource at its line: %#', (text, line, message) => {
+    expect(() => parseSpec(FILE, text)).toThrow(`${FILE}:${line}: ${message}`);
+  });
+});

@@ -1,5 +1,6 @@
-// `forecast --signal`: leading signals from the command line, through the built CLI. Demand is
-// built to follow Peyton Manning's daily page views (Prophet's example data) three days later.
+// Leading signals and several resources a pool, through the built CLI: `forecast --signal` on
+// demand built to follow Peyton Manning's daily page views (Prophet's example data) three days
+// later; `run --once` with a signal whose feed is down, and with a pool whose memory binds.
 
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -118,5 +119,68 @@ describe('run --once with a signal whose feed is down', () => {
       /storefront: signal sentiment: dropped: json feed http:\/\/127\.0\.0\.1:\d+\/feed: unavailable after 3 attempts/,
     );
     expect(r.stdout).toMatch(/storefront\s+mstl\s+720\s+48\s/);
+  });
+});
+
+describe('run --once on a pool whose memory binds', () => {
+  it('sizes the pool by memory, says so, and draws the memory forecast beside the demand one', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'shadowcast-resources-run-'));
+    cpSync(join(root, 'forecasts'), join(cwd, 'forecasts'), { recursive: true });
+    cpSync(join(root, 'policies'), join(cwd, 'policies'), { recursive: true });
+    // Memory in GiB: each request needs 0.1 GiB, so at 16 GiB an instance the pool needs
+    // 250 × 0.1 / 16 = 1.6 times the instances its 250 requests an instance ask for.
+    const csv = readFileSync(join(cwd, 'forecasts', 'data', 'storefront.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    const header = csv[0]!.split(',');
+    const col = header.indexOf('location_4');
+    writeFileSync(
+      join(cwd, 'forecasts', 'data', 'memory.csv'),
+      `timestamp,memory\n${csv
+        .slice(1)
+        .map((line) => line.split(','))
+        .map((cells) => `${cells[0]},${(Number(cells[col]) * 0.1).toFixed(2)}`)
+        .join('\n')}\n`,
+    );
+    const spec = join(cwd, 'forecasts', 'storefront.yaml');
+    writeFileSync(
+      spec,
+      `${readFileSync(spec, 'utf8')}resource: requests\nresources:\n  - name: memory\n    source: { kind: csv, file: data/memory.csv }\n`,
+    );
+    const policy = join(cwd, 'policies', 'pools', 'storefront.yaml');
+    writeFileSync(
+      policy,
+      readFileSync(policy, 'utf8').replace(
+        '  hourlyCost: 0.17\n',
+        '  hourlyCost: 0.17\n  resources:\n    memory: 16\n',
+      ),
+    );
+    const r = run(['run', '--once', '--state', join(cwd, 'state')], cwd);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /memory binds: its peak needs memory [\d.]+ \(peak [\d.]+ at [^)]+, 16 per instance\) instances; requests [\d.]+ /,
+    );
+    expect(r.stdout).toMatch(/sized in requests units \(memory × 15\.6\)/);
+    expect(
+      readFileSync(join(cwd, 'state', 'forecasts', 'storefront', 'memory', 'forecast.svg'), 'utf8'),
+    ).toContain('storefront memory');
+  });
+
+  it('refuses a resource the pool policy gives no units for: exit 2, naming the spec', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'shadowcast-resources-bad-'));
+    cpSync(join(root, 'forecasts'), join(cwd, 'forecasts'), { recursive: true });
+    cpSync(join(root, 'policies'), join(cwd, 'policies'), { recursive: true });
+    const spec = join(cwd, 'forecasts', 'storefront.yaml');
+    writeFileSync(
+      spec,
+      `${readFileSync(spec, 'utf8')}resources:\n  - name: memory\n    source: { kind: csv, file: data/storefront.csv, series: location_41 }\n`,
+    );
+    const r = run(['run', '--once', '--state', join(cwd, 'state')], cwd);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /forecasts\/storefront\.yaml: resources: \\?"memory\\?" has no units an instance in the pool's policy: set capacity\.resources\.memory/,
+    );
+    expect(r.stderr).toContain('1 of 1 pools did not finish cleanly');
   });
 });
