@@ -9,7 +9,7 @@ import { DependencyError, UsageError } from '../core/errors.js';
 import { isSecretKey, REDACTED, redactUrl } from '../core/redact.js';
 import type { MetricSource } from '../core/seams.js';
 import type { Series, SeriesSet } from '../core/series.js';
-import { backoffDelay } from './prometheus-http.js';
+import { backoffDelay, networkCause, retryAfterMs } from './prometheus-http.js';
 import { MAX_ABS_VALUE, MAX_SERIES_POINTS, shown } from './regularize.js';
 import { MAX_TIME, MIN_TIME, parseTimestamp } from './timeparse.js';
 
@@ -454,18 +454,6 @@ function checkToken(token: string): void {
       'json feed option bearerToken: the token holds characters a header cannot carry (spaces, line breaks or non-ASCII)',
     );
   }
-}
-
-function networkCause(err: unknown, timeoutMs: number): string {
-  const e = err as { name?: string; message?: string; cause?: { message?: string; code?: string } };
-  if (e.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000}s`;
-  return e.cause?.message ?? e.cause?.code ?? e.message ?? String(err);
-}
-
-function retryAfterMs(header: string | null): number | undefined {
-  if (header === null) return undefined;
-  const seconds = Number(header);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
 /** A value as a message quotes it: text quoted and cut short, arrays and objects by their kind. */

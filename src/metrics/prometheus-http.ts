@@ -130,13 +130,15 @@ function refused(call: ApiCall, status: number, env: ApiEnvelope): Error {
   );
 }
 
-function networkCause(err: unknown, timeoutMs: number): string {
+/** Why a fetch failed, in words: a timeout, or the network's own reason. */
+export function networkCause(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; message?: string; cause?: { message?: string; code?: string } };
   if (e.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000}s`;
   return e.cause?.message ?? e.cause?.code ?? e.message ?? String(err);
 }
 
-function retryAfterMs(header: string | null): number | undefined {
+/** A Retry-After header in seconds, as milliseconds (undefined: none, or a date we do not read). */
+export function retryAfterMs(header: string | null): number | undefined {
   if (header === null) return undefined;
   const seconds = Number(header);
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;

@@ -53,19 +53,6 @@ export async function forecastSpec(
       maxLagMs: parseDuration(sig.max_lag)!,
     })),
   );
-  const main = await forecastPool({
-    ...(await seriesRequestFor(spec, now)),
-    events: spec.calendars,
-    horizon: f ? `${Math.round(f.horizonMs / 60_000)}m` : spec.horizon,
-    level: f ? f.level : spec.level,
-    model: f ? f.model : spec.model,
-    ...(f ? { historyMs: f.historyMs } : {}),
-    ...(selection ? { selection } : {}),
-    ...(fitter ? { fitter } : {}),
-    ...(reselect ? { reselect } : {}),
-    ...(signals.length ? { signals } : {}),
-  });
-  if (spec.resources.length === 0) return main;
   for (const r of spec.resources) {
     if (policy && !(r.name in policy.capacity.resources))
       throw new InputError(
@@ -74,19 +61,28 @@ export async function forecastSpec(
         `resources: "${r.name}" has no units an instance in the pool's policy: set capacity.resources.${r.name}`,
       );
   }
+  // Demand and every further resource are forecast alike: the policy's horizon, level, model and window.
+  const settings = {
+    events: spec.calendars,
+    horizon: f ? `${Math.round(f.horizonMs / 60_000)}m` : spec.horizon,
+    level: f ? f.level : spec.level,
+    model: f ? f.model : spec.model,
+    ...(f ? { historyMs: f.historyMs } : {}),
+    ...(fitter ? { fitter } : {}),
+  };
+  const main = await forecastPool({
+    ...(await seriesRequestFor(spec, now)),
+    ...settings,
+    ...(selection ? { selection } : {}),
+    ...(reselect ? { reselect } : {}),
+    ...(signals.length ? { signals } : {}),
+  });
+  if (spec.resources.length === 0) return main;
   const resources: ResourceForecast[] = [];
   for (const r of spec.resources) {
     const request = await seriesRequestFor({ file: spec.file, source: r.source }, now);
     try {
-      const out = await forecastPool({
-        ...request,
-        events: spec.calendars,
-        horizon: f ? `${Math.round(f.horizonMs / 60_000)}m` : spec.horizon,
-        level: f ? f.level : spec.level,
-        model: f ? f.model : spec.model,
-        ...(f ? { historyMs: f.historyMs } : {}),
-        ...(fitter ? { fitter } : {}),
-      });
+      const out = await forecastPool({ ...request, ...settings });
       resources.push({
         name: r.name,
         series: out.series,
