@@ -16,8 +16,9 @@ import { fmt, forecastJson, table, writeAtomically } from './output.js';
 export interface ForecastFlags extends InputFlags {
   model: ModelName;
   out?: string;
-  signal: string[];
-  maxLag: string;
+  /** Leading signal files (default none), and the longest lag tried (default 1d). */
+  signal?: string[];
+  maxLag?: string;
 }
 
 export function resultJson(r: ForecastResult): Record<string, unknown> {
@@ -110,10 +111,11 @@ export async function withMessage<T>(what: string, work: () => Promise<T>): Prom
 export async function forecastCommand(flags: ForecastFlags): Promise<void> {
   checkHorizonFlag(flags.horizon);
   const request = await seriesRequest(flags);
-  const maxLagMs = parseDuration(flags.maxLag);
+  const maxLag = flags.maxLag ?? '1d';
+  const maxLagMs = parseDuration(maxLag);
   if (maxLagMs === undefined || !(maxLagMs > 0))
-    throw new UsageError(`--max-lag ${quoted(flags.maxLag)}: expected a duration like 6h or 3d`);
-  const signals = flags.signal.map((file) => ({
+    throw new UsageError(`--max-lag ${quoted(maxLag)}: expected a duration like 6h or 3d`);
+  const signals = (flags.signal ?? []).map((file) => ({
     request: { input: file, zone: flags.tz, maxGap: flags.maxGap, sort: flags.sort },
     maxLagMs,
   }));
