@@ -30,7 +30,7 @@ import { backtest, type Fold, prefix, rollingOrigins, type Scores, scoreFolds } 
 import { applyCalibration, type Calibration, calibrationFromFolds } from './calibrate.js';
 import { formatDuration } from '../core/time-format.js';
 import { fitHistory } from './history.js';
-import { isNonNegative } from './quantile.js';
+import { isNonNegative, quantile } from './quantile.js';
 
 /** A signal: its series, and optionally its own longest lag (steps) instead of the settings'. */
 export type LeadingSignal = Series & { maxLag?: number };
@@ -556,9 +556,14 @@ export function signalSpikes(
       if (!Number.isNaN(a) && !Number.isNaN(b)) diffs.push(a - b);
     }
     if (same.length === 0 || diffs.length < 3) continue;
-    const baseline = median(same);
-    const mid = median(diffs);
-    const spread = 1.4826 * median(diffs.map((x) => Math.abs(x - mid)));
+    const baseline = quantile(same, 0.5);
+    const mid = quantile(diffs, 0.5);
+    const spread =
+      1.4826 *
+      quantile(
+        diffs.map((x) => Math.abs(x - mid)),
+        0.5,
+      );
     if (!(spread > 0)) continue;
     const score = (last - baseline) / spread;
     if (score < threshold) continue;
@@ -585,12 +590,6 @@ function clampNonNegative(f: Forecast, nonNegative: boolean): Forecast {
   const upper = f.upper.map((x, i) => Math.max(mean[i]!, x));
   const lower = f.lower.map((x, i) => Math.min(mean[i]!, Math.max(0, x)));
   return { ...f, mean, lower, upper };
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** A signal's own longest lag, or the default, as a whole number of steps of at least 1. */
