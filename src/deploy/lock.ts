@@ -160,7 +160,7 @@ export class PoolLock {
   }
 
   private stopRenewing(): void {
-    if (this.timer) clearInterval(this.timer);
+    clearInterval(this.timer);
     this.timer = undefined;
   }
 }
