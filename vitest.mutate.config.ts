@@ -8,6 +8,7 @@ export default defineConfig({
     include: [
       'test/core/pool-state.test.ts',
       'test/deploy/executor.test.ts',
+      'test/deploy/executor-safety.test.ts',
       'test/deploy/journal.test.ts',
       'test/deploy/journal-safety.test.ts',
       'test/deploy/lock.test.ts',

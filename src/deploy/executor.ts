@@ -243,7 +243,7 @@ export class Executor {
     let onAbort!: () => void;
     const aborted = new Promise<void>((resolve) => {
       onAbort = resolve;
-      stop.addEventListener('abort', onAbort, { once: true });
+      stop.addEventListener('abort', onAbort);
     });
     try {
       await Promise.race([this.o.clock.sleep(ms), aborted]);
