@@ -7,6 +7,7 @@ export default defineConfig({
   test: {
     include: [
       'test/core/pool-state.test.ts',
+      'test/core/pool-state-validation.test.ts',
       'test/deploy/executor.test.ts',
       'test/deploy/executor-safety.test.ts',
       'test/deploy/journal.test.ts',
@@ -19,6 +20,9 @@ export default defineConfig({
       'test/deploy/sim.test.ts',
       'test/plan/*.test.ts',
       'test/risk/standby.test.ts',
+      'test/risk/standby-thresholds.test.ts',
+      'test/risk/isotonic.test.ts',
+      'test/risk/model-contract.test.ts',
       'test/risk/calibration.test.ts',
       'test/risk/consensus.test.ts',
       'test/risk/score.test.ts',

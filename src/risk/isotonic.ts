@@ -82,13 +82,15 @@ export function fitIsotonic(
   return { x: bx, y: bs.map((s, k) => s / bw[k]!) };
 }
 
-/** The calibrated probability of a raw score: the step whose edge is the first at or above it. */
+/**
+ * The calibrated probability of a raw score: the step whose edge is the first at or above it (the
+ * top step for a score above every edge: the search ends there).
+ */
 export function applyIsotonic(map: IsotonicMap, score: number): number {
   const { x, y } = map;
   if (!x.length) return 0;
   let lo = 0;
   let hi = x.length - 1;
-  if (score > x[hi]!) return y[hi]!;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (x[mid]! >= score) hi = mid;
