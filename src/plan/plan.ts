@@ -639,7 +639,7 @@ function cappedWeights(d: PoolState, desired: PoolState, policy: Policy): PoolSt
   const shadow = d.shadow * policy.shadow.unitsPerInstance;
   const all = shadow + d.primary * policy.capacity.unitsPerInstance;
   const w = all > 0 ? Math.min(desired.weights.shadow, shadow / all) : 0;
-  const ws = d.shadow === 0 ? 0 : Math.floor(w * 1e6) / 1e6;
+  const ws = Math.floor(w * 1e6) / 1e6;
   return { primary: round(1 - ws), shadow: ws };
 }
 
@@ -836,8 +836,6 @@ function steps(
     standby: finalStandby,
     weights: state.weights,
   };
-  const stillRetired = (state.retired ?? []).filter((id) => Object.hasOwn(finalStandby, id));
-  if (stillRetired.length > 0) final.retired = stillRetired;
   final = withStandbyMeta(final, state.standbyZones, state.standbySync);
   if (count(final) < count(state)) {
     const released = new Set([...standby.retiring, ...standby.releasing]);
@@ -874,10 +872,10 @@ function routesNow(
     shadow: Math.min(current.shadow, inService.shadow) * policy.shadow.unitsPerInstance,
   };
   const hottest = (w: number) => {
+    // A target with nothing in service offered any share runs infinitely hot: no step passes.
     const u = (share: number, c: number) => (share <= 0 ? 0 : c > 0 ? (share * observed) / c : Infinity);
     return Math.max(u(1 - w, cap.primary), u(w, cap.shadow));
   };
-  if ((to > 0 && cap.shadow <= 0) || (to < 1 && cap.primary <= 0)) return false;
   const limit = Math.max(hottest(from), 1 / (1 + policy.capacity.headroomPercent / 100));
   const step = policy.migration.stepSize;
   const n = Math.ceil(Math.abs(to - from) / step - 1e-9);
@@ -894,6 +892,5 @@ function round(v: number): number {
 }
 
 function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
   return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
 }

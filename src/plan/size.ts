@@ -37,7 +37,7 @@ export function needs(
   const ts = forecast.timestamps;
   for (let i = 0; i < ts.length; i++) {
     // The point whose interval covers `from` counts too: demand at `from` is between it and the next.
-    const next = i + 1 < ts.length ? ts[i + 1]! : Infinity;
+    const next = ts[i + 1] ?? Infinity;
     if (next <= from || ts[i]! > to) continue;
     const mean = Math.max(0, forecast.mean[i]!);
     const upper = Math.max(mean, forecast.upper[i]!);
