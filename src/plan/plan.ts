@@ -616,7 +616,13 @@ function fit(
   };
   while (over(d) && trim());
   d.weights = cappedWeights(d, desired, policy);
-  const caps = `${budget.instances} instances and ${fmtCost(budget.cost)}/h left for this pool`;
+  // The bounds that are set (over() found one of them, so at least one is).
+  const caps = `${[
+    Number.isFinite(budget.instances) ? `${budget.instances} instances` : '',
+    Number.isFinite(budget.cost) ? `${fmtCost(budget.cost)}/h` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ')} left for this pool`;
   if (over(d)) {
     out.reasons.push(
       `guardrails (${caps}) are below what the pool runs now (${count(current)} instances, ${fmtCost(cost(current, policy))}/h): no growth; guardrails never shrink a pool below what it serves`,

@@ -164,7 +164,7 @@ describe('a guardrail only ever stops growth', () => {
     expect(p.pools.new!.steps).toEqual([]);
   });
 
-  it('says when a cost cap is not set', () => {
+  it('names only the caps that are set', () => {
     const web = planOne({
       policy: testPolicy((p) => {
         p.guardrails.maxTotalInstances = 13;
@@ -174,7 +174,19 @@ describe('a guardrail only ever stops growth', () => {
       ...grows,
     });
     expect(web.reasons).toContain(
-      'capped by guardrails (13 instances and no limit/h left for this pool): growth 14 -> 13 instances',
+      'capped by guardrails (13 instances left for this pool): growth 14 -> 13 instances',
+    );
+    const costOnly = planOne({
+      policy: testPolicy((p) => {
+        p.guardrails.maxTotalInstances = Infinity;
+        // Room for 12 primaries and 1 shadow, not the 12 and 2 the forecast wants.
+        p.guardrails.maxHourlyCost = cost(pool(12, 1, 0), testPolicy());
+      }),
+      current: pool(10, 1, 0),
+      ...grows,
+    });
+    expect(costOnly.reasons.find((r) => r.startsWith('capped by guardrails'))).toMatch(
+      /^capped by guardrails \(\d+\.\d\d\/h left for this pool\): growth 14 -> 13 instances$/,
     );
   });
 
