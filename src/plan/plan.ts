@@ -498,8 +498,12 @@ function planStandby(p: PoolInputs, now: number, out: PoolPlan): StandbyPlan {
   const fresh = candidates.filter((n) => !urgent.includes(n));
   const room = Math.max(0, policy.migration.maxConcurrent - urgent.length);
   const moving = [...urgent, ...fresh.slice(0, room)].map((n) => n.id);
-  for (const n of urgent.filter((x) => down.has(x.id))) {
-    out.reasons.push(`switch ${n.id} to its standby now: the node is down`);
+  for (const n of urgent) {
+    out.reasons.push(
+      down.has(n.id)
+        ? `switch ${n.id} to its standby now: the node is down`
+        : `finish switching ${n.id} to its standby: its switch was under way (the standby serves ${fmt(current.standby[n.id]!)} of its slot)`,
+    );
   }
   for (const n of fresh.slice(0, room)) {
     const th = thresholdsFor(s, n.criticality);

@@ -375,6 +375,7 @@ describe('switch order and limits', () => {
     const web = moves(pool(12, 2, 0.1, { x: 0.5, y: 0 }), [due('x', { stateless: false }), due('y')]);
     expect(switched(web)).toEqual(['web#1:switch-x']);
     expect(web.reasons.filter((r) => /switch/.test(r))).toEqual([
+      'finish switching x to its standby: its switch was under way (the standby serves 0.50 of its slot)',
       'switch of y waits: 1 migration(s) at a time',
     ]);
   });
