@@ -246,7 +246,7 @@ async function ingest(
     const age = ctx.now() - last;
     if (age > limit) {
       return {
-        vanished: `the demand metric's newest sample is ${Math.round(age / 60_000)} min old (${new Date(last).toISOString()}); more than ${Math.round(limit / 60_000)} min counts as vanished`,
+        vanished: `the demand metric's newest sample is ${Math.ceil(age / 60_000)} min old (${new Date(last).toISOString()}); more than ${Math.round(limit / 60_000)} min counts as vanished`,
         exitCode: 3,
       };
     }
