@@ -44,7 +44,7 @@ export function writeBenchmarkSection(
 }
 
 /** Where figures came from: the date, the commit (marked when the tree had changes), the machine. */
-export function provenance(): string {
+export function provenance(by = 'npm run bench'): string {
   let commit = 'unknown commit';
   try {
     const root = repoRoot();
@@ -58,7 +58,7 @@ export function provenance(): string {
     // Not a git checkout (a release tarball): the date and machine still say when and where.
   }
   const day = new Date().toISOString().slice(0, 10);
-  return `Written by \`npm run bench\` on ${day} at ${commit}, Node ${process.version}, ${availableParallelism()} cores.`;
+  return `Written by \`${by}\` on ${day} at ${commit}, Node ${process.version}, ${availableParallelism()} cores.`;
 }
 
 /**

@@ -1,11 +1,11 @@
 // `npm run mutate` ends here: the StrykerJS JSON report (bench/results/mutation.json) as a table
-// per file (mutants, killed, survived, score) and the surviving mutants, written into
+// per file (mutants, killed, timed out, survived, not reached by any test, score) and the surviving mutants, written into
 // docs/mutation.md between markers. MUTATION_SECTION=before writes the "before" table instead
 // (kept, so a change's effect on the score stays on record).
 
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { repoRoot, writeBenchmarkSection } from './common.js';
+import { provenance, repoRoot, writeBenchmarkSection } from './common.js';
 
 interface Mutant {
   mutatorName: string;
@@ -26,18 +26,21 @@ export function mutationTables(report: Report, root: string): string {
   const rows: string[] = [];
   const survivors: string[] = [];
   let detectedAll = 0;
+  let timedOutAll = 0;
   let missedAll = 0;
   for (const [path, file] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
     const name = relative(root, path) || path;
     const detected = file.mutants.filter((m) => DETECTED.has(m.status)).length;
+    const timedOut = file.mutants.filter((m) => m.status === 'Timeout').length;
     const survived = file.mutants.filter((m) => m.status === 'Survived').length;
     const uncovered = file.mutants.filter((m) => m.status === 'NoCoverage').length;
     const missed = survived + uncovered;
     detectedAll += detected;
+    timedOutAll += timedOut;
     missedAll += missed;
     const score = detected + missed > 0 ? (100 * detected) / (detected + missed) : 100;
     rows.push(
-      `| ${name} | ${file.mutants.length} | ${detected} | ${survived} | ${uncovered} | ${score.toFixed(1)} % |`,
+      `| ${name} | ${file.mutants.length} | ${detected - timedOut} | ${timedOut} | ${survived} | ${uncovered} | ${score.toFixed(1)} % |`,
     );
     for (const m of file.mutants.filter((x) => MISSED.has(x.status))) {
       const what = m.replacement
@@ -48,10 +51,10 @@ export function mutationTables(report: Report, root: string): string {
   }
   const total = detectedAll + missedAll > 0 ? (100 * detectedAll) / (detectedAll + missedAll) : 100;
   return [
-    '| file | mutants | killed | survived | no test | score |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    '| file | mutants | killed | timed out | survived | no test | score |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
-    `| **all** | | ${detectedAll} | | | **${total.toFixed(1)} %** |`,
+    `| **all** | | ${detectedAll - timedOutAll} | ${timedOutAll} | | | **${total.toFixed(1)} %** |`,
     '',
     `<details><summary>${survivors.length} mutants not caught</summary>`,
     '',
@@ -65,7 +68,10 @@ function main(): void {
   const root = repoRoot();
   const report = JSON.parse(readFileSync(join(root, 'bench', 'results', 'mutation.json'), 'utf8')) as Report;
   const section = process.env.MUTATION_SECTION === 'before' ? 'mutation-before' : 'mutation-after';
-  const markdown = mutationTables(report, root);
+  // The before table is kept from the commit it was recorded at (the page says which); the
+  // current one says where it came from.
+  const tables = mutationTables(report, root);
+  const markdown = section === 'mutation-after' ? `${provenance('npm run mutate')}\n\n${tables}` : tables;
   if (!writeBenchmarkSection(section, markdown, join(root, 'docs', 'mutation.md'))) {
     throw new Error(`docs/mutation.md has no <!-- ${section}:start --> marker`);
   }
