@@ -78,4 +78,4 @@ function main(): void {
   process.stdout.write(`${markdown}\n`);
 }
 
-main();
+if (process.argv[1]?.endsWith('mutation-report.js')) main();
