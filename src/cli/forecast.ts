@@ -7,7 +7,6 @@ import type { ModelName } from '../forecast/index.js';
 import { failureMessage } from '../forecast/wasm.js';
 import { horizonProblem, parseDuration, quoted } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
-import { renderForecastSvg } from '../report/chart.js';
 import { type ForecastResult, forecastPool } from '../pipeline/forecast-pool.js';
 import { signalLines, signalsJson } from '../pipeline/signal-report.js';
 import { type InputFlags, seriesRequest } from './input-flags.js';
@@ -51,6 +50,9 @@ export function chartTitle(r: ForecastResult, pool?: string): string {
 
 /** forecast.json and forecast.svg in `dir`, both or neither. */
 export async function writeForecastFiles(dir: string, r: ForecastResult, pool?: string): Promise<void> {
+  // Loaded here, not at start-up: charting (vega) is a good part of the CLI's load time, and a
+  // forecast printed to the terminal draws nothing.
+  const { renderForecastSvg } = await import('../report/chart.js');
   const svg = await renderForecastSvg({
     title: chartTitle(r, pool),
     history: r.series,
