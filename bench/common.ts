@@ -43,22 +43,30 @@ export function writeBenchmarkSection(
   return true;
 }
 
-/** Where figures came from: the date, the commit (marked when the tree had changes), the machine. */
-export function provenance(by = 'npm run bench'): string {
-  let commit = 'unknown commit';
+/** The checkout's commit, marked when the tree had changes (undefined outside a git checkout). */
+function headCommit(): string | undefined {
   try {
-    const root = repoRoot();
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const cwd = repoRoot();
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-      cwd: root,
+      cwd,
       encoding: 'utf8',
     }).trim();
-    commit = `commit ${sha}${dirty ? ' with uncommitted changes' : ''}`;
+    return `${sha}${dirty ? ' with uncommitted changes' : ''}`;
   } catch {
     // Not a git checkout (a release tarball): the date and machine still say when and where.
+    return undefined;
   }
+}
+
+/**
+ * Where figures came from: the date, the commit (marked when the tree had changes), the machine.
+ * `at` names the commit instead, for figures made in another checkout of it.
+ */
+export function provenance(by = 'npm run bench', at?: string): string {
+  const commit = at ?? headCommit();
   const day = new Date().toISOString().slice(0, 10);
-  return `Written by \`${by}\` on ${day} at ${commit}, Node ${process.version}, ${availableParallelism()} cores.`;
+  return `Written by \`${by}\` on ${day} at ${commit ? `commit ${commit}` : 'unknown commit'}, Node ${process.version}, ${availableParallelism()} cores.`;
 }
 
 /**

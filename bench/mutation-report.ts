@@ -69,9 +69,13 @@ function main(): void {
   const report = JSON.parse(readFileSync(join(root, 'bench', 'results', 'mutation.json'), 'utf8')) as Report;
   const section = process.env.MUTATION_SECTION === 'before' ? 'mutation-before' : 'mutation-after';
   // The before table is kept from the commit it was recorded at (the page says which); the
-  // current one says where it came from.
+  // current one says where it came from (MUTATION_COMMIT: the commit of the checkout Stryker ran
+  // in, when that was not this one).
   const tables = mutationTables(report, root);
-  const markdown = section === 'mutation-after' ? `${provenance('npm run mutate')}\n\n${tables}` : tables;
+  const markdown =
+    section === 'mutation-after'
+      ? `${provenance('npm run mutate', process.env.MUTATION_COMMIT)}\n\n${tables}`
+      : tables;
   if (!writeBenchmarkSection(section, markdown, join(root, 'docs', 'mutation.md'))) {
     throw new Error(`docs/mutation.md has no <!-- ${section}:start --> marker`);
   }
