@@ -55,6 +55,23 @@ describe('a pool with CPU and memory', () => {
     expect(web.reasons.slice(1)).toEqual(alone.reasons);
   });
 
+  it('calls the main series "demand" when the spec names no resource for it', () => {
+    const web = planWith([100, 120, 110], { resource: undefined });
+    expect(web.reasons[0]).toMatch(/^demand binds: its peak needs demand 14\.4 .*; memory 8\.25 /);
+  });
+
+  it('names the main series when it is the one that vanished, "demand" when the spec names none', () => {
+    expect(planWith([250, 300, 280], { observed: Number.NaN }).alerts).toEqual([
+      'web: cpu metric missing; capacity held at its last good size',
+    ]);
+    const plain = planWith([], { observed: Number.NaN, resource: undefined, resources: undefined });
+    expect(plain.alerts).toEqual(['web: demand metric missing; capacity held at its last good size']);
+    const web = planWith([250, 300, 280], { observed: Number.NaN, resource: undefined });
+    expect(web.desired.primary).toBe(10);
+    expect(web.reasons).toContain('demand metric missing: holding the last good capacity');
+    expect(web.alerts).toEqual(['web: demand metric missing; capacity held at its last good size']);
+  });
+
   it('holds the last good capacity when the memory metric vanished, and never scales on it', () => {
     const web = planWith([250, 300, 280], {
       resources: [{ name: 'memory', forecast: forecastOf(T0, HOUR, [250, 300, 280]), observed: Number.NaN }],
