@@ -8,7 +8,7 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
-import type { MigrationStep, PoolState } from '../../src/core/plan.js';
+import type { PoolState } from '../../src/core/plan.js';
 import type {
   ApplyOptions,
   ApplyResult,
@@ -19,29 +19,12 @@ import type {
   HealthGate,
 } from '../../src/core/seams.js';
 import { type CrashPoint, Executor, type ExecutorOptions, LockLostError } from '../../src/deploy/executor.js';
-import { type JournalRecord, MemoryJournal, type PlanRecord } from '../../src/deploy/journal.js';
+import { type JournalRecord, MemoryJournal } from '../../src/deploy/journal.js';
 import { migrationsOf } from '../../src/deploy/migrations.js';
 import { pool as s } from '../plan/fixtures.js';
+import { executorHarness, MIN, passing, planOf, type StepOver, stepsOf, T0 } from './executor-harness.js';
 
-const T0 = Date.UTC(2026, 0, 5, 8);
-const MIN = 60_000;
 const UPDATE = 45_000;
-
-type StepOver = Partial<Pick<MigrationStep, 'bakeMs' | 'notBefore'>>;
-
-function stepsOf(...list: [MigrationStep['kind'], PoolState, StepOver?][]): MigrationStep[] {
-  return list.map(([kind, state, over], i) => ({
-    id: `web#${i + 1}:${kind}`,
-    pool: 'web',
-    kind,
-    subject: { what: kind === 'shift' ? 'route' : kind === 'warm' ? 'ready' : 'provision' },
-    state,
-    notBefore: T0,
-    bakeMs: 2 * MIN,
-    reason: `step ${i + 1}`,
-    ...over,
-  }));
-}
 
 const STEPS = stepsOf(
   ['provision', s(4, 2)],
@@ -49,7 +32,7 @@ const STEPS = stepsOf(
   ['shift', s(4, 2, 0.1)],
   ['shift', s(4, 2, 0.2)],
 );
-const plan = (steps = STEPS): PlanRecord => ({ at: new Date(T0).toISOString(), key: 'k', steps });
+const plan = (steps = STEPS) => planOf(steps);
 
 /** How one scripted update goes instead of landing normally. */
 type Script = (to: PoolState, o: ApplyOptions | undefined) => Promise<ApplyResult>;
@@ -109,7 +92,6 @@ const throws =
 /** The update never returns. */
 const hangs: Script = () => new Promise<ApplyResult>(() => {});
 
-const passing: HealthGate = { check: async (): Promise<GateResult> => ({ pass: true }) };
 /** Fails every gate from the `n`-th step on (counting intents journaled so far). */
 const failingFrom = (records: JournalRecord[], n: number): HealthGate => ({
   check: async () =>
@@ -121,23 +103,10 @@ const failingFrom = (records: JournalRecord[], n: number): HealthGate => ({
 function setup(over: Partial<ExecutorOptions> = {}, start = s(4, 0), updateMs = UPDATE) {
   const clock = over.clock ?? new FakeClock(T0);
   const target = new Target(start, clock, updateMs);
-  const journal = new MemoryJournal();
-  const records: JournalRecord[] = journal.records;
-  let n = 0;
-  const make = (o: Partial<ExecutorOptions> = {}) =>
-    new Executor({
-      deployer: target,
-      gate: passing,
-      clock,
-      journal,
-      stepTimeoutMs: 15 * MIN,
-      newId: () => `web-${++n}`,
-      ...over,
-      ...o,
-    });
+  const { records, make, kinds } = executorHarness(target, clock, over);
   const of = (kind: string) => records.filter((r) => r.kind === kind);
   const at = (r: JournalRecord | undefined) => Date.parse(r!.at) - T0;
-  return { clock, target, records, make, of, at, kinds: () => records.map((r) => r.kind) };
+  return { clock, target, records, make, of, at, kinds };
 }
 
 describe('what the journal tells the people reading its report', () => {

@@ -11,44 +11,18 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { FakeClock, systemClock } from '../../src/core/clock.js';
-import type { MigrationStep, PoolState } from '../../src/core/plan.js';
-import type {
-  ApplyOptions,
-  ApplyResult,
-  Clock,
-  Deployer,
-  GateResult,
-  HealthGate,
-} from '../../src/core/seams.js';
+import type { PoolState } from '../../src/core/plan.js';
+import type { ApplyOptions, ApplyResult, Clock, Deployer, GateResult } from '../../src/core/seams.js';
 import { type CrashPoint, Executor, type ExecutorOptions, LockLostError } from '../../src/deploy/executor.js';
 import { hookFrom } from '../../src/deploy/hooks.js';
-import {
-  type JournalRecord,
-  MemoryJournal,
-  type NewRecord,
-  type PlanRecord,
-} from '../../src/deploy/journal.js';
+import { type JournalRecord, MemoryJournal, type NewRecord } from '../../src/deploy/journal.js';
 import { migrationsOf, ownerOf, recoveryFor } from '../../src/deploy/migrations.js';
 import { processStartTime } from '../../src/deploy/process.js';
 import { pool } from '../plan/fixtures.js';
+import { executorHarness, MIN, passing, planOf, stepsOf, T0 } from './executor-harness.js';
 
-const T0 = Date.UTC(2026, 0, 5, 8);
-const MIN = 60_000;
 /** A pool of `primary` + `shadow` instances sending `toShadow` of traffic to the shadow. */
 const s = pool;
-
-function stepsOf(...list: [MigrationStep['kind'], PoolState][]): MigrationStep[] {
-  return list.map(([kind, state], i) => ({
-    id: `web#${i + 1}:${kind}`,
-    pool: 'web',
-    kind,
-    subject: { what: kind === 'shift' ? 'route' : kind === 'warm' ? 'ready' : kind },
-    state,
-    notBefore: T0,
-    bakeMs: 2 * MIN,
-    reason: `step ${i + 1}`,
-  }));
-}
 
 const STEPS = stepsOf(
   ['provision', s(4, 2)],
@@ -56,7 +30,7 @@ const STEPS = stepsOf(
   ['shift', s(4, 2, 0.1)],
   ['shift', s(4, 2, 0.2)],
 );
-const plan = (steps = STEPS): PlanRecord => ({ at: new Date(T0).toISOString(), key: 'k', steps });
+const plan = (steps = STEPS) => planOf(steps);
 
 /** An in-memory stack: updates take `updateMs` on the clock and land at the end. */
 class MemoryTarget implements Deployer {
@@ -102,28 +76,12 @@ class MemoryTarget implements Deployer {
   }
 }
 
-const passing: HealthGate = { check: async (): Promise<GateResult> => ({ pass: true }) };
-
 class Crash extends Error {}
 
 function setup(over: Partial<ExecutorOptions> = {}, start = s(4, 0)) {
   const clock = over.clock ?? new FakeClock(T0);
   const target = new MemoryTarget(start, clock);
-  const journal = new MemoryJournal();
-  const records: JournalRecord[] = journal.records;
-  let n = 0;
-  const make = (o: Partial<ExecutorOptions> = {}) =>
-    new Executor({
-      deployer: target,
-      gate: passing,
-      clock,
-      journal,
-      stepTimeoutMs: 15 * MIN,
-      newId: () => `web-${++n}`,
-      ...over,
-      ...o,
-    });
-  return { clock, target, journal, records, make, kinds: () => records.map((r) => r.kind) };
+  return { clock, target, ...executorHarness(target, clock, over) };
 }
 
 const crashAt = (point: CrashPoint, index: number) => (p: CrashPoint, step?: { index: number }) => {
