@@ -8,9 +8,7 @@
 //   shadowcast:nodes    {<node id>: {zone, volumeId? | claim?}}: the nodes standbys shadow
 
 import * as pulumi from '@pulumi/pulumi';
-import { declareAws } from './aws/index.js';
 import { parseStackConfig, StackConfigError, type StackConfig } from './config.js';
-import { declareKubernetes } from './kubernetes/index.js';
 import { declareLocal } from './local/index.js';
 
 function load(): StackConfig {
@@ -38,12 +36,14 @@ const config = load();
 export const desired = config.desired;
 export const target = config.target;
 /** Per pool: resource ids and where the deployer reads health (target groups, services). */
-export const pools = declare(config);
+export const pools = await declare(config);
 
-function declare(c: StackConfig) {
+async function declare(c: StackConfig) {
   try {
+    // Each target's SDK loads only for that target: a step's update does not pay for the others'.
     if (c.target === 'local') return declareLocal(c);
-    return c.target === 'aws' ? declareAws(c) : declareKubernetes(c);
+    if (c.target === 'aws') return (await import('./aws/index.js')).declareAws(c);
+    return (await import('./kubernetes/index.js')).declareKubernetes(c);
   } catch (err) {
     // The components check what the config parser cannot (an ALB needs two zones, ...): same message form.
     if (err instanceof StackConfigError) throw new pulumi.RunError(err.message);
