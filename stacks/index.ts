@@ -11,6 +11,17 @@ import * as pulumi from '@pulumi/pulumi';
 import { parseStackConfig, StackConfigError, type StackConfig } from './config.js';
 import { declareLocal } from './local/index.js';
 
+/**
+ * A RunError: the runner prints its message alone, with no stack trace. Its stack is dropped too,
+ * because the runner also formats the whole error for its trace span, and formatting this one's
+ * stack (source-mapped through ts-node) took it some 20 s of CPU before the update could fail.
+ */
+function configError(message: string): pulumi.RunError {
+  const err = new pulumi.RunError(message);
+  err.stack = undefined;
+  return err;
+}
+
 function load(): StackConfig {
   const cfg = new pulumi.Config('shadowcast');
   const raw: Record<string, unknown> = {};
@@ -18,14 +29,14 @@ function load(): StackConfig {
     try {
       raw[key] = key === 'target' ? cfg.get(key) : cfg.getObject(key);
     } catch (err) {
-      throw new pulumi.RunError(`shadowcast:${key} is not valid JSON: ${(err as Error).message}`);
+      throw configError(`shadowcast:${key} is not valid JSON: ${(err as Error).message}`);
     }
   }
   try {
     return parseStackConfig(raw);
   } catch (err) {
     // A RunError prints its message alone, with no stack trace: the key and what is wrong.
-    if (err instanceof StackConfigError) throw new pulumi.RunError(err.message);
+    if (err instanceof StackConfigError) throw configError(err.message);
     throw err;
   }
 }
@@ -46,7 +57,7 @@ async function declare(c: StackConfig) {
     return (await import('./kubernetes/index.js')).declareKubernetes(c);
   } catch (err) {
     // The components check what the config parser cannot (an ALB needs two zones, ...): same message form.
-    if (err instanceof StackConfigError) throw new pulumi.RunError(err.message);
+    if (err instanceof StackConfigError) throw configError(err.message);
     throw err;
   }
 }
