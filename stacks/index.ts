@@ -14,7 +14,7 @@ import { declareLocal } from './local/index.js';
 /**
  * A RunError: the runner prints its message alone, with no stack trace. Its stack is dropped too,
  * because the runner also formats the whole error for its trace span, and formatting this one's
- * stack (source-mapped through ts-node) took it some 20 s of CPU before the update could fail.
+ * stack (source-mapped through ts-node) cost it about 15 s of CPU before the update could fail.
  */
 function configError(message: string): pulumi.RunError {
   const err = new pulumi.RunError(message);
