@@ -5,6 +5,7 @@ import type { Clock, Deployer, GateResult, HealthGate } from '../../src/core/sea
 import type { MigrationStep, PoolState } from '../../src/core/plan.js';
 import { Executor, type ExecutorOptions } from '../../src/deploy/executor.js';
 import { type JournalRecord, MemoryJournal, type PlanRecord } from '../../src/deploy/journal.js';
+import { pool } from '../plan/fixtures.js';
 
 export const T0 = Date.UTC(2026, 0, 5, 8);
 export const MIN = 60_000;
@@ -26,8 +27,16 @@ export function stepsOf(...list: [MigrationStep['kind'], PoolState, StepOver?][]
   }));
 }
 
-/** A plan journaled at T0 with `steps`. */
-export const planOf = (steps: MigrationStep[]): PlanRecord => ({
+/** Four steps: two shadow instances provisioned, warmed, then 10 % and 20 % of traffic shifted. */
+export const STEPS = stepsOf(
+  ['provision', pool(4, 2)],
+  ['warm', pool(4, 2)],
+  ['shift', pool(4, 2, 0.1)],
+  ['shift', pool(4, 2, 0.2)],
+);
+
+/** A plan journaled at T0 with `steps` (STEPS unless given). */
+export const plan = (steps: MigrationStep[] = STEPS): PlanRecord => ({
   at: new Date(T0).toISOString(),
   key: 'k',
   steps,

@@ -22,17 +22,18 @@ import { type CrashPoint, Executor, type ExecutorOptions, LockLostError } from '
 import { type JournalRecord, MemoryJournal } from '../../src/deploy/journal.js';
 import { migrationsOf } from '../../src/deploy/migrations.js';
 import { pool as s } from '../plan/fixtures.js';
-import { executorHarness, MIN, passing, planOf, type StepOver, stepsOf, T0 } from './executor-harness.js';
+import {
+  executorHarness,
+  MIN,
+  passing,
+  plan,
+  STEPS,
+  type StepOver,
+  stepsOf,
+  T0,
+} from './executor-harness.js';
 
 const UPDATE = 45_000;
-
-const STEPS = stepsOf(
-  ['provision', s(4, 2)],
-  ['warm', s(4, 2)],
-  ['shift', s(4, 2, 0.1)],
-  ['shift', s(4, 2, 0.2)],
-);
-const plan = (steps = STEPS) => planOf(steps);
 
 /** How one scripted update goes instead of landing normally. */
 type Script = (to: PoolState, o: ApplyOptions | undefined) => Promise<ApplyResult>;

@@ -19,18 +19,10 @@ import { type JournalRecord, MemoryJournal, type NewRecord } from '../../src/dep
 import { migrationsOf, ownerOf, recoveryFor } from '../../src/deploy/migrations.js';
 import { processStartTime } from '../../src/deploy/process.js';
 import { pool } from '../plan/fixtures.js';
-import { executorHarness, MIN, passing, planOf, stepsOf, T0 } from './executor-harness.js';
+import { executorHarness, MIN, passing, plan, STEPS, stepsOf, T0 } from './executor-harness.js';
 
 /** A pool of `primary` + `shadow` instances sending `toShadow` of traffic to the shadow. */
 const s = pool;
-
-const STEPS = stepsOf(
-  ['provision', s(4, 2)],
-  ['warm', s(4, 2)],
-  ['shift', s(4, 2, 0.1)],
-  ['shift', s(4, 2, 0.2)],
-);
-const plan = (steps = STEPS) => planOf(steps);
 
 /** An in-memory stack: updates take `updateMs` on the clock and land at the end. */
 class MemoryTarget implements Deployer {
